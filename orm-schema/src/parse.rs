@@ -1,0 +1,301 @@
+//! The `#[orm(...)]` attribute parser, shared by `orm-derive` and the `orm` CLI.
+//!
+//! [`parse_model`] turns a struct's syntax into a [`ModelDef`]: its neutral [`Table`] plus the
+//! field-to-column mapping the derive needs. Every mistake is collected, each spanned on the
+//! offending token, and returned at once as one combined [`syn::Error`].
+//!
+//! ```
+//! let input: syn::DeriveInput = syn::parse_quote! {
+//!     #[orm(table = "people")]
+//!     struct Person {
+//!         #[orm(primary_key, auto_increment)]
+//!         id: i64,
+//!         name: Option<String>,
+//!     }
+//! };
+//! let model = orm_schema::parse::parse_model(&input).unwrap();
+//! assert_eq!(model.table.name, "people");
+//! assert!(model.table.columns[1].nullable);
+//! ```
+
+mod attr;
+mod rust_type;
+mod tokens;
+
+pub use attr::{FieldAttrs, StructAttrs};
+pub use rust_type::{classify, RustType};
+pub use tokens::table_tokens;
+
+use crate::{Column, ColumnType, DefaultValue, Index, Table};
+use syn::spanned::Spanned;
+
+/// A parsed model: the neutral table plus how the struct's fields map onto it.
+#[derive(Debug, Clone)]
+pub struct ModelDef {
+    /// The struct's name.
+    pub ident: syn::Ident,
+    /// The table the struct maps to.
+    pub table: Table,
+    /// Every field of the struct, in declaration order, skipped ones included.
+    pub fields: Vec<FieldDef>,
+}
+
+/// One field of a parsed model.
+#[derive(Debug, Clone)]
+pub struct FieldDef {
+    /// The field's name.
+    pub ident: syn::Ident,
+    /// The field's Rust type as written.
+    pub ty: syn::Type,
+    /// The column it maps to; `None` for `#[orm(skip)]` fields.
+    pub column: Option<String>,
+}
+
+impl ModelDef {
+    /// The fields that map to columns, in table column order.
+    pub fn column_fields(&self) -> impl Iterator<Item = &FieldDef> {
+        self.fields.iter().filter(|f| f.column.is_some())
+    }
+}
+
+/// Collects errors so that every problem is reported in one compile.
+#[derive(Default)]
+pub(crate) struct Errors(Vec<syn::Error>);
+
+impl Errors {
+    pub(crate) fn push(&mut self, err: syn::Error) {
+        self.0.push(err);
+    }
+
+    pub(crate) fn at(&mut self, span: proc_macro2::Span, msg: impl std::fmt::Display) {
+        self.0.push(syn::Error::new(span, msg));
+    }
+
+    pub(crate) fn finish(self) -> syn::Result<()> {
+        let mut iter = self.0.into_iter();
+        match iter.next() {
+            None => Ok(()),
+            Some(mut first) => {
+                for e in iter {
+                    first.combine(e);
+                }
+                Err(first)
+            }
+        }
+    }
+}
+
+/// The named fields of a struct, or an error for enums, unions and tuple structs.
+pub fn named_fields(input: &syn::DeriveInput) -> syn::Result<&syn::punctuated::Punctuated<syn::Field, syn::Token![,]>> {
+    match &input.data {
+        syn::Data::Struct(syn::DataStruct { fields: syn::Fields::Named(named), .. }) => Ok(&named.named),
+        _ => Err(syn::Error::new(
+            input.ident.span(),
+            "a model must be a struct with named fields (a table has named columns)",
+        )),
+    }
+}
+
+/// Parses a `#[derive(Model)]` input into a [`ModelDef`], validating it.
+pub fn parse_model(input: &syn::DeriveInput) -> syn::Result<ModelDef> {
+    let mut errors = Errors::default();
+    if !input.generics.params.is_empty() {
+        errors.at(input.generics.span(), "a model cannot be generic: it maps to one table");
+    }
+    let struct_attrs = StructAttrs::parse(&input.attrs, &mut errors);
+    let fields_in = named_fields(input)?;
+
+    let table_name = struct_attrs
+        .table
+        .clone()
+        .unwrap_or_else(|| crate::table_name_for(&input.ident.to_string()));
+    let mut table = Table::new(table_name.clone());
+    let mut fields = Vec::new();
+    let mut field_pk: Vec<(String, proc_macro2::Span)> = Vec::new();
+    let mut auto_inc: Vec<(String, proc_macro2::Span)> = Vec::new();
+
+    for field in fields_in {
+        let ident = field.ident.clone().expect("named field");
+        let attrs = FieldAttrs::parse(&field.attrs, &mut errors);
+        if let Some(span) = attrs.skip {
+            if let Some(other) = attrs.any_column_key() {
+                errors.at(other, "`skip` fields are not columns; remove the other `orm` keys");
+            }
+            let _ = span;
+            fields.push(FieldDef { ident, ty: field.ty.clone(), column: None });
+            continue;
+        }
+        let column_name = attrs.column.clone().unwrap_or_else(|| ident.to_string());
+        let rust = classify(&field.ty);
+        let ty = match (&attrs.type_name, &rust.column_type) {
+            (Some((name, span)), _) => {
+                match ColumnType::from_name(name, attrs.length.map(|l| l.0), attrs.precision.map(|p| p.0), attrs.scale.map(|s| s.0)) {
+                    Ok(t) => Some(t),
+                    Err(msg) => {
+                        errors.at(*span, msg);
+                        None
+                    }
+                }
+            }
+            (None, Some(base)) => apply_sizes(*base, &attrs, &mut errors),
+            (None, None) => {
+                errors.at(
+                    field.ty.span(),
+                    format!(
+                        "unsupported field type `{}` for a column; give its column type with \
+                         `#[orm(type = \"...\")]` (one of: {}) and implement `orm_core::FieldType` for it, \
+                         or mark the field `#[orm(skip)]`",
+                        quote::ToTokens::to_token_stream(&field.ty).to_string().replace(' ', ""),
+                        ColumnType::NAMES.join(", ")
+                    ),
+                );
+                None
+            }
+        };
+        let Some(ty) = ty else {
+            fields.push(FieldDef { ident, ty: field.ty.clone(), column: Some(column_name) });
+            continue;
+        };
+        let nullable = rust.optional || attrs.nullable.is_some();
+        if let Some(span) = attrs.nullable {
+            if !rust.optional {
+                errors.at(span, "`nullable` needs an `Option<...>` field, so a NULL can be read back");
+            }
+        }
+        let mut column = Column::new(column_name.clone(), ty);
+        column.nullable = nullable;
+        column.unique = attrs.unique.is_some();
+        if let Some(span) = attrs.auto_increment {
+            if !ty.is_integer() {
+                errors.at(span, format!("`auto_increment` needs an integer column (i16, i32 or i64), not `{}`", ty.name()));
+            }
+            if nullable {
+                errors.at(span, "an `auto_increment` column cannot be an `Option`");
+            }
+            column.auto_increment = true;
+            auto_inc.push((column_name.clone(), span));
+        }
+        if let Some((text, span)) = &attrs.default {
+            match DefaultValue::parse_for(&ty, text) {
+                Ok(d) => column.default = Some(d),
+                Err(msg) => errors.at(*span, msg),
+            }
+        }
+        if let Some(span) = attrs.primary_key {
+            if nullable {
+                errors.at(span, "a primary key column cannot be nullable (`Option`)");
+            }
+            field_pk.push((column_name.clone(), span));
+        }
+        if attrs.index.is_some() {
+            let name = Index::default_name(&table_name, &[&column_name], false);
+            table.indexes.push(Index::new(name, [column_name.clone()]));
+        }
+        if table.column_named(&column_name).is_some() {
+            errors.at(ident.span(), format!("column `{column_name}` is mapped twice"));
+        }
+        table.columns.push(column);
+        fields.push(FieldDef { ident, ty: field.ty.clone(), column: Some(column_name) });
+    }
+
+    // Primary key: declared on fields, or at struct level, never both.
+    match (&struct_attrs.primary_key, field_pk.is_empty()) {
+        (Some((_, span)), false) => errors.at(
+            *span,
+            "the primary key is declared twice: on fields (`#[orm(primary_key)]`) and on the struct \
+             (`#[orm(primary_key(columns = [...]))]`); keep one",
+        ),
+        (Some((cols, span)), true) => {
+            let resolved = resolve_columns(&table, &fields, cols, *span, &mut errors);
+            for c in &resolved {
+                if table.column_named(c).is_some_and(|c| c.nullable) {
+                    errors.at(*span, format!("primary key column `{c}` cannot be nullable (`Option`)"));
+                }
+            }
+            table.primary_key = resolved;
+        }
+        (None, false) => table.primary_key = field_pk.iter().map(|(c, _)| c.clone()).collect(),
+        (None, true) => errors.at(
+            input.ident.span(),
+            "a model needs a primary key: mark a field `#[orm(primary_key)]` (several for a composite key)",
+        ),
+    }
+    if auto_inc.len() > 1 {
+        errors.at(auto_inc[1].1, "only one column of a table can be `auto_increment`");
+    }
+    if let Some((col, span)) = auto_inc.first() {
+        if table.primary_key != [col.clone()] && !table.primary_key.is_empty() {
+            errors.at(*span, "`auto_increment` is only supported on a single-column primary key");
+        }
+    }
+
+    for spec in &struct_attrs.indexes {
+        let columns = resolve_columns(&table, &fields, &spec.columns, spec.span, &mut errors);
+        if columns.is_empty() {
+            continue;
+        }
+        let name = spec.name.clone().unwrap_or_else(|| Index::default_name(&table_name, &columns, spec.unique));
+        if table.indexes.iter().any(|i| i.name == name) {
+            errors.at(spec.span, format!("index `{name}` is declared twice"));
+        }
+        table.indexes.push(Index { name, columns, unique: spec.unique });
+    }
+
+    errors.finish()?;
+    Ok(ModelDef { ident: input.ident.clone(), table, fields })
+}
+
+fn apply_sizes(base: ColumnType, attrs: &FieldAttrs, errors: &mut Errors) -> Option<ColumnType> {
+    let mut ty = base;
+    if let Some((len, span)) = attrs.length {
+        match &mut ty {
+            ColumnType::String { length } => *length = Some(len),
+            _ => errors.at(span, format!("`length` applies to string columns only, not `{}`", base.name())),
+        }
+    }
+    for (value, span, is_precision) in [
+        attrs.precision.map(|(v, s)| (v, s, true)),
+        attrs.scale.map(|(v, s)| (v, s, false)),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        match &mut ty {
+            ColumnType::Decimal { precision, scale } => {
+                if is_precision { *precision = Some(value) } else { *scale = Some(value) }
+            }
+            _ => errors.at(span, format!("`precision` and `scale` apply to decimal columns only, not `{}`", base.name())),
+        }
+    }
+    if let ColumnType::Decimal { precision: Some(p), scale: Some(s) } = ty {
+        if s > p {
+            errors.at(attrs.scale.map(|s| s.1).unwrap_or_else(proc_macro2::Span::call_site), "decimal scale is larger than its precision");
+        }
+    }
+    Some(ty)
+}
+
+/// Resolves names in a struct-level `columns = [...]` list: field names or column names.
+fn resolve_columns(
+    table: &Table,
+    fields: &[FieldDef],
+    names: &[String],
+    span: proc_macro2::Span,
+    errors: &mut Errors,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if names.is_empty() {
+        errors.at(span, "`columns` must name at least one column");
+    }
+    for name in names {
+        let by_field = fields.iter().find(|f| f.ident == name.as_str()).and_then(|f| f.column.clone());
+        match by_field.or_else(|| table.column_named(name).map(|c| c.name.clone())) {
+            Some(col) => out.push(col),
+            None => errors.at(span, format!("`{name}` is neither a field nor a column of this model")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

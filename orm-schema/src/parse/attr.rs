@@ -1,0 +1,274 @@
+//! Reading `#[orm(...)]` attributes into plain values, with spans for error messages.
+
+use super::Errors;
+use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
+
+const FIELD_KEYS: &str = "primary_key, auto_increment, unique, index, skip, nullable, column = \"...\", \
+                          type = \"...\", default = \"...\", length = N, precision = N, scale = N";
+const STRUCT_KEYS: &str = "table = \"...\", index(name = \"...\", columns = [...]), \
+                           unique(name = \"...\", columns = [...]), primary_key(columns = [...])";
+
+/// The `#[orm(...)]` keys of one field.
+#[derive(Debug, Default, Clone)]
+pub struct FieldAttrs {
+    /// `primary_key`
+    pub primary_key: Option<Span>,
+    /// `auto_increment`
+    pub auto_increment: Option<Span>,
+    /// `unique`
+    pub unique: Option<Span>,
+    /// `index`
+    pub index: Option<Span>,
+    /// `skip`
+    pub skip: Option<Span>,
+    /// `nullable`
+    pub nullable: Option<Span>,
+    /// `column = "..."`
+    pub column: Option<String>,
+    /// `type = "..."`
+    pub type_name: Option<(String, Span)>,
+    /// `default = "..."` (or a bool / number literal)
+    pub default: Option<(String, Span)>,
+    /// `length = N`
+    pub length: Option<(u32, Span)>,
+    /// `precision = N`
+    pub precision: Option<(u32, Span)>,
+    /// `scale = N`
+    pub scale: Option<(u32, Span)>,
+    column_span: Option<Span>,
+}
+
+impl FieldAttrs {
+    /// Reads every `#[orm(...)]` attribute in `attrs`.
+    pub(crate) fn parse(attrs: &[syn::Attribute], errors: &mut Errors) -> FieldAttrs {
+        let mut out = FieldAttrs::default();
+        for attr in attrs.iter().filter(|a| a.path().is_ident("orm")) {
+            let result = attr.parse_nested_meta(|meta| {
+                let key = key_name(&meta);
+                let span = meta.path.span();
+                match key.as_str() {
+                    "primary_key" => set_flag(&mut out.primary_key, &meta, errors),
+                    "auto_increment" => set_flag(&mut out.auto_increment, &meta, errors),
+                    "unique" => set_flag(&mut out.unique, &meta, errors),
+                    "index" => set_flag(&mut out.index, &meta, errors),
+                    "skip" => set_flag(&mut out.skip, &meta, errors),
+                    "nullable" => set_flag(&mut out.nullable, &meta, errors),
+                    "column" => {
+                        let v = string_value(&meta)?;
+                        if v.is_empty() {
+                            errors.at(span, "`column` cannot be empty");
+                        }
+                        once(&mut out.column, v, &meta, errors);
+                        out.column_span.get_or_insert(span);
+                    }
+                    "type" => {
+                        let v = string_value(&meta)?;
+                        once(&mut out.type_name, (v, span), &meta, errors);
+                    }
+                    "default" => {
+                        let v = literal_text(&meta)?;
+                        once(&mut out.default, (v, span), &meta, errors);
+                    }
+                    "length" => {
+                        let v = int_value(&meta)?;
+                        once(&mut out.length, (v, span), &meta, errors);
+                    }
+                    "precision" => {
+                        let v = int_value(&meta)?;
+                        once(&mut out.precision, (v, span), &meta, errors);
+                    }
+                    "scale" => {
+                        let v = int_value(&meta)?;
+                        once(&mut out.scale, (v, span), &meta, errors);
+                    }
+                    _ => {
+                        skip_value(&meta)?;
+                        errors.at(span, format!("unknown `orm` field attribute `{key}`; expected one of: {FIELD_KEYS}"));
+                    }
+                }
+                Ok(())
+            });
+            if let Err(e) = result {
+                errors.push(e);
+            }
+        }
+        out
+    }
+
+    /// The span of any key other than `skip`, to report keys that make no sense on a skipped field.
+    pub(crate) fn any_column_key(&self) -> Option<Span> {
+        [self.primary_key, self.auto_increment, self.unique, self.index, self.nullable, self.column_span]
+            .into_iter()
+            .flatten()
+            .chain(self.type_name.as_ref().map(|t| t.1))
+            .chain(self.default.as_ref().map(|t| t.1))
+            .chain(self.length.map(|t| t.1))
+            .next()
+    }
+}
+
+/// One struct-level `index(...)` or `unique(...)`.
+#[derive(Debug, Clone)]
+pub struct IndexSpec {
+    /// `name = "..."`
+    pub name: Option<String>,
+    /// `columns = [...]`
+    pub columns: Vec<String>,
+    /// `unique(...)`, or `index(..., unique)`
+    pub unique: bool,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+/// The `#[orm(...)]` keys of a struct.
+#[derive(Debug, Default, Clone)]
+pub struct StructAttrs {
+    /// `table = "..."`
+    pub table: Option<String>,
+    /// `primary_key(columns = [...])`
+    pub primary_key: Option<(Vec<String>, Span)>,
+    /// `index(...)` and `unique(...)`
+    pub indexes: Vec<IndexSpec>,
+}
+
+impl StructAttrs {
+    /// Reads every `#[orm(...)]` attribute on the struct.
+    pub(crate) fn parse(attrs: &[syn::Attribute], errors: &mut Errors) -> StructAttrs {
+        let mut out = StructAttrs::default();
+        for attr in attrs.iter().filter(|a| a.path().is_ident("orm")) {
+            let result = attr.parse_nested_meta(|meta| {
+                let key = key_name(&meta);
+                let span = meta.path.span();
+                match key.as_str() {
+                    "table" => {
+                        let v = string_value(&meta)?;
+                        if v.is_empty() {
+                            errors.at(span, "`table` cannot be empty");
+                        }
+                        once(&mut out.table, v, &meta, errors);
+                    }
+                    "index" | "unique" => {
+                        let spec = index_spec(&meta, key == "unique", errors)?;
+                        out.indexes.push(spec);
+                    }
+                    "primary_key" => {
+                        let spec = index_spec(&meta, false, errors)?;
+                        if spec.name.is_some() {
+                            errors.at(span, "`primary_key(...)` takes `columns = [...]` only");
+                        }
+                        once(&mut out.primary_key, (spec.columns, span), &meta, errors);
+                    }
+                    _ => {
+                        skip_value(&meta)?;
+                        errors.at(span, format!("unknown `orm` struct attribute `{key}`; expected one of: {STRUCT_KEYS}"));
+                    }
+                }
+                Ok(())
+            });
+            if let Err(e) = result {
+                errors.push(e);
+            }
+        }
+        out
+    }
+}
+
+fn index_spec(meta: &ParseNestedMeta<'_>, unique: bool, errors: &mut Errors) -> syn::Result<IndexSpec> {
+    let mut spec = IndexSpec { name: None, columns: Vec::new(), unique, span: meta.path.span() };
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(meta.error(format!(
+            "write `{}(columns = [\"a\", \"b\"])` here",
+            key_name(meta)
+        )));
+    }
+    let mut saw_columns = false;
+    meta.parse_nested_meta(|inner| {
+        let key = key_name(&inner);
+        match key.as_str() {
+            "name" => spec.name = Some(string_value(&inner)?),
+            "columns" => {
+                saw_columns = true;
+                let content;
+                inner.value()?;
+                syn::bracketed!(content in inner.input);
+                let list = content.parse_terminated(|p| p.parse::<syn::LitStr>(), syn::Token![,])?;
+                spec.columns = list.iter().map(syn::LitStr::value).collect();
+            }
+            "unique" => spec.unique = true,
+            _ => {
+                skip_value(&inner)?;
+                errors.at(inner.path.span(), format!("unknown key `{key}`; expected `name = \"...\"`, `columns = [...]` or `unique`"));
+            }
+        }
+        Ok(())
+    })?;
+    if !saw_columns {
+        errors.at(spec.span, "missing `columns = [\"...\"]`");
+    }
+    Ok(spec)
+}
+
+fn key_name(meta: &ParseNestedMeta<'_>) -> String {
+    meta.path
+        .get_ident()
+        .map(|i| i.to_string().trim_start_matches("r#").to_string())
+        .unwrap_or_else(|| quote::ToTokens::to_token_stream(&meta.path).to_string())
+}
+
+fn set_flag(slot: &mut Option<Span>, meta: &ParseNestedMeta<'_>, errors: &mut Errors) {
+    let span = meta.path.span();
+    if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+        errors.at(span, format!("`{}` takes no value", key_name(meta)));
+        let _ = skip_value(meta);
+    }
+    if slot.is_some() {
+        errors.at(span, format!("duplicate `{}`", key_name(meta)));
+    }
+    *slot = Some(span);
+}
+
+fn once<T>(slot: &mut Option<T>, value: T, meta: &ParseNestedMeta<'_>, errors: &mut Errors) {
+    if slot.is_some() {
+        errors.at(meta.path.span(), format!("duplicate `{}`", key_name(meta)));
+    }
+    *slot = Some(value);
+}
+
+fn string_value(meta: &ParseNestedMeta<'_>) -> syn::Result<String> {
+    let lit: syn::LitStr = meta.value()?.parse()?;
+    Ok(lit.value())
+}
+
+fn int_value(meta: &ParseNestedMeta<'_>) -> syn::Result<u32> {
+    let lit: syn::LitInt = meta.value()?.parse()?;
+    lit.base10_parse::<u32>()
+}
+
+/// A string literal's value, or the text of a bool / number literal (`default = 0`).
+fn literal_text(meta: &ParseNestedMeta<'_>) -> syn::Result<String> {
+    let input = meta.value()?;
+    let neg = input.parse::<Option<syn::Token![-]>>()?.is_some();
+    let lit: syn::Lit = input.parse()?;
+    let text = match &lit {
+        syn::Lit::Str(s) => s.value(),
+        syn::Lit::Bool(b) => b.value.to_string(),
+        syn::Lit::Int(i) => i.base10_digits().to_string(),
+        syn::Lit::Float(f) => f.base10_digits().to_string(),
+        _ => return Err(syn::Error::new(lit.span(), "expected a string, bool or number literal")),
+    };
+    Ok(if neg { format!("-{text}") } else { text })
+}
+
+/// Consumes `= value` or `(...)` after an unknown key so parsing can go on to report more errors.
+fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        let _: syn::Expr = meta.value()?.parse()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in meta.input);
+        let _: proc_macro2::TokenStream = content.parse()?;
+    }
+    Ok(())
+}

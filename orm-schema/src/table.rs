@@ -1,0 +1,194 @@
+//! Tables, columns, indexes and foreign keys.
+
+use crate::types::{ColumnType, DefaultValue};
+
+/// A table (SQL) or collection (MongoDB).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// The table's name.
+    pub name: String,
+    /// Columns, in declaration order.
+    pub columns: Vec<Column>,
+    /// Names of the primary key columns, in key order (more than one for a composite key).
+    pub primary_key: Vec<String>,
+    /// Secondary indexes, unique or not (single-column `unique` lives on the [`Column`]).
+    pub indexes: Vec<Index>,
+    /// Foreign keys to other tables.
+    pub foreign_keys: Vec<ForeignKey>,
+}
+
+impl Table {
+    /// An empty table named `name`.
+    pub fn new(name: impl Into<String>) -> Table {
+        Table {
+            name: name.into(),
+            columns: Vec::new(),
+            primary_key: Vec::new(),
+            indexes: Vec::new(),
+            foreign_keys: Vec::new(),
+        }
+    }
+
+    /// Adds a column.
+    pub fn column(mut self, column: Column) -> Table {
+        self.columns.push(column);
+        self
+    }
+
+    /// Sets the primary key columns.
+    pub fn primary_key<I, S>(mut self, columns: I) -> Table
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.primary_key = columns.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Adds an index.
+    pub fn index(mut self, index: Index) -> Table {
+        self.indexes.push(index);
+        self
+    }
+
+    /// Adds a foreign key.
+    pub fn foreign_key(mut self, fk: ForeignKey) -> Table {
+        self.foreign_keys.push(fk);
+        self
+    }
+
+    /// The column named `name`, if any.
+    pub fn column_named(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Whether `name` is one of the primary key columns.
+    pub fn is_primary_key(&self, name: &str) -> bool {
+        self.primary_key.iter().any(|c| c == name)
+    }
+
+    /// The auto-increment column, if the table has one.
+    pub fn auto_increment_column(&self) -> Option<&Column> {
+        self.columns.iter().find(|c| c.auto_increment)
+    }
+}
+
+/// One column of a [`Table`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    /// The column's name in the database.
+    pub name: String,
+    /// Its neutral type.
+    pub ty: ColumnType,
+    /// Whether it accepts NULL.
+    pub nullable: bool,
+    /// Whether the database generates its value (integer keys only).
+    pub auto_increment: bool,
+    /// Whether it carries a single-column unique constraint.
+    pub unique: bool,
+    /// The database-side default.
+    pub default: Option<DefaultValue>,
+}
+
+impl Column {
+    /// A non-null column without default.
+    pub fn new(name: impl Into<String>, ty: ColumnType) -> Column {
+        Column { name: name.into(), ty, nullable: false, auto_increment: false, unique: false, default: None }
+    }
+
+    /// Makes the column nullable.
+    pub fn nullable(mut self) -> Column {
+        self.nullable = true;
+        self
+    }
+
+    /// Makes the column auto-incrementing.
+    pub fn auto_increment(mut self) -> Column {
+        self.auto_increment = true;
+        self
+    }
+
+    /// Gives the column a unique constraint.
+    pub fn unique(mut self) -> Column {
+        self.unique = true;
+        self
+    }
+
+    /// Sets the column's default.
+    pub fn default(mut self, default: DefaultValue) -> Column {
+        self.default = Some(default);
+        self
+    }
+}
+
+/// A secondary index over one or more columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Index {
+    /// The index's name (unique within the database on PostgreSQL and SQLite).
+    pub name: String,
+    /// Indexed columns, in order.
+    pub columns: Vec<String>,
+    /// Whether the index enforces uniqueness.
+    pub unique: bool,
+}
+
+impl Index {
+    /// A non-unique index.
+    pub fn new<I, S>(name: impl Into<String>, columns: I) -> Index
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Index { name: name.into(), columns: columns.into_iter().map(Into::into).collect(), unique: false }
+    }
+
+    /// Makes the index unique.
+    pub fn unique(mut self) -> Index {
+        self.unique = true;
+        self
+    }
+
+    /// The conventional name of an index on `columns` of `table`: `{table}_{columns}_idx`, or
+    /// `_key` for a unique one.
+    ///
+    /// ```
+    /// assert_eq!(orm_schema::Index::default_name("users", &["email"], true), "users_email_key");
+    /// ```
+    pub fn default_name<S: AsRef<str>>(table: &str, columns: &[S], unique: bool) -> String {
+        let cols: Vec<&str> = columns.iter().map(AsRef::as_ref).collect();
+        format!("{table}_{}_{}", cols.join("_"), if unique { "key" } else { "idx" })
+    }
+}
+
+/// What a foreign key does when the referenced row is deleted or its key updated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ReferentialAction {
+    /// Refuse the change (checked at the end of the statement).
+    #[default]
+    NoAction,
+    /// Refuse the change immediately.
+    Restrict,
+    /// Apply the change to the referencing rows too.
+    Cascade,
+    /// Set the referencing columns to NULL.
+    SetNull,
+    /// Set the referencing columns to their defaults.
+    SetDefault,
+}
+
+/// A foreign key from columns of one table to columns of another.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignKey {
+    /// The constraint's name.
+    pub name: String,
+    /// Referencing columns.
+    pub columns: Vec<String>,
+    /// The referenced table.
+    pub references_table: String,
+    /// The referenced columns.
+    pub references_columns: Vec<String>,
+    /// Action on delete of the referenced row.
+    pub on_delete: ReferentialAction,
+    /// Action on update of the referenced key.
+    pub on_update: ReferentialAction,
+}
