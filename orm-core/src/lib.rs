@@ -1,1 +1,33 @@
-//! placeholder
+#![doc = include_str!("../README.md")]
+
+pub mod error;
+mod db;
+mod field;
+mod model;
+pub mod query;
+mod row;
+pub mod sql;
+mod value;
+
+/// The neutral schema model (re-exported from `orm-schema`).
+pub mod schema {
+    pub use orm_schema::*;
+}
+
+pub use db::{ConnectOptions, Database};
+pub use error::{Error, Result};
+pub use field::FieldType;
+pub use model::{AnyColumn, Column, KeyValues, Model};
+pub use query::{Filter, Order, Partial, Select};
+pub use row::{FromRow, RowAccess};
+pub use sql::Dialect;
+pub use value::Value;
+
+#[cfg(feature = "derive")]
+pub use orm_derive::{FromRow, Model};
+
+/// Items the generated code names; not a stable API.
+#[doc(hidden)]
+pub mod __private {
+    pub use std::sync::OnceLock;
+}

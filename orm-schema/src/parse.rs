@@ -125,7 +125,7 @@ pub fn parse_model(input: &syn::DeriveInput) -> syn::Result<ModelDef> {
             fields.push(FieldDef { ident, ty: field.ty.clone(), column: None });
             continue;
         }
-        let column_name = attrs.column.clone().unwrap_or_else(|| ident.to_string());
+        let column_name = attrs.column.clone().unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_string());
         let rust = classify(&field.ty);
         let ty = match (&attrs.type_name, &rust.column_type) {
             (Some((name, span)), _) => {
@@ -295,6 +295,51 @@ fn resolve_columns(
         }
     }
     out
+}
+
+/// A parsed `#[derive(FromRow)]` struct: a subset of a model's columns.
+#[derive(Debug, Clone)]
+pub struct PartialDef {
+    /// The struct's name.
+    pub ident: syn::Ident,
+    /// Its fields with the columns they read (`None` for `skip`).
+    pub fields: Vec<FieldDef>,
+}
+
+/// Parses a `#[derive(FromRow)]` input: each field reads the column of its name, or
+/// `#[orm(column = "...")]`; `#[orm(skip)]` fields take `Default::default()`. Model-only keys
+/// (`primary_key`, `index`, ...) are errors here.
+pub fn parse_partial(input: &syn::DeriveInput) -> syn::Result<PartialDef> {
+    let mut errors = Errors::default();
+    if !input.generics.params.is_empty() {
+        errors.at(input.generics.span(), "a `FromRow` struct cannot be generic");
+    }
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("orm")) {
+        errors.at(attr.span(), "`FromRow` takes no struct-level `orm` attributes");
+    }
+    let mut fields = Vec::new();
+    for field in named_fields(input)? {
+        let ident = field.ident.clone().expect("named field");
+        let attrs = FieldAttrs::parse(&field.attrs, &mut errors);
+        let model_only = [attrs.primary_key, attrs.auto_increment, attrs.unique, attrs.index, attrs.nullable]
+            .into_iter()
+            .flatten()
+            .chain(attrs.type_name.as_ref().map(|t| t.1))
+            .chain(attrs.default.as_ref().map(|t| t.1))
+            .chain(attrs.length.map(|t| t.1))
+            .chain(attrs.precision.map(|t| t.1))
+            .chain(attrs.scale.map(|t| t.1));
+        for span in model_only {
+            errors.at(span, "`FromRow` fields take only `column = \"...\"` or `skip`; schema keys belong on the model");
+        }
+        let column = match attrs.skip {
+            Some(_) => None,
+            None => Some(attrs.column.clone().unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_string())),
+        };
+        fields.push(FieldDef { ident, ty: field.ty.clone(), column });
+    }
+    errors.finish()?;
+    Ok(PartialDef { ident: input.ident.clone(), fields })
 }
 
 #[cfg(test)]

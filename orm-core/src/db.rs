@@ -1,0 +1,229 @@
+//! [`Database`]: a pooled connection to one backend, chosen by URL.
+
+mod crud;
+mod exec;
+
+use crate::error::{redact_url, Error, Result};
+use crate::sql::Dialect;
+use std::time::Duration;
+
+#[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
+compile_error!("orm-core needs at least one backend feature: `postgres`, `mysql` or `sqlite`");
+
+/// A pooled connection to PostgreSQL, MySQL/MariaDB or SQLite; cheap to clone (clones share the pool).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> orm_core::Result<()> {
+/// use orm_core::{Database, Model};
+///
+/// #[derive(Model, Debug, Clone, PartialEq)]
+/// struct Note {
+///     #[orm(primary_key, auto_increment)]
+///     id: i64,
+///     body: String,
+/// }
+///
+/// let db = Database::connect("sqlite::memory:").await?;
+/// db.create_table::<Note>().await?;
+/// let note = db.insert(&Note { id: 0, body: "hello".into() }).await?;
+/// assert_eq!(note.id, 1);
+/// assert_eq!(Note::find().filter(Note::BODY.eq("hello")).count(&db).await?, 1);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Database {
+    pub(crate) backend: Backend,
+    url: String,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database").field("url", &self.url).field("dialect", &self.dialect()).finish()
+    }
+}
+
+#[derive(Clone)]
+pub(crate) enum Backend {
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::PgPool),
+    #[cfg(feature = "mysql")]
+    MySql(sqlx::MySqlPool),
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::SqlitePool),
+}
+
+/// Pool settings for [`Database::connect_with`]; unset fields keep sqlx's defaults.
+///
+/// ```
+/// use std::time::Duration;
+/// let options = orm_core::ConnectOptions::new()
+///     .max_connections(8)
+///     .acquire_timeout(Duration::from_secs(5));
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    max_connections: Option<u32>,
+    min_connections: Option<u32>,
+    acquire_timeout: Option<Duration>,
+    idle_timeout: Option<Duration>,
+    max_lifetime: Option<Duration>,
+}
+
+impl ConnectOptions {
+    /// sqlx's defaults.
+    pub fn new() -> Self {
+        ConnectOptions::default()
+    }
+
+    /// The most connections the pool opens (an in-memory SQLite database always uses one).
+    pub fn max_connections(mut self, n: u32) -> Self {
+        self.max_connections = Some(n);
+        self
+    }
+
+    /// Connections the pool keeps open even when idle.
+    pub fn min_connections(mut self, n: u32) -> Self {
+        self.min_connections = Some(n);
+        self
+    }
+
+    /// How long to wait for a free connection before failing.
+    pub fn acquire_timeout(mut self, d: Duration) -> Self {
+        self.acquire_timeout = Some(d);
+        self
+    }
+
+    /// How long an idle connection is kept.
+    pub fn idle_timeout(mut self, d: Duration) -> Self {
+        self.idle_timeout = Some(d);
+        self
+    }
+
+    /// How long any connection is kept.
+    pub fn max_lifetime(mut self, d: Duration) -> Self {
+        self.max_lifetime = Some(d);
+        self
+    }
+
+    fn pool<DB: sqlx::Database>(&self) -> sqlx::pool::PoolOptions<DB> {
+        let mut p = sqlx::pool::PoolOptions::<DB>::new();
+        if let Some(n) = self.max_connections {
+            p = p.max_connections(n);
+        }
+        if let Some(n) = self.min_connections {
+            p = p.min_connections(n);
+        }
+        if let Some(d) = self.acquire_timeout {
+            p = p.acquire_timeout(d);
+        }
+        if let Some(d) = self.idle_timeout {
+            p = p.idle_timeout(d);
+        }
+        if let Some(d) = self.max_lifetime {
+            p = p.max_lifetime(d);
+        }
+        p
+    }
+}
+
+impl Database {
+    /// Connects with default pool settings. The URL scheme picks the backend:
+    /// `postgres://` / `postgresql://`, `mysql://` / `mariadb://`, `sqlite:path` (created when missing
+    /// unless the URL sets `mode=`), `sqlite::memory:`.
+    pub async fn connect(url: &str) -> Result<Database> {
+        Database::connect_with(url, ConnectOptions::default()).await
+    }
+
+    /// Connects with the given pool settings.
+    pub async fn connect_with(url: &str, options: ConnectOptions) -> Result<Database> {
+        use std::str::FromStr;
+        let redacted = redact_url(url);
+        let connect_err = |source| Error::Connect { url: redacted.clone(), source };
+        let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
+        let not_enabled = |feature: &str| Error::UnsupportedUrl {
+            url: redacted.clone(),
+            reason: format!("this build of orm-core lacks the `{feature}` feature"),
+        };
+        let backend = match scheme.as_str() {
+            "postgres" | "postgresql" => {
+                #[cfg(feature = "postgres")]
+                {
+                    let opts = sqlx::postgres::PgConnectOptions::from_str(url).map_err(connect_err)?;
+                    Backend::Postgres(options.pool().connect_with(opts).await.map_err(connect_err)?)
+                }
+                #[cfg(not(feature = "postgres"))]
+                return Err(not_enabled("postgres"));
+            }
+            "mysql" | "mariadb" => {
+                #[cfg(feature = "mysql")]
+                {
+                    let normalized = match url.strip_prefix("mariadb:") {
+                        Some(rest) => format!("mysql:{rest}"),
+                        None => url.to_string(),
+                    };
+                    let opts = sqlx::mysql::MySqlConnectOptions::from_str(&normalized).map_err(connect_err)?;
+                    Backend::MySql(options.pool().connect_with(opts).await.map_err(connect_err)?)
+                }
+                #[cfg(not(feature = "mysql"))]
+                return Err(not_enabled("mysql"));
+            }
+            "sqlite" => {
+                #[cfg(feature = "sqlite")]
+                {
+                    let mut opts = sqlx::sqlite::SqliteConnectOptions::from_str(url).map_err(connect_err)?;
+                    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+                    if !in_memory && !url.contains("mode=") {
+                        opts = opts.create_if_missing(true);
+                    }
+                    let mut pool = options.pool::<sqlx::Sqlite>();
+                    if in_memory {
+                        // One connection, kept forever: the database lives as long as it does.
+                        pool = pool.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
+                    }
+                    Backend::Sqlite(pool.connect_with(opts).await.map_err(connect_err)?)
+                }
+                #[cfg(not(feature = "sqlite"))]
+                return Err(not_enabled("sqlite"));
+            }
+            _ => {
+                let _ = &not_enabled;
+                return Err(Error::UnsupportedUrl {
+                    url: redacted,
+                    reason: "expected a postgres://, mysql://, mariadb:// or sqlite: URL".into(),
+                });
+            }
+        };
+        Ok(Database { backend, url: redacted })
+    }
+
+    /// The SQL dialect of this database.
+    pub fn dialect(&self) -> Dialect {
+        match &self.backend {
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => Dialect::Postgres,
+            #[cfg(feature = "mysql")]
+            Backend::MySql(_) => Dialect::MySql,
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(_) => Dialect::Sqlite,
+        }
+    }
+
+    /// The URL this database was opened with, password redacted.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Closes every pooled connection.
+    pub async fn close(&self) {
+        match &self.backend {
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(p) => p.close().await,
+            #[cfg(feature = "mysql")]
+            Backend::MySql(p) => p.close().await,
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(p) => p.close().await,
+        }
+    }
+}

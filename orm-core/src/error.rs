@@ -1,0 +1,186 @@
+//! The one error type of the toolkit.
+
+/// A boxed error from a lower layer (a decoder, a parser).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// `Result` with the toolkit's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong, with the model and operation at fault and the database's own error
+/// as `source`.
+///
+/// ```
+/// # async fn demo(db: &orm_core::Database) {
+/// # #[derive(orm_core::Model, Debug, Clone)]
+/// # struct User { #[orm(primary_key)] id: i64, #[orm(unique)] email: String }
+/// let user = User { id: 1, email: "a@example.com".into() };
+/// match db.insert(&user).await {
+///     Ok(_) => {}
+///     Err(e) if e.is_unique_violation() => println!("taken: {e}"),
+///     Err(e) => panic!("{e}"),
+/// }
+/// # }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An operation that needs a row found none.
+    #[error("{model}: {operation} found no matching row")]
+    NotFound {
+        /// The model's name.
+        model: &'static str,
+        /// What was being done (`find`, `update`, `delete`).
+        operation: &'static str,
+    },
+    /// A unique or primary key constraint rejected the write.
+    #[error("{model}: {operation} violates a unique constraint{}: {source}", constraint_suffix(.constraint))]
+    UniqueViolation {
+        /// The model's name.
+        model: &'static str,
+        /// What was being done.
+        operation: &'static str,
+        /// The constraint's name, when the database reports it.
+        constraint: Option<String>,
+        /// The database's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A foreign key constraint rejected the write.
+    #[error("{model}: {operation} violates a foreign key{}: {source}", constraint_suffix(.constraint))]
+    ForeignKeyViolation {
+        /// The model's name.
+        model: &'static str,
+        /// What was being done.
+        operation: &'static str,
+        /// The constraint's name, when the database reports it.
+        constraint: Option<String>,
+        /// The database's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A NOT NULL or CHECK constraint rejected the write.
+    #[error("{model}: {operation} violates a NOT NULL or CHECK constraint: {source}")]
+    ConstraintViolation {
+        /// The model's name.
+        model: &'static str,
+        /// What was being done.
+        operation: &'static str,
+        /// The database's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// Any other failure of a statement.
+    #[error("{model}: {operation} failed: {source}\n  SQL: {sql}")]
+    Query {
+        /// The model's name (or `raw` for raw SQL).
+        model: &'static str,
+        /// What was being done.
+        operation: &'static str,
+        /// The SQL that failed (values are bound, never in the text).
+        sql: String,
+        /// The database's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A column value could not be read into its field.
+    #[error("{model}: cannot decode column `{column}`: {source}")]
+    Decode {
+        /// The model's name.
+        model: &'static str,
+        /// The column.
+        column: String,
+        /// What the decoder said.
+        #[source]
+        source: BoxError,
+    },
+    /// Connecting failed.
+    #[error("cannot connect to {url}: {source}")]
+    Connect {
+        /// The URL, with any password replaced by `***`.
+        url: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A database URL this build cannot handle.
+    #[error("unsupported database URL `{url}`: {reason}")]
+    UnsupportedUrl {
+        /// The URL, with any password replaced by `***`.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// A query that cannot be run as built (for example a projection naming a column the model lacks).
+    #[error("{model}: invalid query: {message}")]
+    InvalidQuery {
+        /// The model's name.
+        model: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+fn constraint_suffix(c: &Option<String>) -> String {
+    c.as_ref().map(|c| format!(" `{c}`")).unwrap_or_default()
+}
+
+impl Error {
+    /// Whether a unique or primary key constraint rejected the write.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, Error::UniqueViolation { .. })
+    }
+
+    /// Whether an operation that needs a row found none.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound { .. })
+    }
+
+    /// Whether a foreign key constraint rejected the write.
+    pub fn is_foreign_key_violation(&self) -> bool {
+        matches!(self, Error::ForeignKeyViolation { .. })
+    }
+
+    /// A decode error for `column` of `model`.
+    pub fn decode(model: &'static str, column: impl Into<String>, source: BoxError) -> Error {
+        Error::Decode { model, column: column.into(), source }
+    }
+
+    /// Classifies a driver error raised while running `sql` for `model`.
+    pub(crate) fn from_sqlx(model: &'static str, operation: &'static str, sql: &str, source: sqlx::Error) -> Error {
+        use sqlx::error::ErrorKind;
+        let Some(db) = source.as_database_error() else {
+            return Error::Query { model, operation, sql: sql.to_string(), source };
+        };
+        let constraint = db.constraint().map(str::to_string);
+        match db.kind() {
+            ErrorKind::UniqueViolation => Error::UniqueViolation { model, operation, constraint, source },
+            ErrorKind::ForeignKeyViolation => Error::ForeignKeyViolation { model, operation, constraint, source },
+            ErrorKind::NotNullViolation | ErrorKind::CheckViolation => {
+                Error::ConstraintViolation { model, operation, source }
+            }
+            _ => Error::Query { model, operation, sql: sql.to_string(), source },
+        }
+    }
+}
+
+/// Replaces the password of a URL with `***`, for error messages and logs.
+///
+/// ```
+/// assert_eq!(orm_core::error::redact_url("postgres://me:secret@db/app"), "postgres://me:***@db/app");
+/// assert_eq!(orm_core::error::redact_url("sqlite::memory:"), "sqlite::memory:");
+/// ```
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else { return url.to_string() };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    match (authority.rfind('@'), authority.find(':')) {
+        (Some(at), Some(colon)) if colon < at => format!(
+            "{}{}:***{}",
+            &url[..scheme_end + 3],
+            &authority[..colon],
+            &rest[at..]
+        ),
+        _ => url.to_string(),
+    }
+}

@@ -1,0 +1,151 @@
+//! The [`Model`] trait that `#[derive(Model)]` implements, and typed [`Column`] handles.
+
+use crate::field::FieldType;
+use crate::query::{Cond, DeleteMany, Filter, Select, UpdateMany};
+use crate::row::FromRow;
+use crate::schema::Table;
+use crate::value::Value;
+use std::marker::PhantomData;
+
+/// A struct mapped to a table. Implemented by `#[derive(Model)]`; see the crate docs for the
+/// attributes.
+///
+/// ```
+/// use orm_core::Model;
+///
+/// #[derive(Model, Debug, Clone, PartialEq)]
+/// struct Tag {
+///     #[orm(primary_key, auto_increment)]
+///     id: i64,
+///     #[orm(unique, length = 40)]
+///     label: String,
+/// }
+///
+/// assert_eq!(Tag::schema().name, "tags");
+/// assert_eq!(Tag::LABEL.name(), "label");
+/// let filter = Tag::LABEL.eq("rust"); // a `Filter<Tag>`; `Tag::LABEL.eq(5)` would not compile
+/// # let _ = filter;
+/// ```
+pub trait Model: FromRow + Sized + Send + Sync + 'static {
+    /// The primary key's type: the key field's type, or a tuple for a composite key.
+    type Key: KeyValues;
+
+    /// The struct's name, for error messages.
+    const NAME: &'static str;
+
+    /// The model's neutral schema.
+    fn schema() -> &'static Table;
+
+    /// Column names, in schema order (the order of [`Model::values`] and of decoding).
+    fn column_names() -> &'static [&'static str];
+
+    /// The model's column values, in schema order.
+    fn values(&self) -> Vec<Value>;
+
+    /// The primary key's values, in key order.
+    fn key_values(&self) -> Vec<Value>;
+
+    /// A query over all rows of the table.
+    fn find() -> Select<Self> {
+        Select::new()
+    }
+
+    /// A query for the row with primary key `key`.
+    fn find_by_pk(key: Self::Key) -> Select<Self> {
+        Select::new().filter(key_filter::<Self>(key.key_values()))
+    }
+
+    /// An `UPDATE` of every row matching a filter.
+    fn update_many() -> UpdateMany<Self> {
+        UpdateMany::new()
+    }
+
+    /// A `DELETE` of every row matching a filter.
+    fn delete_many() -> DeleteMany<Self> {
+        DeleteMany::new()
+    }
+}
+
+/// The filter `pk1 = v1 AND pk2 = v2 ...` for a model's primary key values.
+pub(crate) fn key_filter<M: Model>(values: Vec<Value>) -> Filter<M> {
+    let conds = M::schema()
+        .primary_key
+        .iter()
+        .zip(values)
+        .map(|(col, value)| Cond::Compare { column: col.clone(), op: crate::query::CmpOp::Eq, value })
+        .collect();
+    Filter::from_cond(Cond::And(conds))
+}
+
+/// A primary key value: any [`FieldType`], or a tuple of them for a composite key.
+pub trait KeyValues: Send {
+    /// The key's values, in key order.
+    fn key_values(self) -> Vec<Value>;
+}
+
+impl<T: FieldType> KeyValues for T {
+    fn key_values(self) -> Vec<Value> {
+        vec![self.to_value()]
+    }
+}
+
+macro_rules! tuple_key {
+    ($($t:ident $i:tt),+) => {
+        impl<$($t: FieldType),+> KeyValues for ($($t,)+) {
+            fn key_values(self) -> Vec<Value> {
+                vec![$(self.$i.to_value()),+]
+            }
+        }
+    };
+}
+tuple_key!(A 0, B 1);
+tuple_key!(A 0, B 1, C 2);
+tuple_key!(A 0, B 1, C 2, D 3);
+tuple_key!(A 0, B 1, C 2, D 3, E 4);
+tuple_key!(A 0, B 1, C 2, D 3, E 4, F 5);
+
+/// A typed handle on one column of model `M` holding values of type `T`.
+///
+/// The derive emits one constant per column (`User::EMAIL`); filters built from it only accept
+/// values of its type, so a filter on the wrong type does not compile.
+pub struct Column<M, T> {
+    name: &'static str,
+    _marker: PhantomData<fn() -> (M, T)>,
+}
+
+impl<M, T> Clone for Column<M, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<M, T> Copy for Column<M, T> {}
+
+impl<M, T> std::fmt::Debug for Column<M, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Column({})", self.name)
+    }
+}
+
+impl<M, T> Column<M, T> {
+    /// A handle on the column named `name` (used by generated code).
+    pub const fn new(name: &'static str) -> Self {
+        Column { name, _marker: PhantomData }
+    }
+
+    /// The column's name in the database.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+/// Any column of model `M`, whatever its value type (for lists of columns such as upsert targets).
+pub trait AnyColumn<M>: Send + Sync {
+    /// The column's name.
+    fn column_name(&self) -> &'static str;
+}
+
+impl<M: 'static, T: 'static> AnyColumn<M> for Column<M, T> {
+    fn column_name(&self) -> &'static str {
+        self.name
+    }
+}

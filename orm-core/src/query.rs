@@ -1,0 +1,11 @@
+//! The backend-neutral query IR: filters, ordering, paging, projections and updates.
+//!
+//! Builders here only describe a query; the `sql` module lowers them to sea-query statements.
+
+mod filter;
+mod select;
+mod write;
+
+pub use filter::{CmpOp, Cond, Filter};
+pub use select::{Order, Partial, Projection, Select};
+pub use write::{ArithOp, DeleteMany, Numeric, SetExpr, UpdateExpr, UpdateMany};

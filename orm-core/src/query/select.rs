@@ -1,0 +1,215 @@
+//! [`Select`]: find rows, with filters, ordering, paging and projections.
+
+use super::filter::{and_conds, Cond, Filter};
+use crate::db::Database;
+use crate::error::{Error, Result};
+use crate::field::FieldType;
+use crate::model::{Column, Model};
+use crate::row::FromRow;
+use std::marker::PhantomData;
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Ascending.
+    Asc,
+    /// Descending.
+    Desc,
+}
+
+/// A query over model `M`'s table returning `R` per row (`M` itself unless projected).
+///
+/// ```no_run
+/// # use orm_core::{Database, Model, Order};
+/// # #[derive(Model, Debug, Clone)]
+/// # struct User { #[orm(primary_key)] id: i64, age: Option<i32>, email: String }
+/// # async fn demo(db: &Database) -> orm_core::Result<()> {
+/// let page: Vec<User> = User::find()
+///     .filter(User::AGE.between(18, 65))
+///     .order_by(User::AGE, Order::Desc)
+///     .order_by_asc(User::ID)
+///     .limit(20)
+///     .offset(40)
+///     .all(db)
+///     .await?;
+/// let emails: Vec<(String, Option<i32>)> =
+///     User::find().select((User::EMAIL, User::AGE)).all(db).await?;
+/// let n: u64 = User::find().filter(User::AGE.is_null()).count(db).await?;
+/// # Ok(()) }
+/// ```
+pub struct Select<M, R = M> {
+    pub(crate) filter: Option<Cond>,
+    pub(crate) order: Vec<(String, Order)>,
+    pub(crate) limit: Option<u64>,
+    pub(crate) offset: Option<u64>,
+    /// Selected columns; `None` selects the model's columns.
+    pub(crate) columns: Option<Vec<&'static str>>,
+    _marker: PhantomData<fn() -> (M, R)>,
+}
+
+impl<M, R> std::fmt::Debug for Select<M, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Select")
+            .field("filter", &self.filter)
+            .field("order", &self.order)
+            .field("limit", &self.limit)
+            .field("offset", &self.offset)
+            .field("columns", &self.columns)
+            .finish()
+    }
+}
+
+impl<M: Model> Select<M, M> {
+    /// A query over every row.
+    pub fn new() -> Self {
+        Select { filter: None, order: Vec::new(), limit: None, offset: None, columns: None, _marker: PhantomData }
+    }
+}
+
+impl<M: Model> Default for Select<M, M> {
+    fn default() -> Self {
+        Select::new()
+    }
+}
+
+impl<M: Model, R: FromRow> Select<M, R> {
+    fn retype<R2>(self, columns: Option<Vec<&'static str>>) -> Select<M, R2> {
+        Select {
+            filter: self.filter,
+            order: self.order,
+            limit: self.limit,
+            offset: self.offset,
+            columns,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Keeps rows matching `filter` (and any filter given before).
+    pub fn filter(mut self, filter: Filter<M>) -> Self {
+        self.filter = Some(and_conds(self.filter.take(), filter.into_cond()));
+        self
+    }
+
+    /// Sorts by `column` (after any earlier sort keys).
+    pub fn order_by<T>(mut self, column: Column<M, T>, order: Order) -> Self {
+        self.order.push((column.name().to_string(), order));
+        self
+    }
+
+    /// Sorts ascending by `column`.
+    pub fn order_by_asc<T>(self, column: Column<M, T>) -> Self {
+        self.order_by(column, Order::Asc)
+    }
+
+    /// Sorts descending by `column`.
+    pub fn order_by_desc<T>(self, column: Column<M, T>) -> Self {
+        self.order_by(column, Order::Desc)
+    }
+
+    /// Returns at most `n` rows.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.limit = Some(n);
+        self
+    }
+
+    /// Skips the first `n` rows.
+    pub fn offset(mut self, n: u64) -> Self {
+        self.offset = Some(n);
+        self
+    }
+
+    /// Selects a tuple of columns instead of the whole model: `select((User::EMAIL, User::AGE))`
+    /// returns `(String, Option<i32>)` rows.
+    pub fn select<P: Projection<M>>(self, columns: P) -> Select<M, P::Output> {
+        let names = columns.names();
+        self.retype(Some(names))
+    }
+
+    /// Selects the columns of another struct (a `#[derive(FromRow)]` whose field names, or
+    /// `#[orm(column = "...")]`, name columns of `M`).
+    pub fn into_partial<P: Partial>(self) -> Select<M, P> {
+        self.retype(Some(P::columns().to_vec()))
+    }
+
+    /// The selected column names.
+    pub(crate) fn column_list(&self) -> Vec<&'static str> {
+        match &self.columns {
+            Some(c) => c.clone(),
+            None => M::column_names().to_vec(),
+        }
+    }
+
+    /// Checks that every selected column belongs to `M`.
+    pub(crate) fn check_columns(&self) -> Result<()> {
+        if let Some(cols) = &self.columns {
+            for c in cols {
+                if M::schema().column_named(c).is_none() {
+                    return Err(Error::InvalidQuery {
+                        model: M::NAME,
+                        message: format!("selected column `{c}` is not a column of table `{}`", M::schema().name),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every matching row.
+    pub async fn all(self, db: &Database) -> Result<Vec<R>> {
+        db.select_all(&self).await
+    }
+
+    /// The first matching row, if any.
+    pub async fn one(mut self, db: &Database) -> Result<Option<R>> {
+        self.limit = Some(1);
+        Ok(db.select_all(&self).await?.into_iter().next())
+    }
+
+    /// The first matching row, or [`Error::NotFound`].
+    pub async fn get(self, db: &Database) -> Result<R> {
+        self.one(db).await?.ok_or(Error::NotFound { model: M::NAME, operation: "find" })
+    }
+
+    /// The number of matching rows (limit and offset apply).
+    pub async fn count(self, db: &Database) -> Result<u64> {
+        db.select_count(&self).await
+    }
+
+    /// Whether any row matches.
+    pub async fn exists(self, db: &Database) -> Result<bool> {
+        db.select_exists(&self).await
+    }
+}
+
+/// A tuple of columns of `M`, selected with [`Select::select`].
+pub trait Projection<M> {
+    /// The row type the columns decode into.
+    type Output: FromRow;
+    /// The column names, in order.
+    fn names(&self) -> Vec<&'static str>;
+}
+
+macro_rules! tuple_projection {
+    ($($t:ident $i:tt),+) => {
+        impl<M, $($t: FieldType),+> Projection<M> for ($(Column<M, $t>,)+) {
+            type Output = ($($t,)+);
+            fn names(&self) -> Vec<&'static str> {
+                vec![$(self.$i.name()),+]
+            }
+        }
+    };
+}
+tuple_projection!(A 0);
+tuple_projection!(A 0, B 1);
+tuple_projection!(A 0, B 1, C 2);
+tuple_projection!(A 0, B 1, C 2, D 3);
+tuple_projection!(A 0, B 1, C 2, D 3, E 4);
+tuple_projection!(A 0, B 1, C 2, D 3, E 4, F 5);
+tuple_projection!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+tuple_projection!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+
+/// A struct holding a subset of a model's columns; implemented by `#[derive(FromRow)]`.
+pub trait Partial: FromRow {
+    /// The columns it reads, in decoding order.
+    fn columns() -> &'static [&'static str];
+}

@@ -1,0 +1,132 @@
+//! Code generation from the parsed model (`orm_schema::parse`).
+
+use orm_schema::parse::{parse_model, parse_partial, table_tokens, FieldDef};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+/// The `impl`s for `#[derive(Model)]`.
+pub fn model(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
+    let def = parse_model(input)?;
+    let ident = &def.ident;
+    let vis = &input.vis;
+    let name = ident.to_string();
+    let schema = table_tokens(&def.table, &quote!(::orm_core::schema));
+
+    let constants = def.column_fields().map(|f| {
+        let column = f.column.as_deref().unwrap_or_default();
+        let const_name = format_ident!("{}", f.ident.to_string().trim_start_matches("r#").to_uppercase());
+        let ty = &f.ty;
+        let doc = format!("The `{column}` column.");
+        quote! {
+            #[doc = #doc]
+            #vis const #const_name: ::orm_core::Column<#ident, #ty> = ::orm_core::Column::new(#column);
+        }
+    });
+    let decode = decode_fields(&name, &def.fields);
+    let column_names = def.column_fields().map(|f| f.column.as_deref().unwrap_or_default());
+    let values = def.column_fields().map(|f| {
+        let field = &f.ident;
+        quote!(::orm_core::FieldType::to_value(&self.#field))
+    });
+    let key_fields: Vec<&FieldDef> = def
+        .table
+        .primary_key
+        .iter()
+        .filter_map(|pk| def.fields.iter().find(|f| f.column.as_deref() == Some(pk.as_str())))
+        .collect();
+    let key_values = key_fields.iter().map(|f| {
+        let field = &f.ident;
+        quote!(::orm_core::FieldType::to_value(&self.#field))
+    });
+    let key_type = match key_fields.as_slice() {
+        [single] => {
+            let ty = &single.ty;
+            quote!(#ty)
+        }
+        many => {
+            let tys = many.iter().map(|f| &f.ty);
+            quote!((#(#tys),*))
+        }
+    };
+
+    Ok(quote! {
+        const _: () = {
+            impl #ident {
+                #(#constants)*
+            }
+
+            impl ::orm_core::FromRow for #ident {
+                fn from_row<R: ::orm_core::RowAccess>(row: &R) -> ::orm_core::Result<Self> {
+                    ::core::result::Result::Ok(#decode)
+                }
+            }
+
+            impl ::orm_core::Model for #ident {
+                type Key = #key_type;
+                const NAME: &'static str = #name;
+
+                fn schema() -> &'static ::orm_core::schema::Table {
+                    static SCHEMA: ::orm_core::__private::OnceLock<::orm_core::schema::Table> =
+                        ::orm_core::__private::OnceLock::new();
+                    SCHEMA.get_or_init(|| #schema)
+                }
+
+                fn column_names() -> &'static [&'static str] {
+                    &[#(#column_names),*]
+                }
+
+                fn values(&self) -> ::std::vec::Vec<::orm_core::Value> {
+                    ::std::vec![#(#values),*]
+                }
+
+                fn key_values(&self) -> ::std::vec::Vec<::orm_core::Value> {
+                    ::std::vec![#(#key_values),*]
+                }
+            }
+        };
+    })
+}
+
+/// `Self { field: row.get(i)?, skipped: Default::default(), ... }`, decoding columns in order.
+fn decode_fields(model: &str, fields: &[FieldDef]) -> TokenStream {
+    let mut index = 0usize;
+    let inits = fields.iter().map(|f| {
+        let field = &f.ident;
+        let ty = &f.ty;
+        match &f.column {
+            None => quote!(#field: ::core::default::Default::default()),
+            Some(column) => {
+                let i = index;
+                index += 1;
+                quote! {
+                    #field: ::orm_core::RowAccess::get::<#ty>(row, #i)
+                        .map_err(|e| ::orm_core::Error::decode(#model, #column, e))?
+                }
+            }
+        }
+    });
+    let inits: Vec<TokenStream> = inits.collect();
+    quote!(Self { #(#inits),* })
+}
+
+/// The `impl`s for `#[derive(FromRow)]`.
+pub fn partial(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
+    let def = parse_partial(input)?;
+    let ident = &def.ident;
+    let decode = decode_fields(&ident.to_string(), &def.fields);
+    let columns = def.fields.iter().filter_map(|f| f.column.as_deref());
+    Ok(quote! {
+        const _: () = {
+            impl ::orm_core::FromRow for #ident {
+                fn from_row<R: ::orm_core::RowAccess>(row: &R) -> ::orm_core::Result<Self> {
+                    ::core::result::Result::Ok(#decode)
+                }
+            }
+            impl ::orm_core::Partial for #ident {
+                fn columns() -> &'static [&'static str] {
+                    &[#(#columns),*]
+                }
+            }
+        };
+    })
+}
