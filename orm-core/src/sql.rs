@@ -35,6 +35,19 @@ impl Dialect {
         !matches!(self, Dialect::MySql)
     }
 
+    /// Prepares values for binding: MySQL has no time-zone-aware type, so instants are bound as
+    /// UTC `DATETIME` values (bound as `TIMESTAMP`, MariaDB would clip them to 1970..2038).
+    pub(crate) fn adapt_values(self, mut values: Vec<sea_query::Value>) -> sea_query_sqlx::SqlxValues {
+        if self == Dialect::MySql {
+            for v in &mut values {
+                if let sea_query::Value::ChronoDateTimeUtc(t) = v {
+                    *v = sea_query::Value::ChronoDateTime(t.map(|t| t.naive_utc()));
+                }
+            }
+        }
+        sea_query_sqlx::SqlxValues(sea_query::Values(values))
+    }
+
     /// Renders a sea-query statement to SQL text with values inlined, for logs and tests only
     /// (execution always binds values).
     pub fn render<S: RenderWith>(self, stmt: &S) -> String {
@@ -62,11 +75,12 @@ macro_rules! render_with {
             }
             fn build_with(&self, dialect: Dialect) -> (String, sea_query_sqlx::SqlxValues) {
                 use sea_query_sqlx::SqlxBinder;
-                match dialect {
+                let (sql, values) = match dialect {
                     Dialect::Postgres => self.build_sqlx(sea_query::PostgresQueryBuilder),
                     Dialect::MySql => self.build_sqlx(sea_query::MysqlQueryBuilder),
                     Dialect::Sqlite => self.build_sqlx(sea_query::SqliteQueryBuilder),
-                }
+                };
+                (sql, dialect.adapt_values(values.0.0))
             }
         }
     )+};

@@ -1,1 +1,168 @@
-//! Shared test harness.
+//! The shared test harness: every scenario is an `async fn(Database)`, run on every backend by
+//! [`backend_tests!`], each time in a database of its own that is dropped afterwards.
+//!
+//! Servers come from `TEST_POSTGRES_URL` and `TEST_MYSQL_URL` (defaults: the local ports with the
+//! `test` database). When a server cannot be reached the test is skipped with a message, except
+//! under `CI=true`, where it fails.
+
+pub mod models;
+
+use futures_util::FutureExt;
+use orm_core::Database;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+/// A backend a scenario runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// PostgreSQL, a fresh database per test.
+    Postgres,
+    /// MariaDB / MySQL, a fresh database per test.
+    MySql,
+    /// SQLite in a temporary file.
+    SqliteFile,
+    /// SQLite in memory.
+    SqliteMemory,
+}
+
+/// The admin URL of PostgreSQL for tests.
+pub fn postgres_url() -> String {
+    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// The admin URL of MySQL/MariaDB for tests.
+pub fn mysql_url() -> String {
+    std::env::var("TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into())
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Replaces the database (path) part of a server URL.
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let root = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{root}/{db}?{q}"),
+        None => format!("{root}/{db}"),
+    }
+}
+
+/// A database made for one test, and what it takes to remove it.
+struct Scratch {
+    db: Database,
+    cleanup: Option<(Database, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+async fn scratch(backend: Backend) -> Option<Scratch> {
+    let name = format!("orm_t_{}", uuid::Uuid::new_v4().simple());
+    let server = match backend {
+        Backend::Postgres => Some(postgres_url()),
+        Backend::MySql => Some(mysql_url()),
+        _ => None,
+    };
+    if let Some(admin_url) = server {
+        let options = orm_core::ConnectOptions::new()
+            .max_connections(1)
+            .acquire_timeout(std::time::Duration::from_secs(10));
+        let admin = match Database::connect_with(&admin_url, options).await {
+            Ok(db) => db,
+            Err(e) if in_ci() => panic!("{backend:?} is unreachable under CI=true: {e}"),
+            Err(e) => {
+                eprintln!("skipping: {backend:?} is unreachable ({e}); set CI=true to make this a failure");
+                return None;
+            }
+        };
+        let quoted = match backend {
+            Backend::Postgres => format!("\"{name}\""),
+            _ => format!("`{name}`"),
+        };
+        admin.raw_execute(&format!("CREATE DATABASE {quoted}"), []).await.expect("create the test database");
+        let db = Database::connect(&with_database(&admin_url, &name)).await.expect("connect to the test database");
+        let drop = match backend {
+            Backend::Postgres => format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"),
+            _ => format!("DROP DATABASE IF EXISTS {quoted}"),
+        };
+        return Some(Scratch { db, cleanup: Some((admin, drop)), _dir: None });
+    }
+    match backend {
+        Backend::SqliteFile => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+            let db = Database::connect(&url).await.expect("open the SQLite file");
+            Some(Scratch { db, cleanup: None, _dir: Some(dir) })
+        }
+        _ => {
+            let db = Database::connect("sqlite::memory:").await.expect("open SQLite in memory");
+            Some(Scratch { db, cleanup: None, _dir: None })
+        }
+    }
+}
+
+/// Runs `scenario` on `backend` in a fresh database, and removes the database afterwards, also
+/// when the scenario panics.
+pub async fn run<F, Fut>(backend: Backend, scenario: F)
+where
+    F: FnOnce(Database) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let Some(scratch) = scratch(backend).await else { return };
+    let outcome = AssertUnwindSafe(scenario(scratch.db.clone())).catch_unwind().await;
+    scratch.db.close().await;
+    if let Some((admin, drop)) = scratch.cleanup {
+        if let Err(e) = admin.raw_execute(&drop, []).await {
+            eprintln!("could not drop the test database: {e}");
+        }
+        admin.close().await;
+    }
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// Generates, for each scenario `name` (an `async fn(Database)` in scope), a module `name` with one
+/// test per backend: `postgres`, `mysql`, `sqlite_file`, `sqlite_memory`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $crate::run($crate::Backend::Postgres, super::$name).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn mysql() {
+                $crate::run($crate::Backend::MySql, super::$name).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite_file() {
+                $crate::run($crate::Backend::SqliteFile, super::$name).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite_memory() {
+                $crate::run($crate::Backend::SqliteMemory, super::$name).await
+            }
+        }
+    )+};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn database_in_url() {
+        assert_eq!(with_database("postgres://u@h:5432/test", "x"), "postgres://u@h:5432/x");
+        assert_eq!(with_database("mysql://root@h", "x"), "mysql://root@h/x");
+        assert_eq!(with_database("postgres://h/test?sslmode=disable", "x"), "postgres://h/x?sslmode=disable");
+    }
+}

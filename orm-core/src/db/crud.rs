@@ -215,13 +215,13 @@ impl Database {
     /// # Ok(()) }
     /// ```
     pub async fn raw_query<R: FromRow>(&self, sql: &str, values: impl IntoIterator<Item = Value>) -> Result<Vec<R>> {
-        let values = sea_query_sqlx::SqlxValues(sea_query::Values(values.into_iter().map(Into::into).collect()));
+        let values = self.dialect().adapt_values(values.into_iter().map(Into::into).collect());
         self.fetch_built(Ctx { model: "raw", operation: "raw_query" }, sql, values).await
     }
 
     /// Runs raw SQL with bound values; returns the rows it affected.
     pub async fn raw_execute(&self, sql: &str, values: impl IntoIterator<Item = Value>) -> Result<u64> {
-        let values = sea_query_sqlx::SqlxValues(sea_query::Values(values.into_iter().map(Into::into).collect()));
+        let values = self.dialect().adapt_values(values.into_iter().map(Into::into).collect());
         self.execute_built(Ctx { model: "raw", operation: "raw_execute" }, sql, values).await
     }
 

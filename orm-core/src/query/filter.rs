@@ -234,7 +234,8 @@ impl<M, T: FieldType> Column<M, T> {
         })
     }
 
-    /// `column NOT IN (values...)`; an empty list matches every non-NULL value.
+    /// `column NOT IN (values...)`; an empty list matches every row (as SQL's `NOT IN` over an empty
+    /// set does, NULLs included).
     pub fn not_in<V: Into<T::Base>>(self, values: impl IntoIterator<Item = V>) -> Filter<M> {
         Filter::from_cond(Cond::In {
             column: self.name().to_string(),

@@ -1,0 +1,10 @@
+//! The CRUD conformance suite: every scenario runs on PostgreSQL, MariaDB/MySQL, and SQLite (file and
+//! in memory).
+
+mod conformance {
+    pub mod bulk;
+    pub mod crud;
+    pub mod query;
+    pub mod raw;
+    pub mod types;
+}

@@ -1,0 +1,58 @@
+//! The escape hatches: raw SQL and hand-built sea-query statements, with bound values.
+
+use orm_core::{Database, Dialect, Model, Value};
+use orm_tests::backend_tests;
+use orm_tests::models::User;
+
+backend_tests!(raw_sql_with_bound_values, sea_query_statements, hostile_values_are_data);
+
+fn placeholder(db: &Database, n: usize) -> String {
+    match db.dialect() {
+        Dialect::Postgres => format!("${n}"),
+        _ => "?".into(),
+    }
+}
+
+async fn raw_sql_with_bound_values(db: Database) {
+    db.create_table::<User>().await.unwrap();
+    db.insert(&User::new("a@example.com", "A")).await.unwrap();
+    db.insert(&User::new("b@example.com", "B")).await.unwrap();
+    let columns = User::column_names().join(", ");
+    let sql = format!("SELECT {columns} FROM users WHERE email = {}", placeholder(&db, 1));
+    let users: Vec<User> = db.raw_query(&sql, [Value::from("b@example.com".to_string())]).await.unwrap();
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0].name, "B");
+    let sql = format!("SELECT display_name, age FROM users WHERE age > {} ORDER BY id", placeholder(&db, 1));
+    let rows: Vec<(String, Option<i32>)> = db.raw_query(&sql, [Value::from(1)]).await.unwrap();
+    assert_eq!(rows, [("A".to_string(), Some(30)), ("B".to_string(), Some(30))]);
+    let sql = format!("UPDATE users SET age = {} WHERE display_name = {}", placeholder(&db, 1), placeholder(&db, 2));
+    let n = db.raw_execute(&sql, [Value::from(5), Value::from("A".to_string())]).await.unwrap();
+    assert_eq!(n, 1);
+    let err = db.raw_execute("SELEC nonsense", []).await.unwrap_err();
+    assert!(err.to_string().contains("SELEC nonsense"), "the error names the SQL: {err}");
+}
+
+async fn sea_query_statements(db: Database) {
+    db.create_table::<User>().await.unwrap();
+    db.insert(&User::new("a@example.com", "A")).await.unwrap();
+    let stmt = orm_core::sql::select_statement(&User::find().filter(User::NAME.eq("A")), db.dialect());
+    let users: Vec<User> = db.query_statement(&stmt).await.unwrap();
+    assert_eq!(users.len(), 1);
+    let del = orm_core::sql::delete_statement("users", None);
+    assert_eq!(db.execute_statement(&del).await.unwrap(), 1);
+}
+
+async fn hostile_values_are_data(db: Database) {
+    db.create_table::<User>().await.unwrap();
+    let evil = "x'); DROP TABLE users; --";
+    let quote = "O'Brien \"the\" `tick` \\ backslash";
+    let a = db.insert(&User::new(evil, evil)).await.unwrap();
+    let b = db.insert(&User::new(quote, quote)).await.unwrap();
+    assert_eq!(User::find().filter(User::EMAIL.eq(evil)).get(&db).await.unwrap(), a);
+    assert_eq!(User::find().filter(User::NAME.eq(quote)).get(&db).await.unwrap(), b);
+    assert_eq!(User::find().filter(User::NAME.like("%DROP TABLE%")).count(&db).await.unwrap(), 1);
+    assert_eq!(User::find().filter(User::NAME.is_in([evil, quote])).count(&db).await.unwrap(), 2);
+    User::update_many().set(User::NAME, evil).exec(&db).await.unwrap();
+    assert_eq!(User::find().filter(User::NAME.eq(evil)).count(&db).await.unwrap(), 2);
+    assert!(db.table_exists("users").await.unwrap());
+}
