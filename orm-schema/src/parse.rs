@@ -71,6 +71,11 @@ impl Errors {
         self.0.push(syn::Error::new(span, msg));
     }
 
+    /// An error covering all of `tokens` (first to last token).
+    pub(crate) fn spanned(&mut self, tokens: impl quote::ToTokens, msg: impl std::fmt::Display) {
+        self.0.push(syn::Error::new_spanned(tokens, msg));
+    }
+
     pub(crate) fn finish(self) -> syn::Result<()> {
         let mut iter = self.0.into_iter();
         match iter.next() {
@@ -139,8 +144,8 @@ pub fn parse_model(input: &syn::DeriveInput) -> syn::Result<ModelDef> {
             }
             (None, Some(base)) => apply_sizes(*base, &attrs, &mut errors),
             (None, None) => {
-                errors.at(
-                    field.ty.span(),
+                errors.spanned(
+                    &field.ty,
                     format!(
                         "unsupported field type `{}` for a column; give its column type with \
                          `#[orm(type = \"...\")]` (one of: {}) and implement `orm_core::FieldType` for it, \
@@ -157,10 +162,10 @@ pub fn parse_model(input: &syn::DeriveInput) -> syn::Result<ModelDef> {
             continue;
         };
         let nullable = rust.optional || attrs.nullable.is_some();
-        if let Some(span) = attrs.nullable {
-            if !rust.optional {
-                errors.at(span, "`nullable` needs an `Option<...>` field, so a NULL can be read back");
-            }
+        if let Some(span) = attrs.nullable
+            && !rust.optional
+        {
+            errors.at(span, "`nullable` needs an `Option<...>` field, so a NULL can be read back");
         }
         let mut column = Column::new(column_name.clone(), ty);
         column.nullable = nullable;
@@ -223,10 +228,11 @@ pub fn parse_model(input: &syn::DeriveInput) -> syn::Result<ModelDef> {
     if auto_inc.len() > 1 {
         errors.at(auto_inc[1].1, "only one column of a table can be `auto_increment`");
     }
-    if let Some((col, span)) = auto_inc.first() {
-        if table.primary_key != [col.clone()] && !table.primary_key.is_empty() {
-            errors.at(*span, "`auto_increment` is only supported on a single-column primary key");
-        }
+    if let Some((col, span)) = auto_inc.first()
+        && table.primary_key != [col.clone()]
+        && !table.primary_key.is_empty()
+    {
+        errors.at(*span, "`auto_increment` is only supported on a single-column primary key");
     }
 
     for spec in &struct_attrs.indexes {
@@ -267,10 +273,11 @@ fn apply_sizes(base: ColumnType, attrs: &FieldAttrs, errors: &mut Errors) -> Opt
             _ => errors.at(span, format!("`precision` and `scale` apply to decimal columns only, not `{}`", base.name())),
         }
     }
-    if let ColumnType::Decimal { precision: Some(p), scale: Some(s) } = ty {
-        if s > p {
-            errors.at(attrs.scale.map(|s| s.1).unwrap_or_else(proc_macro2::Span::call_site), "decimal scale is larger than its precision");
-        }
+    if let ColumnType::Decimal { precision: Some(p), scale: Some(s) } = ty
+        && s > p
+    {
+        let span = attrs.scale.map(|s| s.1).unwrap_or_else(proc_macro2::Span::call_site);
+        errors.at(span, "decimal scale is larger than its precision");
     }
     Some(ty)
 }

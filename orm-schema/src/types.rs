@@ -139,10 +139,10 @@ impl ColumnType {
         if (precision.is_some() || scale.is_some()) && !matches!(ty, ColumnType::Decimal { .. }) {
             return Err(format!("`precision` and `scale` apply to `decimal` columns only, not `{name}`"));
         }
-        if let (Some(p), Some(s)) = (precision, scale) {
-            if s > p {
-                return Err(format!("decimal scale {s} is larger than its precision {p}"));
-            }
+        if let (Some(p), Some(s)) = (precision, scale)
+            && s > p
+        {
+            return Err(format!("decimal scale {s} is larger than its precision {p}"));
         }
         Ok(ty)
     }

@@ -143,12 +143,12 @@ async fn filters_on_every_type(db: Database) {
     db.insert(&a).await.unwrap();
     db.insert(&b).await.unwrap();
     let found = Everything::find().filter(Everything::ID.eq(b.id)).all(&db).await.unwrap();
-    assert_eq!(found, [b.clone()]);
-    assert_eq!(Everything::find().filter(Everything::DAY.gt(a.day)).all(&db).await.unwrap(), [b.clone()]);
-    assert_eq!(Everything::find().filter(Everything::INSTANT.lte(a.instant)).all(&db).await.unwrap(), [a.clone()]);
-    assert_eq!(Everything::find().filter(Everything::SMALL.is_in([8i16])).all(&db).await.unwrap(), [b.clone()]);
-    assert_eq!(Everything::find().filter(Everything::BIG.between(1i64 << 41, i64::MAX)).all(&db).await.unwrap(), [b.clone()]);
-    assert_eq!(Everything::find().filter(Everything::PRICE.eq(a.price)).all(&db).await.unwrap(), [a.clone()]);
+    assert_eq!(found, vec![b.clone()]);
+    assert_eq!(Everything::find().filter(Everything::DAY.gt(a.day)).all(&db).await.unwrap(), vec![b.clone()]);
+    assert_eq!(Everything::find().filter(Everything::INSTANT.lte(a.instant)).all(&db).await.unwrap(), vec![a.clone()]);
+    assert_eq!(Everything::find().filter(Everything::SMALL.is_in([8i16])).all(&db).await.unwrap(), vec![b.clone()]);
+    assert_eq!(Everything::find().filter(Everything::BIG.between(1i64 << 41, i64::MAX)).all(&db).await.unwrap(), vec![b.clone()]);
+    assert_eq!(Everything::find().filter(Everything::PRICE.eq(a.price)).all(&db).await.unwrap(), vec![a.clone()]);
     assert_eq!(Everything::find().filter(Everything::BLOB.eq(vec![0u8, 1, 2, 255])).count(&db).await.unwrap(), 2);
     assert_eq!(Everything::find().filter(Everything::LOCAL.eq(a.local)).count(&db).await.unwrap(), 2);
     assert_eq!(Everything::find().filter(Everything::FLAG.eq(true)).count(&db).await.unwrap(), 2);

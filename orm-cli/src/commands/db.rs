@@ -1,0 +1,60 @@
+//! `orm db ...`: connection checks.
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use orm_core::{Database, Dialect};
+
+/// Where to connect.
+#[derive(Debug, Args)]
+pub struct DatabaseArgs {
+    /// The database URL (`postgres://`, `mysql://`, `mariadb://`, `sqlite:`).
+    #[arg(long = "database-url", env = "DATABASE_URL")]
+    pub url: String,
+}
+
+/// `orm db` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Connects, runs a query, and prints the backend and its server version.
+    Ping(DatabaseArgs),
+}
+
+/// Runs an `orm db` command.
+pub async fn run(cmd: DbCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    match cmd {
+        DbCommand::Ping(args) => {
+            let db = Database::connect(&args.url).await?;
+            let sql = match db.dialect() {
+                Dialect::Sqlite => "SELECT sqlite_version()",
+                _ => "SELECT version()",
+            };
+            let rows: Vec<(String,)> = db.raw_query(sql, []).await.context("asking the server's version")?;
+            let version = rows.into_iter().next().map(|r| r.0).unwrap_or_default();
+            writeln!(out, "connected to {} ({:?}): {version}", db.url(), db.dialect())?;
+            db.close().await;
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{run, Cli};
+    use clap::Parser;
+
+    #[test]
+    fn ping_sqlite_memory() {
+        let cli = Cli::parse_from(["orm", "db", "ping", "--database-url", "sqlite::memory:"]);
+        let mut out = Vec::new();
+        run(cli, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("connected to sqlite::memory: (Sqlite): 3."), "{text}");
+    }
+
+    #[test]
+    fn bad_url_is_a_clear_error() {
+        let cli = Cli::parse_from(["orm", "db", "ping", "--database-url", "oracle://x"]);
+        let err = run(cli, &mut Vec::new()).unwrap_err();
+        assert!(err.to_string().contains("unsupported database URL `oracle://x`"), "{err}");
+    }
+}

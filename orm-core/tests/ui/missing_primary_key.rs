@@ -1,0 +1,8 @@
+use orm_core::Model;
+
+#[derive(Model)]
+struct Log {
+    line: String,
+}
+
+fn main() {}

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# The test command: provisions what the suite needs, runs it, and stops what it started.
+#
+#   bash scripts/test.sh
+#
+# PostgreSQL and MariaDB/MySQL come from TEST_POSTGRES_URL / TEST_MYSQL_URL when set, else from the
+# local default ports (5432, 3306). When nothing answers there, a throwaway instance is started from
+# the installed server binaries (installed first from Debian's packages when running as root) on a
+# free loopback port, and stopped at the end. Under CI=true a server that cannot be provided fails
+# the run; the test harness also fails, never skips, when a server is unreachable.
+# ORM_TEST_THROWAWAY=1 starts throwaway servers even when the default ports answer.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+STATE="$ROOT/.test-services"
+mkdir -p "$STATE"
+STARTED=()
+
+log() { printf '[test.sh] %s\n' "$*" >&2; }
+
+cleanup() {
+  local code=$?
+  for svc in "${STARTED[@]:-}"; do
+    case "$svc" in
+      postgres)
+        log "stopping the throwaway PostgreSQL"
+        runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$STATE/pg" -m immediate stop >/dev/null 2>&1 || true ;;
+      mariadb)
+        log "stopping the throwaway MariaDB"
+        if [ -f "$STATE/mysql-run/mariadb.pid" ]; then kill "$(cat "$STATE/mysql-run/mariadb.pid")" 2>/dev/null || true; fi ;;
+    esac
+  done
+  exit "$code"
+}
+trap cleanup EXIT
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_port() {
+  for _ in $(seq 1 100); do
+    if port_open 127.0.0.1 "$1"; then return 0; fi
+    sleep 0.2
+  done
+  return 1
+}
+
+APT_UPDATED=0
+apt_install() {
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    log "cannot install $* (not root, or no apt-get)"
+    return 1
+  fi
+  if [ "$APT_UPDATED" = 0 ]; then apt-get update -qq >/dev/null; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+provide_postgres() {
+  if [ -n "${TEST_POSTGRES_URL:-}" ]; then return 0; fi
+  if [ -z "${ORM_TEST_THROWAWAY:-}" ] && port_open 127.0.0.1 5432; then
+    export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/test"
+    return 0
+  fi
+  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+  if [ -z "$PG_BIN" ]; then
+    log "installing PostgreSQL from Debian's packages"
+    apt_install postgresql || return 1
+    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  fi
+  local port; port=$(free_port)
+  log "starting a throwaway PostgreSQL on 127.0.0.1:$port"
+  rm -rf "$STATE/pg" "$STATE/pg-run"; mkdir -p "$STATE/pg" "$STATE/pg-run"
+  chown postgres "$STATE/pg" "$STATE/pg-run"
+  runuser -u postgres -- "$PG_BIN/initdb" -D "$STATE/pg" -U postgres --auth=trust -E UTF8 >/dev/null
+  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$STATE/pg" -l "$STATE/pg-run/postgres.log" -w \
+    -o "-p $port -k $STATE/pg-run -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+  STARTED+=(postgres)
+  runuser -u postgres -- "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U postgres test
+  export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/test"
+}
+
+provide_mysql() {
+  if [ -n "${TEST_MYSQL_URL:-}" ]; then return 0; fi
+  if [ -z "${ORM_TEST_THROWAWAY:-}" ] && port_open 127.0.0.1 3306; then
+    export TEST_MYSQL_URL="mysql://root@127.0.0.1:3306/test"
+    return 0
+  fi
+  if ! command -v mariadbd >/dev/null && [ ! -x /usr/sbin/mariadbd ]; then
+    log "installing MariaDB from Debian's packages"
+    apt_install mariadb-server || return 1
+  fi
+  local port; port=$(free_port)
+  log "starting a throwaway MariaDB on 127.0.0.1:$port"
+  rm -rf "$STATE/mysql" "$STATE/mysql-run"; mkdir -p "$STATE/mysql" "$STATE/mysql-run"
+  chown mysql "$STATE/mysql" "$STATE/mysql-run"
+  mariadb-install-db --datadir="$STATE/mysql" --user=mysql --auth-root-authentication-method=normal \
+    --skip-test-db >"$STATE/mysql-install.log" 2>&1
+  /usr/sbin/mariadbd --no-defaults --datadir="$STATE/mysql" --user=mysql --port="$port" \
+    --bind-address=127.0.0.1 --socket="$STATE/mysql-run/mysql.sock" --pid-file="$STATE/mysql-run/mariadb.pid" \
+    --skip-log-bin --innodb-flush-log-at-trx-commit=0 >"$STATE/mysql.log" 2>&1 &
+  STARTED+=(mariadb)
+  wait_port "$port" || { log "MariaDB did not start; see $STATE/mysql.log"; return 1; }
+  mariadb --no-defaults -h 127.0.0.1 -P "$port" -u root -e "CREATE DATABASE IF NOT EXISTS test"
+  export TEST_MYSQL_URL="mysql://root@127.0.0.1:$port/test"
+}
+
+need() {
+  if ! "$1"; then
+    if [ "${CI:-}" = true ]; then log "could not provide ${1#provide_} under CI=true"; exit 1; fi
+    log "no ${1#provide_}: its tests will be skipped"
+  fi
+}
+
+need provide_postgres
+need provide_mysql
+log "PostgreSQL: ${TEST_POSTGRES_URL:-none}; MySQL: ${TEST_MYSQL_URL:-none}"
+
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+cargo build --workspace --all-targets
+cargo clippy --workspace --all-targets -- -D warnings
+cargo test --workspace
