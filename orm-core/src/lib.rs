@@ -1,5 +1,8 @@
 #![doc = include_str!("../README.md")]
 
+// Lets the derive's `::orm_core::...` paths resolve inside this crate's own tests.
+extern crate self as orm_core;
+
 pub mod error;
 mod db;
 mod field;

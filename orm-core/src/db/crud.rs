@@ -149,7 +149,7 @@ impl Database {
         let found = if sets.is_empty() {
             Select::<M>::new().filter(crate::query::Filter::from_cond(key)).exists(self).await?
         } else {
-            let stmt = sql::update_statement(&schema.name, sets, &key);
+            let stmt = sql::update_statement(&schema.name, sets, &key, self.dialect());
             self.execute(ctx::<M>("update"), &stmt).await? > 0
         };
         if found { Ok(()) } else { Err(Error::NotFound { model: M::NAME, operation: "update" }) }
@@ -167,7 +167,7 @@ impl Database {
 
     async fn delete_by_pk<M: Model>(&self, key: Vec<Value>) -> Result<()> {
         let cond = key_filter::<M>(key).into_cond();
-        let stmt = sql::delete_statement(&M::schema().name, Some(&cond));
+        let stmt = sql::delete_statement(&M::schema().name, Some(&cond), self.dialect());
         match self.execute(ctx::<M>("delete"), &stmt).await? {
             0 => Err(Error::NotFound { model: M::NAME, operation: "delete" }),
             _ => Ok(()),
@@ -192,12 +192,12 @@ impl Database {
         if q.sets.is_empty() {
             return Err(Error::InvalidQuery { model: M::NAME, message: "update_many sets no column".into() });
         }
-        let stmt = sql::update_many_statement(&M::schema().name, &q.sets, q.filter.as_ref());
+        let stmt = sql::update_many_statement(&M::schema().name, &q.sets, q.filter.as_ref(), self.dialect());
         self.execute(ctx::<M>("update_many"), &stmt).await
     }
 
     pub(crate) async fn delete_many<M: Model>(&self, q: &DeleteMany<M>) -> Result<u64> {
-        let stmt = sql::delete_statement(&M::schema().name, q.filter.as_ref());
+        let stmt = sql::delete_statement(&M::schema().name, q.filter.as_ref(), self.dialect());
         self.execute(ctx::<M>("delete_many"), &stmt).await
     }
 

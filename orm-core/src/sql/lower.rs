@@ -4,6 +4,7 @@ use super::Dialect;
 use crate::model::Model;
 use crate::query::{ArithOp, CmpOp, Cond, Order, Select, SetExpr};
 use crate::row::FromRow;
+use crate::schema::ColumnType;
 use crate::value::Value;
 use sea_query::{Asterisk, Condition, Expr, ExprTrait, LikeExpr, OnConflict, Query};
 
@@ -15,22 +16,32 @@ fn val(v: &Value) -> Expr {
     Expr::val(sea_query::Value::from(v.clone()))
 }
 
-/// Lowers a condition tree.
-pub(crate) fn condition(c: &Cond) -> Condition {
-    match c {
-        Cond::And(list) if list.is_empty() => Condition::all().add(Expr::cust("1 = 1")),
-        Cond::Or(list) if list.is_empty() => Condition::all().add(Expr::cust("1 = 0")),
-        Cond::And(list) => list.iter().fold(Condition::all(), |acc, c| acc.add(condition(c))),
-        Cond::Or(list) => list.iter().fold(Condition::any(), |acc, c| acc.add(condition(c))),
-        Cond::Not(inner) => Condition::all().add(condition(inner)).not(),
-        leaf => Condition::all().add(leaf_expr(leaf)),
+/// A column as compared with `value`. SQLite stores decimals as exact text; they compare as
+/// numbers through `CAST(column AS REAL)` (the bound value then takes the column side's affinity).
+fn compared_col(name: &str, value: Option<&Value>, dialect: Dialect) -> Expr {
+    if dialect == Dialect::Sqlite && matches!(value, Some(Value::Decimal(_))) {
+        col(name).cast_as("REAL")
+    } else {
+        col(name)
     }
 }
 
-fn leaf_expr(c: &Cond) -> Expr {
+/// Lowers a condition tree.
+pub(crate) fn condition(c: &Cond, dialect: Dialect) -> Condition {
+    match c {
+        Cond::And(list) if list.is_empty() => Condition::all().add(Expr::cust("1 = 1")),
+        Cond::Or(list) if list.is_empty() => Condition::all().add(Expr::cust("1 = 0")),
+        Cond::And(list) => list.iter().fold(Condition::all(), |acc, c| acc.add(condition(c, dialect))),
+        Cond::Or(list) => list.iter().fold(Condition::any(), |acc, c| acc.add(condition(c, dialect))),
+        Cond::Not(inner) => Condition::all().add(condition(inner, dialect)).not(),
+        leaf => Condition::all().add(leaf_expr(leaf, dialect)),
+    }
+}
+
+fn leaf_expr(c: &Cond, dialect: Dialect) -> Expr {
     match c {
         Cond::Compare { column, op, value } => {
-            let (l, r) = (col(column), val(value));
+            let (l, r) = (compared_col(column, Some(value), dialect), val(value));
             match op {
                 CmpOp::Eq => l.eq(r),
                 CmpOp::Ne => l.ne(r),
@@ -40,13 +51,16 @@ fn leaf_expr(c: &Cond) -> Expr {
                 CmpOp::Lte => l.lte(r),
             }
         }
-        Cond::Between { column, low, high } => col(column).between(val(low), val(high)),
+        Cond::Between { column, low, high } => {
+            compared_col(column, Some(low), dialect).between(val(low), val(high))
+        }
         Cond::In { values, negated, .. } if values.is_empty() => {
             Expr::cust(if *negated { "1 = 1" } else { "1 = 0" })
         }
         Cond::In { column, values, negated } => {
             let vals = values.iter().map(|v| sea_query::Value::from(v.clone()));
-            if *negated { col(column).is_not_in(vals) } else { col(column).is_in(vals) }
+            let l = compared_col(column, values.first(), dialect);
+            if *negated { l.is_not_in(vals) } else { l.is_in(vals) }
         }
         Cond::Like { column, pattern, negated } => {
             let like = LikeExpr::new(pattern.clone()).escape('\\');
@@ -97,13 +111,19 @@ pub fn select_statement<M: Model, R: FromRow>(q: &Select<M, R>, dialect: Dialect
     let mut stmt = Query::select();
     stmt.columns(q.column_list().into_iter().map(str::to_string)).from(M::schema().name.clone());
     if let Some(f) = &q.filter {
-        stmt.cond_where(condition(f));
+        stmt.cond_where(condition(f, dialect));
     }
     for (c, o) in &q.order {
-        stmt.order_by(c.clone(), match o {
+        let order = match o {
             Order::Asc => sea_query::Order::Asc,
             Order::Desc => sea_query::Order::Desc,
-        });
+        };
+        let is_decimal = M::schema().column_named(c).is_some_and(|c| matches!(c.ty, ColumnType::Decimal { .. }));
+        if dialect == Dialect::Sqlite && is_decimal {
+            stmt.order_by_expr(col(c).cast_as("REAL"), order);
+        } else {
+            stmt.order_by(c.clone(), order);
+        }
     }
     apply_paging(&mut stmt, q.limit, q.offset, dialect);
     stmt
@@ -114,7 +134,7 @@ pub fn count_statement<M: Model, R: FromRow>(q: &Select<M, R>, dialect: Dialect)
     let mut inner = Query::select();
     inner.expr(Expr::val(1)).from(M::schema().name.clone());
     if let Some(f) = &q.filter {
-        inner.cond_where(condition(f));
+        inner.cond_where(condition(f, dialect));
     }
     if q.limit.is_none() && q.offset.is_none() {
         inner.clear_selects();
@@ -132,7 +152,7 @@ pub fn exists_statement<M: Model, R: FromRow>(q: &Select<M, R>, dialect: Dialect
     let mut stmt = Query::select();
     stmt.expr(Expr::val(1)).from(M::schema().name.clone());
     if let Some(f) = &q.filter {
-        stmt.cond_where(condition(f));
+        stmt.cond_where(condition(f, dialect));
     }
     apply_paging(&mut stmt, q.limit, q.offset, dialect);
     if q.limit.is_none() {
@@ -187,30 +207,135 @@ pub fn upsert_statement(
 }
 
 /// `UPDATE table SET column = value, ... WHERE filter`
-pub fn update_statement(table: &str, sets: Vec<(&str, Value)>, filter: &Cond) -> sea_query::UpdateStatement {
+pub fn update_statement(table: &str, sets: Vec<(&str, Value)>, filter: &Cond, dialect: Dialect) -> sea_query::UpdateStatement {
     let mut stmt = Query::update();
     stmt.table(table.to_string())
         .values(sets.into_iter().map(|(c, v)| (c.to_string(), Expr::val(sea_query::Value::from(v)))))
-        .cond_where(condition(filter));
+        .cond_where(condition(filter, dialect));
     stmt
 }
 
 /// `UPDATE table SET column = expr, ... [WHERE filter]`
-pub fn update_many_statement(table: &str, sets: &[(String, SetExpr)], filter: Option<&Cond>) -> sea_query::UpdateStatement {
+pub fn update_many_statement(
+    table: &str,
+    sets: &[(String, SetExpr)],
+    filter: Option<&Cond>,
+    dialect: Dialect,
+) -> sea_query::UpdateStatement {
     let mut stmt = Query::update();
     stmt.table(table.to_string()).values(sets.iter().map(|(c, e)| (c.clone(), set_expr(e))));
     if let Some(f) = filter {
-        stmt.cond_where(condition(f));
+        stmt.cond_where(condition(f, dialect));
     }
     stmt
 }
 
 /// `DELETE FROM table [WHERE filter]`
-pub fn delete_statement(table: &str, filter: Option<&Cond>) -> sea_query::DeleteStatement {
+pub fn delete_statement(table: &str, filter: Option<&Cond>, dialect: Dialect) -> sea_query::DeleteStatement {
     let mut stmt = Query::delete();
     stmt.from_table(table.to_string());
     if let Some(f) = filter {
-        stmt.cond_where(condition(f));
+        stmt.cond_where(condition(f, dialect));
     }
     stmt
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::RenderWith;
+    use crate::Model;
+    use rust_decimal::Decimal;
+
+    #[derive(crate::Model, Debug, Clone)]
+    #[orm(table = "items")]
+    struct Item {
+        #[orm(primary_key, auto_increment)]
+        id: i64,
+        name: String,
+        price: Decimal,
+        qty: Option<i32>,
+    }
+
+    fn render(q: &Select<Item>, d: Dialect) -> String {
+        d.render(&select_statement(q, d))
+    }
+
+    #[test]
+    fn filters_render_per_dialect() {
+        let q = Item::find()
+            .filter(Item::QTY.gt(1).and(Item::NAME.like("a\\%%")).or(Item::QTY.is_null().not()))
+            .order_by_desc(Item::ID)
+            .limit(5)
+            .offset(10);
+        assert_eq!(
+            render(&q, Dialect::Postgres),
+            r#"SELECT "id", "name", "price", "qty" FROM "items" WHERE ("qty" > 1 AND "name" LIKE E'a\\%%' ESCAPE E'\\') OR (NOT "qty" IS NULL) ORDER BY "id" DESC LIMIT 5 OFFSET 10"#
+        );
+        assert_eq!(
+            render(&q, Dialect::MySql),
+            r"SELECT `id`, `name`, `price`, `qty` FROM `items` WHERE (`qty` > 1 AND `name` LIKE 'a\\%%' ESCAPE '\\') OR (NOT `qty` IS NULL) ORDER BY `id` DESC LIMIT 5 OFFSET 10"
+        );
+    }
+
+    #[test]
+    fn values_are_bound_not_inlined() {
+        let q = Item::find().filter(Item::NAME.eq("x'); DROP TABLE items; --"));
+        let (sql, values) = select_statement(&q, Dialect::Postgres).build_with(Dialect::Postgres);
+        assert_eq!(sql, r#"SELECT "id", "name", "price", "qty" FROM "items" WHERE "name" = $1"#);
+        assert_eq!(values.0.0, [sea_query::Value::String(Some("x'); DROP TABLE items; --".into()))]);
+    }
+
+    #[test]
+    fn offset_without_limit() {
+        let q = Item::find().offset(3);
+        assert!(render(&q, Dialect::Postgres).ends_with(r#"FROM "items" OFFSET 3"#));
+        assert!(render(&q, Dialect::Sqlite).ends_with(&format!("LIMIT {} OFFSET 3", i64::MAX)));
+    }
+
+    #[test]
+    fn empty_lists_and_groups() {
+        let q = Item::find().filter(Item::QTY.is_in(Vec::<i32>::new()));
+        assert!(render(&q, Dialect::Sqlite).ends_with("WHERE 1 = 0"), "{}", render(&q, Dialect::Sqlite));
+        let q = Item::find().filter(crate::Filter::any([]));
+        assert!(render(&q, Dialect::Sqlite).ends_with("WHERE 1 = 0"));
+        let q = Item::find().filter(Item::QTY.eq(1).and(Item::ID.eq(2)).not().or(Item::ID.eq(3)));
+        assert!(
+            render(&q, Dialect::Sqlite).ends_with(r#"WHERE (NOT ("qty" = 1 AND "id" = 2)) OR "id" = 3"#),
+            "{}",
+            render(&q, Dialect::Sqlite)
+        );
+    }
+
+    #[test]
+    fn sqlite_compares_and_sorts_decimals_as_numbers() {
+        let q = Item::find().filter(Item::PRICE.gt(Decimal::new(15, 1))).order_by_asc(Item::PRICE);
+        assert_eq!(
+            render(&q, Dialect::Sqlite),
+            r#"SELECT "id", "name", "price", "qty" FROM "items" WHERE CAST("price" AS REAL) > 1.5 ORDER BY CAST("price" AS REAL) ASC"#
+        );
+        assert!(render(&q, Dialect::Postgres).contains(r#"WHERE "price" > 1.5 ORDER BY "price" ASC"#));
+    }
+
+    #[test]
+    fn count_with_paging_uses_a_subquery() {
+        let q = Item::find().filter(Item::QTY.eq(1)).limit(2);
+        let d = Dialect::Postgres;
+        assert_eq!(
+            d.render(&count_statement(&q, d)),
+            r#"SELECT COUNT(*) FROM (SELECT 1 FROM "items" WHERE "qty" = 1 LIMIT 2) AS "counted""#
+        );
+        let q = Item::find().filter(Item::QTY.eq(1));
+        assert_eq!(d.render(&count_statement(&q, d)), r#"SELECT COUNT(*) FROM "items" WHERE "qty" = 1"#);
+    }
+
+    #[test]
+    fn update_expressions_keep_their_order() {
+        let q = Item::update_many().set_expr(Item::QTY, Item::QTY.add(1).mul(2)).filter(Item::ID.eq(3));
+        let d = Dialect::MySql;
+        assert_eq!(
+            d.render(&update_many_statement("items", &q.sets, q.filter.as_ref(), d)),
+            "UPDATE `items` SET `qty` = (`qty` + 1) * 2 WHERE `id` = 3"
+        );
+    }
 }

@@ -8,6 +8,7 @@ backend_tests!(
     comparison_filters,
     set_and_range_filters,
     like_filters,
+    like_case_sensitivity_follows_the_backend,
     null_filters,
     boolean_combinations,
     ordering_and_paging,
@@ -74,6 +75,19 @@ async fn like_filters(db: Database) {
     assert_eq!(names(&db, User::EMAIL.like(r"100\%\_%")).await, vec![odd.name.clone()]);
     assert!(names(&db, User::EMAIL.like(r"1000\%%")).await.is_empty());
     assert_eq!(names(&db, User::EMAIL.not_like("u%")).await, ["percent"]);
+}
+
+/// Pins a documented backend difference: PostgreSQL's LIKE is case-sensitive; MySQL's (default
+/// collations) and SQLite's (ASCII letters) are not.
+async fn like_case_sensitivity_follows_the_backend(db: Database) {
+    seed(&db).await;
+    db.insert(&User::new("Upper@Example.com", "upper")).await.unwrap();
+    let matched = names(&db, User::EMAIL.like("upper@%")).await;
+    match db.dialect() {
+        orm_core::Dialect::Postgres => assert!(matched.is_empty()),
+        _ => assert_eq!(matched, ["upper"]),
+    }
+    assert_eq!(names(&db, User::EMAIL.like("Upper@%")).await, ["upper"], "the exact case matches everywhere");
 }
 
 async fn null_filters(db: Database) {

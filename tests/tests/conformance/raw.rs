@@ -38,7 +38,7 @@ async fn sea_query_statements(db: Database) {
     let stmt = orm_core::sql::select_statement(&User::find().filter(User::NAME.eq("A")), db.dialect());
     let users: Vec<User> = db.query_statement(&stmt).await.unwrap();
     assert_eq!(users.len(), 1);
-    let del = orm_core::sql::delete_statement("users", None);
+    let del = orm_core::sql::delete_statement("users", None, db.dialect());
     assert_eq!(db.execute_statement(&del).await.unwrap(), 1);
 }
 

@@ -8,7 +8,13 @@ use rust_decimal::Decimal;
 use std::str::FromStr;
 use uuid::Uuid;
 
-backend_tests!(extremes_round_trip, ordinary_values_round_trip, nulls_round_trip, filters_on_every_type);
+backend_tests!(
+    extremes_round_trip,
+    ordinary_values_round_trip,
+    nulls_round_trip,
+    filters_on_every_type,
+    decimals_compare_and_sort_as_numbers
+);
 
 fn base() -> Everything {
     Everything {
@@ -152,4 +158,34 @@ async fn filters_on_every_type(db: Database) {
     assert_eq!(Everything::find().filter(Everything::BLOB.eq(vec![0u8, 1, 2, 255])).count(&db).await.unwrap(), 2);
     assert_eq!(Everything::find().filter(Everything::LOCAL.eq(a.local)).count(&db).await.unwrap(), 2);
     assert_eq!(Everything::find().filter(Everything::FLAG.eq(true)).count(&db).await.unwrap(), 2);
+}
+
+/// Decimals keep their exact digits and compare numerically everywhere (SQLite stores them as
+/// text and compares them as REAL, so there comparisons are exact to about 15 digits).
+async fn decimals_compare_and_sort_as_numbers(db: Database) {
+    db.create_table::<Everything>().await.unwrap();
+    let prices = ["10.50", "9.5", "-2", "100", "9.50001"];
+    for p in prices {
+        db.insert(&Everything { id: Uuid::new_v4(), price: Decimal::from_str(p).unwrap(), ..base() }).await.unwrap();
+    }
+    let sorted: Vec<(Decimal,)> = Everything::find().select((Everything::PRICE,)).order_by_asc(Everything::PRICE).all(&db).await.unwrap();
+    let sorted: Vec<String> = sorted.into_iter().map(|(d,)| d.normalize().to_string()).collect();
+    assert_eq!(sorted, ["-2", "9.5", "9.50001", "10.5", "100"]);
+    let over = Everything::find().filter(Everything::PRICE.gt(Decimal::from_str("9.5").unwrap())).count(&db).await.unwrap();
+    assert_eq!(over, 3);
+    let exact = Everything::find().filter(Everything::PRICE.eq(Decimal::from_str("10.5").unwrap())).count(&db).await.unwrap();
+    assert_eq!(exact, 1, "10.5 equals the stored 10.50");
+    let between = Everything::find()
+        .filter(Everything::PRICE.between(Decimal::from_str("9").unwrap(), Decimal::from_str("11").unwrap()))
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(between, 3);
+    let read: Vec<(Decimal,)> = Everything::find()
+        .select((Everything::PRICE,))
+        .filter(Everything::PRICE.is_in([Decimal::from_str("9.50001").unwrap()]))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(read[0].0.to_string().trim_end_matches('0'), "9.50001", "digits are kept exactly");
 }
