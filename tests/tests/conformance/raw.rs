@@ -4,7 +4,19 @@ use orm_core::{Database, Dialect, Model, Value};
 use orm_tests::backend_tests;
 use orm_tests::models::User;
 
-backend_tests!(raw_sql_with_bound_values, sea_query_statements, hostile_values_are_data);
+/// Table and column names that would break unquoted SQL.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "x'); DROP TABLE users; --")]
+struct Hostile {
+    #[orm(primary_key, auto_increment, column = "id\"`]")]
+    id: i64,
+    #[orm(column = "select", index)]
+    select: String,
+    #[orm(column = "a \"quoted\" `name`", unique)]
+    quoted: Option<i32>,
+}
+
+backend_tests!(raw_sql_with_bound_values, sea_query_statements, hostile_values_are_data, hostile_identifiers_are_quoted);
 
 fn placeholder(db: &Database, n: usize) -> String {
     match db.dialect() {
@@ -55,4 +67,24 @@ async fn hostile_values_are_data(db: Database) {
     User::update_many().set(User::NAME, evil).exec(&db).await.unwrap();
     assert_eq!(User::find().filter(User::NAME.eq(evil)).count(&db).await.unwrap(), 2);
     assert!(db.table_exists("users").await.unwrap());
+}
+
+async fn hostile_identifiers_are_quoted(db: Database) {
+    db.create_table::<User>().await.unwrap();
+    db.create_table::<Hostile>().await.unwrap();
+    let a = db.insert(&Hostile { id: 0, select: "from".into(), quoted: Some(1) }).await.unwrap();
+    let mut b = db.insert(&Hostile { id: 0, select: "where".into(), quoted: None }).await.unwrap();
+    assert_eq!(Hostile::find().filter(Hostile::SELECT.eq("from")).get(&db).await.unwrap(), a);
+    b.quoted = Some(2);
+    db.update(&b).await.unwrap();
+    assert!(db.insert(&Hostile { id: 0, select: "x".into(), quoted: Some(2) }).await.unwrap_err().is_unique_violation());
+    let ordered: Vec<(Option<i32>,)> =
+        Hostile::find().select((Hostile::QUOTED,)).order_by_desc(Hostile::QUOTED).all(&db).await.unwrap();
+    assert_eq!(ordered, [(Some(2),), (Some(1),)]);
+    db.delete(&a).await.unwrap();
+    assert_eq!(Hostile::find().count(&db).await.unwrap(), 1);
+    assert!(db.table_exists("users").await.unwrap(), "the name did not run as SQL");
+    assert!(db.table_exists("x'); DROP TABLE users; --").await.unwrap());
+    db.drop_table::<Hostile>().await.unwrap();
+    assert!(!db.table_exists("x'); DROP TABLE users; --").await.unwrap());
 }
