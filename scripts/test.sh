@@ -6,7 +6,9 @@
 # PostgreSQL and MariaDB/MySQL come from TEST_POSTGRES_URL / TEST_MYSQL_URL when set, else from the
 # local default ports (5432, 3306). When nothing answers there, a throwaway instance is started from
 # the installed server binaries (installed first from Debian's packages when running as root) on a
-# free loopback port, and stopped at the end. Under CI=true a server that cannot be provided fails
+# free loopback port, and stopped at the end. MongoDB comes from TEST_MONGODB_URL when set; else the
+# MongoDB wire-protocol server `secantusdb` (PyPI, pinned below) is installed into .venv/ and
+# started in memory on a free loopback port. Under CI=true a server that cannot be provided fails
 # the run; the test harness also fails, never skips, when a server is unreachable.
 # ORM_TEST_THROWAWAY=1 starts throwaway servers even when the default ports answer.
 set -euo pipefail
@@ -26,6 +28,9 @@ cleanup() {
       postgres)
         log "stopping the throwaway PostgreSQL"
         runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$STATE/pg" -m immediate stop >/dev/null 2>&1 || true ;;
+      mongodb)
+        log "stopping the MongoDB test server"
+        if [ -n "${MONGO_PID:-}" ]; then kill "$MONGO_PID" 2>/dev/null || true; wait "$MONGO_PID" 2>/dev/null || true; fi ;;
       mariadb)
         log "stopping the throwaway MariaDB"
         if [ -f "$STATE/mysql-run/mariadb.pid" ]; then kill "$(cat "$STATE/mysql-run/mariadb.pid")" 2>/dev/null || true; fi ;;
@@ -34,6 +39,8 @@ cleanup() {
   exit "$code"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
@@ -108,6 +115,26 @@ provide_mysql() {
   export TEST_MYSQL_URL="mysql://root@127.0.0.1:$port/test"
 }
 
+SECANTUSDB_VERSION=0.7.0b3
+
+provide_mongodb() {
+  if [ -n "${TEST_MONGODB_URL:-}" ]; then return 0; fi
+  local venv="$ROOT/.venv"
+  if [ ! -x "$venv/bin/secantusd-py" ] || ! "$venv/bin/pip" show secantusdb 2>/dev/null | grep -qx "Version: $SECANTUSDB_VERSION"; then
+    log "installing secantusdb $SECANTUSDB_VERSION into .venv"
+    python3 -m venv "$venv" || { apt_install python3-venv && python3 -m venv "$venv"; } || return 1
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "secantusdb==$SECANTUSDB_VERSION" || return 1
+  fi
+  local port; port=$(free_port)
+  log "starting the MongoDB test server (secantusdb) on 127.0.0.1:$port"
+  "$venv/bin/secantusd-py" --host 127.0.0.1 --port "$port" --storage-path :memory: --log-level WARNING \
+    >"$STATE/mongodb.log" 2>&1 &
+  MONGO_PID=$!
+  STARTED+=(mongodb)
+  wait_port "$port" || { log "secantusdb did not start; see $STATE/mongodb.log"; return 1; }
+  export TEST_MONGODB_URL="mongodb://127.0.0.1:$port/test?directConnection=true"
+}
+
 need() {
   if ! "$1"; then
     if [ "${CI:-}" = true ]; then log "could not provide ${1#provide_} under CI=true"; exit 1; fi
@@ -117,7 +144,8 @@ need() {
 
 need provide_postgres
 need provide_mysql
-log "PostgreSQL: ${TEST_POSTGRES_URL:-none}; MySQL: ${TEST_MYSQL_URL:-none}"
+need provide_mongodb
+log "PostgreSQL: ${TEST_POSTGRES_URL:-none}; MySQL: ${TEST_MYSQL_URL:-none}; MongoDB: ${TEST_MONGODB_URL:-none}"
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 cargo build --workspace --all-targets

@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run -p orm-core --example quickstart            # ./quickstart.db
 //! cargo run -p orm-core --example quickstart -- postgres://postgres@127.0.0.1/test
+//! cargo run -p orm-core --example quickstart -- mongodb://127.0.0.1:27017/app
 //! ```
 
 use chrono::{DateTime, Utc};
@@ -28,7 +29,7 @@ struct User {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let url = std::env::args().nth(1).unwrap_or_else(|| "sqlite:quickstart.db".into());
     let db = Database::connect(&url).await?;
-    println!("connected to {} ({:?})", db.url(), db.dialect());
+    println!("connected to {} ({:?})", db.url(), db.backend());
 
     // Start from an empty table each run.
     db.drop_table::<User>().await?;

@@ -10,7 +10,8 @@ use std::time::Duration;
 #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
 compile_error!("orm-core needs at least one backend feature: `postgres`, `mysql` or `sqlite`");
 
-/// A pooled connection to PostgreSQL, MySQL/MariaDB or SQLite; cheap to clone (clones share the pool).
+/// A pooled connection to PostgreSQL, MySQL/MariaDB, SQLite or MongoDB; cheap to clone (clones share
+/// the pool).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -51,7 +52,35 @@ pub(crate) enum Backend {
     MySql(sqlx::MySqlPool),
     #[cfg(feature = "sqlite")]
     Sqlite(sqlx::SqlitePool),
+    #[cfg(feature = "mongodb")]
+    Mongo(crate::mongo::MongoBackend),
 }
+
+/// Which database a [`Database`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BackendKind {
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL or MariaDB.
+    MySql,
+    /// SQLite.
+    Sqlite,
+    /// MongoDB.
+    MongoDb,
+}
+
+/// Runs `$body` with `$m` bound to the MongoDB backend and returns its value, when the database is
+/// a MongoDB one; otherwise goes on.
+macro_rules! on_mongo {
+    ($db:expr, |$m:ident| $body:expr) => {
+        #[cfg(feature = "mongodb")]
+        if let $crate::db::Backend::Mongo($m) = &$db.backend {
+            return $body;
+        }
+    };
+}
+pub(crate) use on_mongo;
 
 /// Pool settings for [`Database::connect_with`]; unset fields keep sqlx's defaults.
 ///
@@ -131,7 +160,8 @@ impl ConnectOptions {
 impl Database {
     /// Connects with default pool settings. The URL scheme picks the backend:
     /// `postgres://` / `postgresql://`, `mysql://` / `mariadb://`, `sqlite:path` (created when missing
-    /// unless the URL sets `mode=`), `sqlite::memory:`.
+    /// unless the URL sets `mode=`), `sqlite::memory:`, `mongodb://` / `mongodb+srv://` (the path names
+    /// the database, `test` by default; pool settings come from the URL's options there).
     pub async fn connect(url: &str) -> Result<Database> {
         Database::connect_with(url, ConnectOptions::default()).await
     }
@@ -140,7 +170,7 @@ impl Database {
     pub async fn connect_with(url: &str, options: ConnectOptions) -> Result<Database> {
         use std::str::FromStr;
         let redacted = redact_url(url);
-        let connect_err = |source| Error::Connect { url: redacted.clone(), source };
+        let connect_err = |source: sqlx::Error| Error::Connect { url: redacted.clone(), source: source.into() };
         let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
         let not_enabled = |feature: &str| Error::UnsupportedUrl {
             url: redacted.clone(),
@@ -187,27 +217,52 @@ impl Database {
                 #[cfg(not(feature = "sqlite"))]
                 return Err(not_enabled("sqlite"));
             }
+            "mongodb" | "mongodb+srv" => {
+                #[cfg(feature = "mongodb")]
+                {
+                    Backend::Mongo(crate::mongo::MongoBackend::connect(url, &redacted).await?)
+                }
+                #[cfg(not(feature = "mongodb"))]
+                return Err(not_enabled("mongodb"));
+            }
             _ => {
                 let _ = &not_enabled;
                 return Err(Error::UnsupportedUrl {
                     url: redacted,
-                    reason: "expected a postgres://, mysql://, mariadb:// or sqlite: URL".into(),
+                    reason: "expected a postgres://, mysql://, mariadb://, sqlite: or mongodb:// URL".into(),
                 });
             }
         };
         Ok(Database { backend, url: redacted })
     }
 
-    /// The SQL dialect of this database.
-    pub fn dialect(&self) -> Dialect {
+    /// Which database this is.
+    pub fn backend(&self) -> BackendKind {
         match &self.backend {
             #[cfg(feature = "postgres")]
-            Backend::Postgres(_) => Dialect::Postgres,
+            Backend::Postgres(_) => BackendKind::Postgres,
             #[cfg(feature = "mysql")]
-            Backend::MySql(_) => Dialect::MySql,
+            Backend::MySql(_) => BackendKind::MySql,
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(_) => Dialect::Sqlite,
+            Backend::Sqlite(_) => BackendKind::Sqlite,
+            #[cfg(feature = "mongodb")]
+            Backend::Mongo(_) => BackendKind::MongoDb,
         }
+    }
+
+    /// The SQL dialect of this database; `None` for MongoDB.
+    pub fn dialect(&self) -> Option<Dialect> {
+        match self.backend() {
+            BackendKind::Postgres => Some(Dialect::Postgres),
+            BackendKind::MySql => Some(Dialect::MySql),
+            BackendKind::Sqlite => Some(Dialect::Sqlite),
+            BackendKind::MongoDb => None,
+        }
+    }
+
+    /// The SQL dialect, or [`Error::Unsupported`] naming `operation` on MongoDB.
+    pub(crate) fn sql_dialect(&self, operation: &'static str) -> Result<Dialect> {
+        self.dialect().ok_or(Error::Unsupported { operation, backend: "MongoDB" })
     }
 
     /// The URL this database was opened with, password redacted.
@@ -224,6 +279,8 @@ impl Database {
             Backend::MySql(p) => p.close().await,
             #[cfg(feature = "sqlite")]
             Backend::Sqlite(p) => p.close().await,
+            #[cfg(feature = "mongodb")]
+            Backend::Mongo(m) => m.client.clone().shutdown().await,
         }
     }
 }

@@ -41,9 +41,9 @@ pub enum Error {
         operation: &'static str,
         /// The constraint's name, when the database reports it.
         constraint: Option<String>,
-        /// The database's error.
+        /// The database's error (an `sqlx::Error` or a `mongodb::error::Error`).
         #[source]
-        source: sqlx::Error,
+        source: BoxError,
     },
     /// A foreign key constraint rejected the write.
     #[error("{model}: {operation} violates a foreign key{}: {source}", constraint_suffix(.constraint))]
@@ -56,9 +56,9 @@ pub enum Error {
         constraint: Option<String>,
         /// The database's error.
         #[source]
-        source: sqlx::Error,
+        source: BoxError,
     },
-    /// A NOT NULL or CHECK constraint rejected the write.
+    /// A NOT NULL or CHECK constraint (or, on MongoDB, the collection's validator) rejected the write.
     #[error("{model}: {operation} violates a NOT NULL or CHECK constraint: {source}")]
     ConstraintViolation {
         /// The model's name.
@@ -67,7 +67,7 @@ pub enum Error {
         operation: &'static str,
         /// The database's error.
         #[source]
-        source: sqlx::Error,
+        source: BoxError,
     },
     /// Any other failure of a statement.
     #[error("{model}: {operation} failed: {source}\n  SQL: {sql}")]
@@ -81,6 +81,29 @@ pub enum Error {
         /// The database's error.
         #[source]
         source: sqlx::Error,
+    },
+    /// A MongoDB command failed.
+    #[cfg(feature = "mongodb")]
+    #[error("{model}: {operation} failed on MongoDB: {source}\n  command: {command}")]
+    Mongo {
+        /// The model's name (or `raw` for raw commands).
+        model: &'static str,
+        /// What was being done.
+        operation: &'static str,
+        /// The command or filter that failed, as extended JSON (values included, as MongoDB has no
+        /// separate parameters).
+        command: String,
+        /// The driver's error.
+        #[source]
+        source: Box<mongodb::error::Error>,
+    },
+    /// An operation the connected backend does not have (raw SQL on MongoDB, a MongoDB command on SQL).
+    #[error("{operation} is not available on {backend}")]
+    Unsupported {
+        /// What was asked.
+        operation: &'static str,
+        /// The backend connected to.
+        backend: &'static str,
     },
     /// A column value could not be read into its field.
     #[error("{model}: cannot decode column `{column}`: {source}")]
@@ -100,7 +123,7 @@ pub enum Error {
         url: String,
         /// The driver's error.
         #[source]
-        source: sqlx::Error,
+        source: BoxError,
     },
     /// A database URL this build cannot handle.
     #[error("unsupported database URL `{url}`: {reason}")]
@@ -153,10 +176,12 @@ impl Error {
         };
         let constraint = db.constraint().map(str::to_string);
         match db.kind() {
-            ErrorKind::UniqueViolation => Error::UniqueViolation { model, operation, constraint, source },
-            ErrorKind::ForeignKeyViolation => Error::ForeignKeyViolation { model, operation, constraint, source },
+            ErrorKind::UniqueViolation => Error::UniqueViolation { model, operation, constraint, source: source.into() },
+            ErrorKind::ForeignKeyViolation => {
+                Error::ForeignKeyViolation { model, operation, constraint, source: source.into() }
+            }
             ErrorKind::NotNullViolation | ErrorKind::CheckViolation => {
-                Error::ConstraintViolation { model, operation, source }
+                Error::ConstraintViolation { model, operation, source: source.into() }
             }
             _ => Error::Query { model, operation, sql: sql.to_string(), source },
         }

@@ -64,6 +64,19 @@ pub trait FieldType: Sized + Send + Sync + 'static {
     /// Reads the type back from a [`Value`] of its column type.
     fn from_value(value: Value) -> Result<Self, BoxError>;
 
+    /// Decodes a MongoDB document field (`None` when the field is missing), NULL as `None`.
+    #[cfg(feature = "mongodb")]
+    fn decode_bson_opt(value: Option<&bson::Bson>) -> Result<Option<Self>, BoxError> {
+        let v = crate::mongo::bson_to_value(value, Self::column_type())?;
+        if v.is_null() { Ok(None) } else { Self::from_value(v).map(Some) }
+    }
+
+    /// Decodes a MongoDB document field.
+    #[cfg(feature = "mongodb")]
+    fn decode_bson(value: Option<&bson::Bson>) -> Result<Self, BoxError> {
+        Self::decode_bson_opt(value)?.ok_or_else(unexpected_null)
+    }
+
     /// Decodes column `idx` of a PostgreSQL row, NULL as `None`.
     #[cfg(feature = "postgres")]
     fn decode_pg_opt(row: &PgRow, idx: usize) -> Result<Option<Self>, BoxError> {
@@ -252,6 +265,14 @@ impl<T: FieldType<Base = T>> FieldType for Option<T> {
     fn from_value(value: Value) -> Result<Self, BoxError> {
         if value.is_null() { Ok(None) } else { T::from_value(value).map(Some) }
     }
+    #[cfg(feature = "mongodb")]
+    fn decode_bson_opt(value: Option<&bson::Bson>) -> Result<Option<Self>, BoxError> {
+        T::decode_bson_opt(value).map(Some)
+    }
+    #[cfg(feature = "mongodb")]
+    fn decode_bson(value: Option<&bson::Bson>) -> Result<Self, BoxError> {
+        T::decode_bson_opt(value)
+    }
     #[cfg(feature = "postgres")]
     fn decode_pg_opt(row: &PgRow, idx: usize) -> Result<Option<Self>, BoxError> {
         T::decode_pg_opt(row, idx).map(Some)
@@ -275,5 +296,79 @@ impl<T: FieldType<Base = T>> FieldType for Option<T> {
     #[cfg(feature = "sqlite")]
     fn decode_sqlite(row: &SqliteRow, idx: usize) -> Result<Self, BoxError> {
         T::decode_sqlite_opt(row, idx)
+    }
+}
+
+/// MongoDB's ObjectId: a native `ObjectId` on MongoDB, its 24-character lowercase hex string in a
+/// `char(24)` column on SQL backends.
+#[cfg(feature = "mongodb")]
+impl FieldType for bson::oid::ObjectId {
+    type Base = bson::oid::ObjectId;
+    fn column_type() -> ColumnType {
+        ColumnType::ObjectId
+    }
+    fn to_value(&self) -> Value {
+        Value::ObjectId(Some(self.to_hex()))
+    }
+    fn null_value() -> Value {
+        Value::ObjectId(None)
+    }
+    fn from_value(value: Value) -> Result<Self, BoxError> {
+        match value {
+            Value::ObjectId(Some(hex)) | Value::String(Some(hex)) => Ok(bson::oid::ObjectId::parse_str(hex.trim())?),
+            other => Err(mismatch("object_id", &other)),
+        }
+    }
+}
+
+/// A value stored as JSON: a `json` column on SQL backends, an embedded document or array on
+/// MongoDB. Use it for embedded structs and lists (`Json<Address>`, `Json<Vec<String>>`).
+///
+/// ```
+/// use orm_core::{FieldType, Json, Value};
+/// let tags = Json(vec!["a".to_string(), "b".to_string()]);
+/// assert_eq!(tags.to_value(), Value::Json(Some(serde_json::json!(["a", "b"]))));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct Json<T>(pub T);
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for Json<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+impl<T> FieldType for Json<T>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+{
+    type Base = Json<T>;
+    fn column_type() -> ColumnType {
+        ColumnType::Json
+    }
+    /// # Panics
+    /// When `T`'s `Serialize` cannot produce JSON (a map with non-string keys): a bug in the
+    /// model's type, not a runtime condition.
+    fn to_value(&self) -> Value {
+        let json = serde_json::to_value(&self.0)
+            .unwrap_or_else(|e| panic!("Json<{}> cannot be written as JSON: {e}", std::any::type_name::<T>()));
+        Value::Json(Some(json))
+    }
+    fn null_value() -> Value {
+        Value::Json(None)
+    }
+    fn from_value(value: Value) -> Result<Self, BoxError> {
+        match value {
+            Value::Json(Some(v)) => Ok(Json(serde_json::from_value(v)?)),
+            Value::String(Some(s)) => Ok(Json(serde_json::from_str(&s)?)),
+            other => Err(mismatch("json", &other)),
+        }
     }
 }

@@ -7,6 +7,8 @@ pub mod error;
 mod db;
 mod field;
 mod model;
+#[cfg(feature = "mongodb")]
+pub mod mongo;
 pub mod query;
 mod row;
 pub mod sql;
@@ -17,9 +19,11 @@ pub mod schema {
     pub use orm_schema::*;
 }
 
-pub use db::{ConnectOptions, Database};
+pub use db::{BackendKind, ConnectOptions, Database};
 pub use error::{Error, Result};
 pub use field::FieldType;
+#[cfg(feature = "mongodb")]
+pub use field::Json;
 pub use model::{AnyColumn, Column, KeyValues, Model};
 pub use query::{Filter, Order, Partial, Select};
 pub use row::{FromRow, RowAccess};
@@ -28,6 +32,9 @@ pub use value::Value;
 
 #[cfg(feature = "derive")]
 pub use orm_derive::{FromRow, Model};
+
+#[cfg(feature = "mongodb")]
+pub use bson;
 
 /// Items the generated code names; not a stable API.
 #[doc(hidden)]

@@ -3,7 +3,7 @@
 use crate::field::FieldType;
 use crate::query::{Cond, DeleteMany, Filter, Select, UpdateMany};
 use crate::row::FromRow;
-use crate::schema::Table;
+use crate::schema::{ColumnType, Table};
 use crate::value::Value;
 use std::marker::PhantomData;
 
@@ -75,6 +75,35 @@ pub(crate) fn key_filter<M: Model>(values: Vec<Value>) -> Filter<M> {
         .map(|(col, value)| Cond::Compare { column: col.clone(), op: crate::query::CmpOp::Eq, value })
         .collect();
     Filter::from_cond(Cond::And(conds))
+}
+
+/// The model's values for a new row: [`Model::values`], with a fresh value in every `auto`
+/// (client-generated) column.
+pub(crate) fn insert_values<M: Model>(model: &M) -> Vec<Value> {
+    let mut values = model.values();
+    for (column, value) in M::schema().columns.iter().zip(values.iter_mut()) {
+        if column.generated {
+            *value = fresh_value(column.ty);
+        }
+    }
+    values
+}
+
+/// A new client-generated value: an ObjectId (4 bytes of seconds since the epoch, 8 random bytes)
+/// or a version 4 UUID.
+pub(crate) fn fresh_value(ty: ColumnType) -> Value {
+    match ty {
+        ColumnType::Uuid => Value::Uuid(Some(uuid::Uuid::new_v4())),
+        _ => {
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as u32)
+                .unwrap_or_default();
+            let random = uuid::Uuid::new_v4();
+            let tail: String = random.as_bytes()[..8].iter().map(|b| format!("{b:02x}")).collect();
+            Value::ObjectId(Some(format!("{secs:08x}{tail}")))
+        }
+    }
 }
 
 /// A primary key value: any [`FieldType`], or a tuple of them for a composite key.

@@ -46,6 +46,8 @@ pub enum Value {
     Decimal(Option<Decimal>),
     /// `json`
     Json(Option<serde_json::Value>),
+    /// `object_id`, as its 24-character hex string
+    ObjectId(Option<String>),
 }
 
 impl Value {
@@ -67,6 +69,7 @@ impl Value {
             Value::Uuid(v) => v.is_none(),
             Value::Decimal(v) => v.is_none(),
             Value::Json(v) => v.is_none(),
+            Value::ObjectId(v) => v.is_none(),
         }
     }
 
@@ -88,6 +91,7 @@ impl Value {
             Value::Uuid(_) => "uuid",
             Value::Decimal(_) => "decimal",
             Value::Json(_) => "json",
+            Value::ObjectId(_) => "object_id",
         }
     }
 }
@@ -111,6 +115,7 @@ impl From<Value> for sea_query::Value {
             Value::Uuid(v) => S::Uuid(v),
             Value::Decimal(v) => S::Decimal(v),
             Value::Json(v) => S::Json(v.map(Box::new)),
+            Value::ObjectId(v) => S::String(v),
         }
     }
 }

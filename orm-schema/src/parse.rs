@@ -180,6 +180,15 @@ pub fn parse_model(input: &syn::DeriveInput) -> syn::Result<ModelDef> {
             column.auto_increment = true;
             auto_inc.push((column_name.clone(), span));
         }
+        if let Some(span) = attrs.auto {
+            if !matches!(ty, ColumnType::ObjectId | ColumnType::Uuid) {
+                errors.at(span, format!("`auto` generates ObjectId and UUID values only, not `{}`; integer keys use `auto_increment`", ty.name()));
+            }
+            if attrs.auto_increment.is_some() {
+                errors.at(span, "`auto` and `auto_increment` exclude each other");
+            }
+            column.generated = true;
+        }
         if let Some((text, span)) = &attrs.default {
             match DefaultValue::parse_for(&ty, text) {
                 Ok(d) => column.default = Some(d),
@@ -328,7 +337,7 @@ pub fn parse_partial(input: &syn::DeriveInput) -> syn::Result<PartialDef> {
     for field in named_fields(input)? {
         let ident = field.ident.clone().expect("named field");
         let attrs = FieldAttrs::parse(&field.attrs, &mut errors);
-        let model_only = [attrs.primary_key, attrs.auto_increment, attrs.unique, attrs.index, attrs.nullable]
+        let model_only = [attrs.primary_key, attrs.auto_increment, attrs.auto, attrs.unique, attrs.index, attrs.nullable]
             .into_iter()
             .flatten()
             .chain(attrs.type_name.as_ref().map(|t| t.1))

@@ -84,6 +84,8 @@ pub struct Column {
     pub nullable: bool,
     /// Whether the database generates its value (integer keys only).
     pub auto_increment: bool,
+    /// Whether the toolkit generates its value at insert, client-side (ObjectId and UUID columns).
+    pub generated: bool,
     /// Whether it carries a single-column unique constraint.
     pub unique: bool,
     /// The database-side default.
@@ -93,7 +95,15 @@ pub struct Column {
 impl Column {
     /// A non-null column without default.
     pub fn new(name: impl Into<String>, ty: ColumnType) -> Column {
-        Column { name: name.into(), ty, nullable: false, auto_increment: false, unique: false, default: None }
+        Column {
+            name: name.into(),
+            ty,
+            nullable: false,
+            auto_increment: false,
+            generated: false,
+            unique: false,
+            default: None,
+        }
     }
 
     /// Makes the column nullable.
@@ -105,6 +115,12 @@ impl Column {
     /// Makes the column auto-incrementing.
     pub fn auto_increment(mut self) -> Column {
         self.auto_increment = true;
+        self
+    }
+
+    /// Makes the toolkit generate the column's value at insert (ObjectId or UUID v4).
+    pub fn generated(mut self) -> Column {
+        self.generated = true;
         self
     }
 

@@ -23,6 +23,8 @@ pub enum Backend {
     SqliteFile,
     /// SQLite in memory.
     SqliteMemory,
+    /// MongoDB, a fresh database per test.
+    MongoDb,
 }
 
 /// The admin URL of PostgreSQL for tests.
@@ -33,6 +35,11 @@ pub fn postgres_url() -> String {
 /// The admin URL of MySQL/MariaDB for tests.
 pub fn mysql_url() -> String {
     std::env::var("TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into())
+}
+
+/// The URL of MongoDB for tests.
+pub fn mongodb_url() -> String {
+    std::env::var("TEST_MONGODB_URL").unwrap_or_else(|_| "mongodb://127.0.0.1:27017/test?directConnection=true".into())
 }
 
 fn in_ci() -> bool {
@@ -63,6 +70,14 @@ struct Scratch {
     _dir: Option<tempfile::TempDir>,
 }
 
+fn unreachable(backend: Backend, e: &dyn std::fmt::Display) -> Option<Scratch> {
+    if in_ci() {
+        panic!("{backend:?} is unreachable under CI=true: {e}");
+    }
+    eprintln!("skipping: {backend:?} is unreachable ({e}); set CI=true to make this a failure");
+    None
+}
+
 async fn scratch(backend: Backend) -> Option<Scratch> {
     let name = format!("orm_t_{}", uuid::Uuid::new_v4().simple());
     let server = match backend {
@@ -76,11 +91,7 @@ async fn scratch(backend: Backend) -> Option<Scratch> {
             .acquire_timeout(std::time::Duration::from_secs(10));
         let admin = match Database::connect_with(&admin_url, options).await {
             Ok(db) => db,
-            Err(e) if in_ci() => panic!("{backend:?} is unreachable under CI=true: {e}"),
-            Err(e) => {
-                eprintln!("skipping: {backend:?} is unreachable ({e}); set CI=true to make this a failure");
-                return None;
-            }
+            Err(e) => return unreachable(backend, &e),
         };
         let quoted = match backend {
             Backend::Postgres => format!("\"{name}\""),
@@ -95,6 +106,17 @@ async fn scratch(backend: Backend) -> Option<Scratch> {
         return Some(Scratch { db, cleanup: Some((admin, drop)), _dir: None });
     }
     match backend {
+        Backend::MongoDb => {
+            let mut url = with_database(&mongodb_url(), &name);
+            if !url.contains("serverSelectionTimeoutMS") {
+                url.push(if url.contains('?') { '&' } else { '?' });
+                url.push_str("serverSelectionTimeoutMS=5000");
+            }
+            match Database::connect(&url).await {
+                Ok(db) => Some(Scratch { db, cleanup: None, _dir: None }),
+                Err(e) => unreachable(backend, &e),
+            }
+        }
         Backend::SqliteFile => {
             let dir = tempfile::tempdir().expect("temp dir");
             let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
@@ -117,6 +139,11 @@ where
 {
     let Some(scratch) = scratch(backend).await else { return };
     let outcome = AssertUnwindSafe(scenario(scratch.db.clone())).catch_unwind().await;
+    if backend == Backend::MongoDb
+        && let Err(e) = scratch.db.run_command(orm_core::bson::doc! { "dropDatabase": 1 }).await
+    {
+        eprintln!("could not drop the test database: {e}");
+    }
     scratch.db.close().await;
     if let Some((admin, drop)) = scratch.cleanup {
         if let Err(e) = admin.raw_execute(&drop, []).await {
@@ -130,29 +157,64 @@ where
 }
 
 /// Generates, for each scenario `name` (an `async fn(Database)` in scope), a module `name` with one
-/// test per backend: `postgres`, `mysql`, `sqlite_file`, `sqlite_memory`.
+/// test per backend: `postgres`, `mysql`, `sqlite_file`, `sqlite_memory`, `mongodb`.
 #[macro_export]
 macro_rules! backend_tests {
     ($($name:ident),+ $(,)?) => {$(
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                $crate::run($crate::Backend::Postgres, super::$name).await
+            async fn mongodb() {
+                $crate::run($crate::Backend::MongoDb, super::$name).await
             }
+            $crate::__sql_backend_tests!($name);
+        }
+    )+};
+}
+
+/// Like [`backend_tests!`], for scenarios that only make sense on SQL (raw SQL, sea-query statements).
+#[macro_export]
+macro_rules! sql_backend_tests {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            $crate::__sql_backend_tests!($name);
+        }
+    )+};
+}
+
+/// Like [`backend_tests!`], for MongoDB-only scenarios (native documents).
+#[macro_export]
+macro_rules! mongodb_tests {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn mysql() {
-                $crate::run($crate::Backend::MySql, super::$name).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite_file() {
-                $crate::run($crate::Backend::SqliteFile, super::$name).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite_memory() {
-                $crate::run($crate::Backend::SqliteMemory, super::$name).await
+            async fn mongodb() {
+                $crate::run($crate::Backend::MongoDb, super::$name).await
             }
         }
     )+};
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __sql_backend_tests {
+    ($name:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn postgres() {
+            $crate::run($crate::Backend::Postgres, super::$name).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn mysql() {
+            $crate::run($crate::Backend::MySql, super::$name).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn sqlite_file() {
+            $crate::run($crate::Backend::SqliteFile, super::$name).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn sqlite_memory() {
+            $crate::run($crate::Backend::SqliteMemory, super::$name).await
+        }
+    };
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 #![allow(missing_docs)] // test fixtures: the field names say it all
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use orm_core::{FromRow, Model};
+use orm_core::bson::oid::ObjectId;
+use orm_core::{FromRow, Json, Model};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -26,7 +27,8 @@ pub struct User {
 }
 
 impl User {
-    /// A user with the given email and name, 30 years old, created at a fixed instant.
+    /// A user with the given email and name, 30 years old, created at a fixed instant (with
+    /// millisecond precision, which every backend keeps).
     pub fn new(email: &str, name: &str) -> User {
         User {
             id: 0,
@@ -34,7 +36,7 @@ impl User {
             name: name.into(),
             age: Some(30),
             active: true,
-            created_at: "2024-05-06T07:08:09.123456Z".parse().unwrap(),
+            created_at: "2024-05-06T07:08:09.123Z".parse().unwrap(),
             cache: None,
         }
     }
@@ -124,4 +126,36 @@ pub struct Setting {
     pub value: Option<String>,
     #[orm(default = 0)]
     pub version: i32,
+}
+
+/// An address, embedded in a [`Customer`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Address {
+    pub street: String,
+    pub city: String,
+    pub zip: Option<String>,
+    pub geo: Vec<f64>,
+}
+
+/// ObjectId keys, an embedded struct and arrays: native on MongoDB, `json` and `char(24)` on SQL.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Customer {
+    #[orm(primary_key)]
+    pub id: ObjectId,
+    pub name: String,
+    pub address: Json<Address>,
+    pub tags: Json<Vec<String>>,
+    pub previous: Option<Json<Vec<Address>>>,
+    pub referrer: Option<ObjectId>,
+}
+
+/// Keys generated client-side at insert (`auto`): an ObjectId key and a UUID column.
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Ticket {
+    #[orm(primary_key, auto)]
+    pub id: ObjectId,
+    #[orm(auto, unique)]
+    pub token: uuid::Uuid,
+    #[orm(length = 80)]
+    pub title: String,
 }

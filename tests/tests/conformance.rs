@@ -4,6 +4,7 @@
 mod conformance {
     pub mod bulk;
     pub mod crud;
+    pub mod documents;
     pub mod query;
     pub mod raw;
     pub mod types;

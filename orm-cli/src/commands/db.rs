@@ -19,18 +19,26 @@ pub enum DbCommand {
     Ping(DatabaseArgs),
 }
 
+async fn server_version(db: &Database) -> orm_core::Result<String> {
+    let sql = match db.dialect() {
+        Some(Dialect::Sqlite) => "SELECT sqlite_version()",
+        Some(_) => "SELECT version()",
+        None => {
+            let info = db.run_command(orm_core::bson::doc! { "buildInfo": 1 }).await?;
+            return Ok(format!("MongoDB {}", info.get_str("version").unwrap_or("(unknown version)")));
+        }
+    };
+    let rows: Vec<(String,)> = db.raw_query(sql, []).await?;
+    Ok(rows.into_iter().next().map(|r| r.0).unwrap_or_default())
+}
+
 /// Runs an `orm db` command.
 pub async fn run(cmd: DbCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
     match cmd {
         DbCommand::Ping(args) => {
             let db = Database::connect(&args.url).await?;
-            let sql = match db.dialect() {
-                Dialect::Sqlite => "SELECT sqlite_version()",
-                _ => "SELECT version()",
-            };
-            let rows: Vec<(String,)> = db.raw_query(sql, []).await.context("asking the server's version")?;
-            let version = rows.into_iter().next().map(|r| r.0).unwrap_or_default();
-            writeln!(out, "connected to {} ({:?}): {version}", db.url(), db.dialect())?;
+            let version = server_version(&db).await.context("asking the server's version")?;
+            writeln!(out, "connected to {} ({:?}): {version}", db.url(), db.backend())?;
             db.close().await;
             Ok(())
         }

@@ -27,6 +27,8 @@ macro_rules! dispatch {
                 let $dialect = Dialect::Sqlite;
                 $body
             }
+            #[cfg(feature = "mongodb")]
+            Backend::Mongo(_) => Err(Error::Unsupported { operation: "SQL", backend: "MongoDB" }),
         }
     };
 }
@@ -58,7 +60,7 @@ impl Database {
 
     /// Fetches every row of a statement.
     pub(crate) async fn fetch<R: FromRow, S: RenderWith>(&self, ctx: Ctx, stmt: &S) -> Result<Vec<R>> {
-        let (sql, values) = stmt.build_with(self.dialect());
+        let (sql, values) = stmt.build_with(self.sql_dialect("SQL")?);
         self.fetch_built(ctx, &sql, values).await
     }
 
@@ -75,7 +77,7 @@ impl Database {
 
     /// Runs a statement; returns the rows it affected.
     pub(crate) async fn execute<S: RenderWith>(&self, ctx: Ctx, stmt: &S) -> Result<u64> {
-        let (sql, values) = stmt.build_with(self.dialect());
+        let (sql, values) = stmt.build_with(self.sql_dialect("SQL")?);
         self.execute_built(ctx, &sql, values).await
     }
 
@@ -118,7 +120,7 @@ impl Database {
 
     /// Fetches one `i64` (a COUNT) from a statement.
     pub(crate) async fn fetch_i64<S: RenderWith>(&self, ctx: Ctx, stmt: &S) -> Result<i64> {
-        let (sql, values) = stmt.build_with(self.dialect());
+        let (sql, values) = stmt.build_with(self.sql_dialect("SQL")?);
         dispatch!(self, pool, _dialect => {
             let row = sqlx::query_with(AssertSqlSafe(sql.as_str()), values)
                 .fetch_one(pool)
@@ -130,7 +132,7 @@ impl Database {
 
     /// Whether a statement returns any row.
     pub(crate) async fn fetch_any<S: RenderWith>(&self, ctx: Ctx, stmt: &S) -> Result<bool> {
-        let (sql, values) = stmt.build_with(self.dialect());
+        let (sql, values) = stmt.build_with(self.sql_dialect("SQL")?);
         self.fetch_any_built(ctx, &sql, values).await
     }
 

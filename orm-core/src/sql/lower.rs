@@ -6,7 +6,7 @@ use crate::query::{ArithOp, CmpOp, Cond, Order, Select, SetExpr};
 use crate::row::FromRow;
 use crate::schema::ColumnType;
 use crate::value::Value;
-use sea_query::{Asterisk, Condition, Expr, ExprTrait, LikeExpr, OnConflict, Query};
+use sea_query::{Asterisk, Condition, Expr, ExprTrait, LikeExpr, NullOrdering, OnConflict, Query};
 
 fn col(name: &str) -> Expr {
     Expr::col(name.to_string())
@@ -121,6 +121,10 @@ pub fn select_statement<M: Model, R: FromRow>(q: &Select<M, R>, dialect: Dialect
         let is_decimal = M::schema().column_named(c).is_some_and(|c| matches!(c.ty, ColumnType::Decimal { .. }));
         if dialect == Dialect::Sqlite && is_decimal {
             stmt.order_by_expr(col(c).cast_as("REAL"), order);
+        } else if dialect == Dialect::Postgres {
+            // NULLs sort first ascending and last descending, as on MySQL, SQLite and MongoDB.
+            let nulls = if *o == Order::Asc { NullOrdering::First } else { NullOrdering::Last };
+            stmt.order_by_with_nulls(c.clone(), order, nulls);
         } else {
             stmt.order_by(c.clone(), order);
         }
@@ -270,7 +274,7 @@ mod tests {
             .offset(10);
         assert_eq!(
             render(&q, Dialect::Postgres),
-            r#"SELECT "id", "name", "price", "qty" FROM "items" WHERE ("qty" > 1 AND "name" LIKE E'a\\%%' ESCAPE E'\\') OR (NOT "qty" IS NULL) ORDER BY "id" DESC LIMIT 5 OFFSET 10"#
+            r#"SELECT "id", "name", "price", "qty" FROM "items" WHERE ("qty" > 1 AND "name" LIKE E'a\\%%' ESCAPE E'\\') OR (NOT "qty" IS NULL) ORDER BY "id" DESC NULLS LAST LIMIT 5 OFFSET 10"#
         );
         assert_eq!(
             render(&q, Dialect::MySql),
@@ -314,7 +318,7 @@ mod tests {
             render(&q, Dialect::Sqlite),
             r#"SELECT "id", "name", "price", "qty" FROM "items" WHERE CAST("price" AS REAL) > 1.5 ORDER BY CAST("price" AS REAL) ASC"#
         );
-        assert!(render(&q, Dialect::Postgres).contains(r#"WHERE "price" > 1.5 ORDER BY "price" ASC"#));
+        assert!(render(&q, Dialect::Postgres).contains(r#"WHERE "price" > 1.5 ORDER BY "price" ASC NULLS FIRST"#));
     }
 
     #[test]

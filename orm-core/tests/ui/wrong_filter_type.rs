@@ -14,7 +14,7 @@ struct Post {
 }
 
 fn main() {
-    let _ = User::EMAIL.eq(5);
+    let _ = User::ID.eq("5");
     let _ = User::find().filter(Post::ID.eq(1));
     let _ = User::ID.like("1%");
 }

@@ -5,7 +5,7 @@ use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
 
-const FIELD_KEYS: &str = "primary_key, auto_increment, unique, index, skip, nullable, column = \"...\", \
+const FIELD_KEYS: &str = "primary_key, auto_increment, auto, unique, index, skip, nullable, column = \"...\", \
                           type = \"...\", default = \"...\", length = N, precision = N, scale = N";
 const STRUCT_KEYS: &str = "table = \"...\", index(name = \"...\", columns = [...]), \
                            unique(name = \"...\", columns = [...]), primary_key(columns = [...])";
@@ -17,6 +17,8 @@ pub struct FieldAttrs {
     pub primary_key: Option<Span>,
     /// `auto_increment`
     pub auto_increment: Option<Span>,
+    /// `auto` (a client-generated ObjectId or UUID)
+    pub auto: Option<Span>,
     /// `unique`
     pub unique: Option<Span>,
     /// `index`
@@ -51,6 +53,7 @@ impl FieldAttrs {
                 match key.as_str() {
                     "primary_key" => set_flag(&mut out.primary_key, &meta, errors),
                     "auto_increment" => set_flag(&mut out.auto_increment, &meta, errors),
+                    "auto" => set_flag(&mut out.auto, &meta, errors),
                     "unique" => set_flag(&mut out.unique, &meta, errors),
                     "index" => set_flag(&mut out.index, &meta, errors),
                     "skip" => set_flag(&mut out.skip, &meta, errors),
@@ -99,7 +102,7 @@ impl FieldAttrs {
 
     /// The span of any key other than `skip`, to report keys that make no sense on a skipped field.
     pub(crate) fn any_column_key(&self) -> Option<Span> {
-        [self.primary_key, self.auto_increment, self.unique, self.index, self.nullable, self.column_span]
+        [self.primary_key, self.auto_increment, self.auto, self.unique, self.index, self.nullable, self.column_span]
             .into_iter()
             .flatten()
             .chain(self.type_name.as_ref().map(|t| t.1))

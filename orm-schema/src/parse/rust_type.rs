@@ -56,6 +56,9 @@ fn scalar(ty: &syn::Type) -> Option<ColumnType> {
         "Decimal" if plain => ColumnType::Decimal { precision: None, scale: None },
         "JsonValue" if plain => ColumnType::Json,
         "Value" if plain && path_mentions(&path.path, "serde_json") => ColumnType::Json,
+        "ObjectId" if plain => ColumnType::ObjectId,
+        // `orm_core::Json<T>`: any serde type, stored as JSON (an embedded document on MongoDB).
+        "Json" if generic_arg(ty, "Json").is_some() => ColumnType::Json,
         "DateTime" => {
             let arg = generic_arg(ty, "DateTime")?;
             let syn::Type::Path(tz) = arg else { return None };
@@ -122,6 +125,9 @@ mod tests {
         assert_eq!(col(parse_quote!(Value)), None);
         assert_eq!(col(parse_quote!(rust_decimal::Decimal)), Some(ColumnType::Decimal { precision: None, scale: None }));
         assert_eq!(col(parse_quote!(u64)), None);
+        assert_eq!(col(parse_quote!(bson::oid::ObjectId)), Some(ColumnType::ObjectId));
+        assert_eq!(col(parse_quote!(Json<Vec<String>>)), Some(ColumnType::Json));
+        assert_eq!(col(parse_quote!(orm_core::Json<Address>)), Some(ColumnType::Json));
     }
 
     #[test]

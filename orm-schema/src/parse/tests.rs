@@ -95,6 +95,17 @@ fn duplicate_and_unknown_columns() {
 }
 
 #[test]
+fn auto_keys() {
+    let m = parse_model(&parse_quote! {
+        struct K { #[orm(primary_key, auto)] id: bson::oid::ObjectId, #[orm(auto)] token: uuid::Uuid }
+    })
+    .unwrap();
+    assert!(m.table.columns.iter().all(|c| c.generated));
+    let msg = err(parse_quote! { struct L { #[orm(primary_key, auto)] id: i64 } });
+    assert!(msg.contains("`auto` generates ObjectId and UUID values only"), "{msg}");
+}
+
+#[test]
 fn type_override() {
     let m = parse_model(&parse_quote! {
         struct D { #[orm(primary_key)] id: i64, #[orm(type = "text")] body: String, #[orm(type = "json")] tags: Tags }

@@ -35,6 +35,7 @@ fn column_tokens(c: &Column, krate: &TokenStream) -> TokenStream {
     let ty = type_tokens(&c.ty, krate);
     let nullable = c.nullable;
     let auto_increment = c.auto_increment;
+    let generated = c.generated;
     let unique = c.unique;
     let default = match &c.default {
         None => quote!(::std::option::Option::None),
@@ -49,6 +50,7 @@ fn column_tokens(c: &Column, krate: &TokenStream) -> TokenStream {
             ty: #ty,
             nullable: #nullable,
             auto_increment: #auto_increment,
+            generated: #generated,
             unique: #unique,
             default: #default,
         }

@@ -1,6 +1,6 @@
 //! Filters, ordering, paging, projections, counts, and writes over many rows.
 
-use orm_core::{Database, Filter, Model, Order};
+use orm_core::{BackendKind, Database, Filter, Model, Order};
 use orm_tests::backend_tests;
 use orm_tests::models::{User, UserName};
 
@@ -12,6 +12,7 @@ backend_tests!(
     null_filters,
     boolean_combinations,
     ordering_and_paging,
+    nulls_sort_first_ascending_everywhere,
     one_count_exists,
     projections,
     update_many_with_values_and_expressions,
@@ -77,14 +78,14 @@ async fn like_filters(db: Database) {
     assert_eq!(names(&db, User::EMAIL.not_like("u%")).await, ["percent"]);
 }
 
-/// Pins a documented backend difference: PostgreSQL's LIKE is case-sensitive; MySQL's (default
-/// collations) and SQLite's (ASCII letters) are not.
+/// Pins a documented backend difference: PostgreSQL's LIKE and MongoDB's regular expressions are
+/// case-sensitive; MySQL's (default collations) and SQLite's (ASCII letters) LIKE are not.
 async fn like_case_sensitivity_follows_the_backend(db: Database) {
     seed(&db).await;
     db.insert(&User::new("Upper@Example.com", "upper")).await.unwrap();
     let matched = names(&db, User::EMAIL.like("upper@%")).await;
-    match db.dialect() {
-        orm_core::Dialect::Postgres => assert!(matched.is_empty()),
+    match db.backend() {
+        BackendKind::Postgres | BackendKind::MongoDb => assert!(matched.is_empty()),
         _ => assert_eq!(matched, ["upper"]),
     }
     assert_eq!(names(&db, User::EMAIL.like("Upper@%")).await, ["upper"], "the exact case matches everywhere");
@@ -133,6 +134,15 @@ async fn ordering_and_paging(db: Database) {
     assert_eq!(by(tail), ["u4", "u5"], "offset without limit");
     let desc = User::find().order_by_desc(User::ID).limit(1).all(&db).await.unwrap();
     assert_eq!(by(desc), ["u5"]);
+}
+
+async fn nulls_sort_first_ascending_everywhere(db: Database) {
+    seed(&db).await;
+    let asc: Vec<(String,)> = User::find().select((User::NAME,)).order_by_asc(User::AGE).all(&db).await.unwrap();
+    assert_eq!(asc.first().unwrap().0, "u5", "NULL first when ascending");
+    let desc: Vec<(String,)> = User::find().select((User::NAME,)).order_by_desc(User::AGE).all(&db).await.unwrap();
+    assert_eq!(desc.last().unwrap().0, "u5", "NULL last when descending");
+    assert_eq!(desc.first().unwrap().0, "u4");
 }
 
 async fn one_count_exists(db: Database) {

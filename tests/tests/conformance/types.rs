@@ -1,7 +1,7 @@
 //! Every supported type round-trips: extremes, Unicode, empty values, NULLs, large blobs, time zones.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
-use orm_core::{Database, Model};
+use orm_core::{BackendKind, Database, Model};
 use orm_tests::backend_tests;
 use orm_tests::models::{Everything, Maybe};
 use rust_decimal::Decimal;
@@ -13,7 +13,8 @@ backend_tests!(
     ordinary_values_round_trip,
     nulls_round_trip,
     filters_on_every_type,
-    decimals_compare_and_sort_as_numbers
+    decimals_compare_and_sort_as_numbers,
+    sub_millisecond_precision_follows_the_backend
 );
 
 fn base() -> Everything {
@@ -30,8 +31,8 @@ fn base() -> Everything {
         blob: vec![0, 1, 2, 255],
         day: NaiveDate::from_ymd_opt(2024, 2, 29).unwrap(),
         clock: NaiveTime::from_hms_micro_opt(23, 59, 58, 123_456).unwrap(),
-        local: NaiveDate::from_ymd_opt(1999, 12, 31).unwrap().and_hms_micro_opt(23, 59, 59, 999_999).unwrap(),
-        instant: Utc.with_ymd_and_hms(2030, 1, 2, 3, 4, 5).unwrap() + chrono::Duration::microseconds(678_901),
+        local: NaiveDate::from_ymd_opt(1999, 12, 31).unwrap().and_hms_milli_opt(23, 59, 59, 999).unwrap(),
+        instant: Utc.with_ymd_and_hms(2030, 1, 2, 3, 4, 5).unwrap() + chrono::Duration::milliseconds(678),
         price: Decimal::from_str("12345.678900").unwrap(),
         doc: serde_json::json!({"a": [1, 2, {"b": null}], "ü": "ß", "n": 1.25}),
     }
@@ -188,4 +189,27 @@ async fn decimals_compare_and_sort_as_numbers(db: Database) {
         .await
         .unwrap();
     assert_eq!(read[0].0.to_string().trim_end_matches('0'), "9.50001", "digits are kept exactly");
+}
+
+/// Pins a documented backend difference: SQL backends keep microseconds; MongoDB's dates keep
+/// milliseconds (BSON dates count milliseconds), so finer digits are truncated there.
+async fn sub_millisecond_precision_follows_the_backend(db: Database) {
+    db.create_table::<Everything>().await.unwrap();
+    let micros = Utc.with_ymd_and_hms(2030, 1, 2, 3, 4, 5).unwrap() + chrono::Duration::microseconds(678_901);
+    let row = Everything { id: Uuid::new_v4(), instant: micros, local: micros.naive_utc(), ..base() };
+    let stored = db.insert(&row).await.unwrap();
+    let read = Everything::find_by_pk(row.id).get(&db).await.unwrap();
+    assert_eq!(stored, read, "insert returns what a read returns");
+    let millis = Utc.with_ymd_and_hms(2030, 1, 2, 3, 4, 5).unwrap() + chrono::Duration::milliseconds(678);
+    match db.backend() {
+        BackendKind::MongoDb => {
+            assert_eq!(read.instant, millis);
+            assert_eq!(read.local, millis.naive_utc());
+        }
+        _ => {
+            assert_eq!(read.instant, micros);
+            assert_eq!(read.local, micros.naive_utc());
+        }
+    }
+    assert_eq!(read.clock, row.clock, "times of day keep microseconds everywhere");
 }

@@ -1,0 +1,289 @@
+//! MongoDB: the query IR lowered to filter, update and sort documents, run with the official driver.
+//!
+//! A model maps to a collection named like its table. A single-column primary key is stored as
+//! `_id`; a composite key keeps its fields, under a unique index, beside a generated `_id`.
+//! `auto_increment` keys take their next value from the `__orm_counters` collection (an atomic
+//! `findAndModify` with `$inc`, upserted), so they stay unique under concurrency.
+//!
+//! Type mapping (the README repeats it):
+//!
+//! | field type | BSON |
+//! |---|---|
+//! | `bool` | boolean |
+//! | `i16`, `i32` | int32 |
+//! | `i64` | int64 |
+//! | `f32`, `f64` | double |
+//! | `Decimal` | decimal128 |
+//! | `String` | string |
+//! | `Vec<u8>` | binary (generic) |
+//! | `Uuid` | binary subtype 4 |
+//! | `DateTime<Utc>`, `NaiveDateTime` (as UTC) | date (millisecond precision) |
+//! | `NaiveDate` | date at midnight UTC |
+//! | `NaiveTime` | string `HH:MM:SS.ffffff` |
+//! | `serde_json::Value`, `Json<T>` | the embedded document, array or scalar |
+//! | `ObjectId` | objectId |
+
+mod crud;
+mod filter;
+mod schema;
+mod update;
+
+pub use filter::{filter_document, like_to_regex};
+pub use schema::json_schema;
+pub use update::{update_document, MongoUpdate};
+
+use crate::error::{BoxError, Error, Result};
+use crate::field::FieldType;
+use crate::row::RowAccess;
+use crate::schema::{ColumnType, Table};
+use crate::value::Value;
+use bson::{Bson, Document};
+use chrono::{NaiveTime, TimeZone, Utc};
+
+/// The collection holding `auto_increment` counters.
+pub const COUNTERS: &str = "__orm_counters";
+
+/// A connection to one MongoDB database.
+#[derive(Clone)]
+pub(crate) struct MongoBackend {
+    pub(crate) client: mongodb::Client,
+    pub(crate) db: mongodb::Database,
+    /// Whether the deployment runs multi-document transactions (a replica set or a sharded cluster).
+    pub(crate) transactions: bool,
+}
+
+impl MongoBackend {
+    /// Connects; the URL's path names the database (`test` when it names none).
+    pub(crate) async fn connect(url: &str, redacted: &str) -> Result<MongoBackend> {
+        let connect_err = |e: mongodb::error::Error| Error::Connect { url: redacted.to_string(), source: e.into() };
+        let options = mongodb::options::ClientOptions::parse(url).await.map_err(connect_err)?;
+        let name = options.default_database.clone().unwrap_or_else(|| "test".to_string());
+        let client = mongodb::Client::with_options(options).map_err(connect_err)?;
+        let db = client.database(&name);
+        // Connecting is lazy in the driver: ask the server now so a bad URL fails here.
+        let hello = db.run_command(bson::doc! { "hello": 1 }).await.map_err(connect_err)?;
+        let transactions = hello.contains_key("setName") || hello.get_str("msg").is_ok_and(|m| m == "isdbgrid");
+        Ok(MongoBackend { client, db, transactions })
+    }
+
+    pub(crate) fn collection(&self, table: &Table) -> mongodb::Collection<Document> {
+        self.db.collection(&table.name)
+    }
+}
+
+/// The document key of `column`: `_id` for a single-column primary key, else the column's name.
+pub(crate) fn field_key<'a>(table: &Table, column: &'a str) -> &'a str {
+    if table.primary_key.len() == 1 && table.primary_key[0] == column { "_id" } else { column }
+}
+
+/// A document read back, with the document keys of the selected columns in order.
+pub(crate) struct MongoRow<'a> {
+    pub(crate) doc: &'a Document,
+    pub(crate) keys: &'a [String],
+}
+
+impl RowAccess for MongoRow<'_> {
+    fn get<T: FieldType>(&self, idx: usize) -> std::result::Result<T, BoxError> {
+        let key = self.keys.get(idx).ok_or("column index out of range")?;
+        T::decode_bson(self.doc.get(key))
+    }
+}
+
+fn date_from_millis(ms: i64) -> std::result::Result<chrono::DateTime<Utc>, BoxError> {
+    Utc.timestamp_millis_opt(ms).single().ok_or_else(|| format!("date {ms} ms is out of range").into())
+}
+
+/// A [`Value`] as BSON (see the module's type mapping).
+pub fn value_to_bson(value: &Value) -> Bson {
+    fn opt<T>(v: &Option<T>, f: impl FnOnce(&T) -> Bson) -> Bson {
+        v.as_ref().map(f).unwrap_or(Bson::Null)
+    }
+    match value {
+        Value::Bool(v) => opt(v, |b| Bson::Boolean(*b)),
+        Value::I16(v) => opt(v, |i| Bson::Int32(i32::from(*i))),
+        Value::I32(v) => opt(v, |i| Bson::Int32(*i)),
+        Value::I64(v) => opt(v, |i| Bson::Int64(*i)),
+        Value::F32(v) => opt(v, |f| Bson::Double(f64::from(*f))),
+        Value::F64(v) => opt(v, |f| Bson::Double(*f)),
+        Value::String(v) => opt(v, |s| Bson::String(s.clone())),
+        Value::Bytes(v) => opt(v, |b| Bson::Binary(bson::Binary { subtype: bson::spec::BinarySubtype::Generic, bytes: b.clone() })),
+        Value::Date(v) => opt(v, |d| {
+            let midnight = d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
+            Bson::DateTime(bson::DateTime::from_millis(midnight.timestamp_millis()))
+        }),
+        Value::Time(v) => opt(v, |t| Bson::String(t.format("%H:%M:%S%.6f").to_string())),
+        Value::DateTime(v) => opt(v, |t| Bson::DateTime(bson::DateTime::from_millis(t.and_utc().timestamp_millis()))),
+        Value::Timestamp(v) => opt(v, |t| Bson::DateTime(bson::DateTime::from_millis(t.timestamp_millis()))),
+        Value::Uuid(v) => opt(v, |u| Bson::Binary(bson::Binary::from_uuid(bson::Uuid::from_bytes(*u.as_bytes())))),
+        Value::Decimal(v) => opt(v, |d| {
+            Bson::Decimal128(d.to_string().parse().expect("every rust_decimal fits a decimal128"))
+        }),
+        Value::Json(v) => opt(v, |j| Bson::try_from(j.clone()).unwrap_or_else(|_| Bson::String(j.to_string()))),
+        Value::ObjectId(v) => opt(v, |hex| match bson::oid::ObjectId::parse_str(hex) {
+            Ok(oid) => Bson::ObjectId(oid),
+            Err(_) => Bson::String(hex.clone()),
+        }),
+    }
+}
+
+fn bad(expected: &str, got: &Bson) -> BoxError {
+    format!("expected {expected}, found BSON {:?} ({got})", got.element_type()).into()
+}
+
+fn int_of(b: &Bson) -> Option<i64> {
+    match b {
+        Bson::Int32(i) => Some(i64::from(*i)),
+        Bson::Int64(i) => Some(*i),
+        Bson::Double(d) if d.fract() == 0.0 && d.abs() < 9.0e15 => Some(*d as i64),
+        _ => None,
+    }
+}
+
+/// Reads a document field (`None` when missing) as the [`Value`] of a column type; a missing
+/// field and BSON null are both NULL.
+pub fn bson_to_value(value: Option<&Bson>, ty: ColumnType) -> std::result::Result<Value, BoxError> {
+    let b = match value {
+        None | Some(Bson::Null) | Some(Bson::Undefined) => return Ok(null_of(ty)),
+        Some(b) => b,
+    };
+    Ok(match ty {
+        ColumnType::Bool => match b {
+            Bson::Boolean(v) => Value::Bool(Some(*v)),
+            _ => return Err(bad("a boolean", b)),
+        },
+        ColumnType::I16 => Value::I16(Some(i16::try_from(int_of(b).ok_or_else(|| bad("an integer", b))?)?)),
+        ColumnType::I32 => Value::I32(Some(i32::try_from(int_of(b).ok_or_else(|| bad("an integer", b))?)?)),
+        ColumnType::I64 => Value::I64(Some(int_of(b).ok_or_else(|| bad("an integer", b))?)),
+        ColumnType::F32 | ColumnType::F64 => {
+            let f = match b {
+                Bson::Double(d) => *d,
+                Bson::Int32(i) => f64::from(*i),
+                Bson::Int64(i) => *i as f64,
+                _ => return Err(bad("a number", b)),
+            };
+            if ty == ColumnType::F32 { Value::F32(Some(f as f32)) } else { Value::F64(Some(f)) }
+        }
+        ColumnType::Decimal { .. } => {
+            let text = match b {
+                Bson::Decimal128(d) => d.to_string(),
+                Bson::Double(d) => d.to_string(),
+                Bson::Int32(i) => i.to_string(),
+                Bson::Int64(i) => i.to_string(),
+                Bson::String(s) => s.clone(),
+                _ => return Err(bad("a decimal", b)),
+            };
+            let parsed = text
+                .parse::<rust_decimal::Decimal>()
+                .or_else(|_| rust_decimal::Decimal::from_scientific(&text))?;
+            Value::Decimal(Some(parsed))
+        }
+        ColumnType::Bytes => match b {
+            Bson::Binary(bin) => Value::Bytes(Some(bin.bytes.clone())),
+            _ => return Err(bad("binary data", b)),
+        },
+        ColumnType::Uuid => match b {
+            Bson::Binary(bin) if bin.bytes.len() == 16 => Value::Uuid(Some(uuid::Uuid::from_slice(&bin.bytes)?)),
+            Bson::String(s) => Value::Uuid(Some(s.parse()?)),
+            _ => return Err(bad("a UUID (binary subtype 4)", b)),
+        },
+        ColumnType::Date => match b {
+            Bson::DateTime(d) => Value::Date(Some(date_from_millis(d.timestamp_millis())?.date_naive())),
+            Bson::String(s) => Value::Date(Some(s.parse()?)),
+            _ => return Err(bad("a date", b)),
+        },
+        ColumnType::Time => match b {
+            Bson::String(s) => Value::Time(Some(NaiveTime::parse_from_str(s, "%H:%M:%S%.f")?)),
+            _ => return Err(bad("a time string", b)),
+        },
+        ColumnType::DateTime => match b {
+            Bson::DateTime(d) => Value::DateTime(Some(date_from_millis(d.timestamp_millis())?.naive_utc())),
+            _ => return Err(bad("a date", b)),
+        },
+        ColumnType::Timestamp => match b {
+            Bson::DateTime(d) => Value::Timestamp(Some(date_from_millis(d.timestamp_millis())?)),
+            _ => return Err(bad("a date", b)),
+        },
+        ColumnType::Json => Value::Json(Some(b.clone().into_relaxed_extjson())),
+        ColumnType::ObjectId => match b {
+            Bson::ObjectId(oid) => Value::ObjectId(Some(oid.to_hex())),
+            Bson::String(s) => Value::ObjectId(Some(s.clone())),
+            _ => return Err(bad("an ObjectId", b)),
+        },
+        _ => match b {
+            Bson::String(s) => Value::String(Some(s.clone())),
+            Bson::ObjectId(oid) => Value::String(Some(oid.to_hex())),
+            _ => return Err(bad("a string", b)),
+        },
+    })
+}
+
+fn null_of(ty: ColumnType) -> Value {
+    match ty {
+        ColumnType::Bool => Value::Bool(None),
+        ColumnType::I16 => Value::I16(None),
+        ColumnType::I32 => Value::I32(None),
+        ColumnType::I64 => Value::I64(None),
+        ColumnType::F32 => Value::F32(None),
+        ColumnType::F64 => Value::F64(None),
+        ColumnType::Decimal { .. } => Value::Decimal(None),
+        ColumnType::Bytes => Value::Bytes(None),
+        ColumnType::Date => Value::Date(None),
+        ColumnType::Time => Value::Time(None),
+        ColumnType::DateTime => Value::DateTime(None),
+        ColumnType::Timestamp => Value::Timestamp(None),
+        ColumnType::Uuid => Value::Uuid(None),
+        ColumnType::Json => Value::Json(None),
+        ColumnType::ObjectId => Value::ObjectId(None),
+        _ => Value::String(None),
+    }
+}
+
+/// Turns a driver error into the toolkit's: duplicate keys (11000) are unique violations and
+/// validator rejections (121) constraint violations.
+pub(crate) fn classify(model: &'static str, operation: &'static str, command: impl FnOnce() -> String, e: mongodb::error::Error) -> Error {
+    use mongodb::error::{ErrorKind, WriteFailure};
+    let codes: Vec<i32> = match e.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteError(w)) => vec![w.code],
+        ErrorKind::InsertMany(m) => m.write_errors.iter().flatten().map(|w| w.code).collect(),
+        ErrorKind::Command(c) => vec![c.code],
+        _ => Vec::new(),
+    };
+    if codes.contains(&11000) {
+        Error::UniqueViolation { model, operation, constraint: None, source: Box::new(e) }
+    } else if codes.contains(&121) {
+        Error::ConstraintViolation { model, operation, source: Box::new(e) }
+    } else {
+        Error::Mongo { model, operation, command: command(), source: Box::new(e) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_map_to_bson() {
+        assert_eq!(value_to_bson(&Value::I16(Some(3))), Bson::Int32(3));
+        assert_eq!(value_to_bson(&Value::I64(None)), Bson::Null);
+        let d = rust_decimal::Decimal::new(150, 2);
+        assert_eq!(value_to_bson(&Value::Decimal(Some(d))).to_string(), "1.50");
+        let u = uuid::Uuid::new_v4();
+        match value_to_bson(&Value::Uuid(Some(u))) {
+            Bson::Binary(b) => assert_eq!((b.subtype, b.bytes), (bson::spec::BinarySubtype::Uuid, u.as_bytes().to_vec())),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn bson_reads_back_by_column_type() {
+        let v = bson_to_value(Some(&Bson::Int32(7)), ColumnType::I64).unwrap();
+        assert_eq!(v, Value::I64(Some(7)));
+        assert_eq!(bson_to_value(None, ColumnType::Bool).unwrap(), Value::Bool(None));
+        assert!(bson_to_value(Some(&Bson::Int64(1 << 40)), ColumnType::I32).is_err());
+        let t = Value::Time(Some(NaiveTime::from_hms_micro_opt(1, 2, 3, 456_789).unwrap()));
+        assert_eq!(bson_to_value(Some(&value_to_bson(&t)), ColumnType::Time).unwrap(), t);
+        let json = serde_json::json!({"a": [1, 2.5, "x", null], "b": {"c": true}});
+        let v = Value::Json(Some(json));
+        assert_eq!(bson_to_value(Some(&value_to_bson(&v)), ColumnType::Json).unwrap(), v);
+    }
+}

@@ -1,0 +1,275 @@
+//! CRUD on MongoDB.
+
+use super::{classify, field_key, filter_document, update_document, value_to_bson, MongoBackend, MongoRow, COUNTERS};
+use crate::error::{Error, Result};
+use crate::model::{insert_values, Model};
+use crate::query::{DeleteMany, Order, Select, UpdateMany};
+use crate::row::FromRow;
+use crate::schema::{ColumnType, Table};
+use crate::value::Value;
+use bson::{doc, Bson, Document};
+use futures_util::TryStreamExt;
+
+/// The document keys of `columns` of `table`.
+fn keys(table: &Table, columns: &[&str]) -> Vec<String> {
+    columns.iter().map(|c| field_key(table, c).to_string()).collect()
+}
+
+/// Decodes a whole model from a document.
+fn decode_model<M: Model>(doc: &Document) -> Result<M> {
+    let keys = keys(M::schema(), M::column_names());
+    M::from_row(&MongoRow { doc, keys: &keys })
+}
+
+/// An integer key value of the auto-increment column's type.
+fn key_value(ty: ColumnType, n: i64) -> Value {
+    match ty {
+        ColumnType::I16 => Value::I16(i16::try_from(n).ok()),
+        ColumnType::I32 => Value::I32(i32::try_from(n).ok()),
+        _ => Value::I64(Some(n)),
+    }
+}
+
+/// The model as a document; `auto` replaces the auto-increment column's value; `new_row` gives
+/// `auto` (client-generated) columns fresh values.
+fn model_document<M: Model>(model: &M, auto: Option<i64>, new_row: bool) -> Document {
+    let table = M::schema();
+    let mut doc = Document::new();
+    let values = if new_row { insert_values(model) } else { model.values() };
+    for (column, value) in M::column_names().iter().zip(values) {
+        let value = match (auto, table.column_named(column)) {
+            (Some(n), Some(c)) if c.auto_increment => key_value(c.ty, n),
+            _ => value,
+        };
+        doc.insert(field_key(table, column), value_to_bson(&value));
+    }
+    doc
+}
+
+/// `{key fields: values}` for the primary key values.
+fn key_document(table: &Table, key: &[Value]) -> Document {
+    let mut doc = Document::new();
+    for (column, value) in table.primary_key.iter().zip(key) {
+        doc.insert(field_key(table, column), value_to_bson(value));
+    }
+    doc
+}
+
+impl MongoBackend {
+    /// Reserves `n` auto-increment values for `table`; returns the first.
+    async fn reserve_keys(&self, model: &'static str, table: &Table, n: u64) -> Result<i64> {
+        let n = i64::try_from(n).map_err(|_| Error::InvalidQuery { model, message: "too many rows".into() })?;
+        let counter = self
+            .db
+            .collection::<Document>(COUNTERS)
+            .find_one_and_update(doc! { "_id": &table.name }, doc! { "$inc": { "seq": n } })
+            .upsert(true)
+            .return_document(mongodb::options::ReturnDocument::After)
+            .await
+            .map_err(|e| classify(model, "insert", || format!("findAndModify {COUNTERS} {}", table.name), e))?
+            .ok_or(Error::NotFound { model, operation: "insert" })?;
+        let last = counter.get("seq").and_then(|b| match b {
+            Bson::Int64(i) => Some(*i),
+            Bson::Int32(i) => Some(i64::from(*i)),
+            _ => None,
+        });
+        let last = last.ok_or_else(|| Error::InvalidQuery { model, message: format!("{COUNTERS} holds a non-integer for {}", table.name) })?;
+        Ok(last - n + 1)
+    }
+
+    pub(crate) async fn insert<M: Model>(&self, model: &M) -> Result<M> {
+        let table = M::schema();
+        let auto = match table.auto_increment_column() {
+            Some(_) => Some(self.reserve_keys(M::NAME, table, 1).await?),
+            None => None,
+        };
+        let doc = model_document(model, auto, true);
+        self.collection(table)
+            .insert_one(&doc)
+            .await
+            .map_err(|e| classify(M::NAME, "insert", || format!("insert {} {doc}", table.name), e))?;
+        decode_model(&doc)
+    }
+
+    pub(crate) async fn insert_many<M: Model>(&self, models: &[M]) -> Result<u64> {
+        let table = M::schema();
+        let first = match table.auto_increment_column() {
+            Some(_) => Some(self.reserve_keys(M::NAME, table, models.len() as u64).await?),
+            None => None,
+        };
+        let docs: Vec<Document> =
+            models.iter().enumerate().map(|(i, m)| model_document(m, first.map(|f| f + i as i64), true)).collect();
+        let err = |e| classify(M::NAME, "insert_many", || format!("insert {} ({} documents)", table.name, models.len()), e);
+        let coll = self.collection(table);
+        if self.transactions {
+            let mut session = self.client.start_session().await.map_err(err)?;
+            session.start_transaction().await.map_err(err)?;
+            match coll.insert_many(&docs).session(&mut session).await {
+                Ok(_) => session.commit_transaction().await.map_err(err)?,
+                Err(e) => {
+                    let _ = session.abort_transaction().await;
+                    return Err(err(e));
+                }
+            }
+        } else if let Err(e) = coll.insert_many(&docs).ordered(true).await {
+            // Without transactions, take back what the failed call stored before its first error.
+            let ids: Vec<Bson> = docs.iter().filter_map(|d| d.get("_id").cloned()).collect();
+            if !ids.is_empty() {
+                let _ = coll.delete_many(doc! { "_id": { "$in": ids } }).await;
+            }
+            return Err(err(e));
+        }
+        Ok(models.len() as u64)
+    }
+
+    pub(crate) async fn upsert<M: Model>(&self, model: &M, target: &[&str], by_key: bool) -> Result<M> {
+        let table = M::schema();
+        let coll = self.collection(table);
+        if by_key {
+            let doc = model_document(model, None, false);
+            let filter = key_document(table, &model.key_values());
+            coll.replace_one(filter, &doc)
+                .upsert(true)
+                .await
+                .map_err(|e| classify(M::NAME, "upsert", || format!("replace {} {doc}", table.name), e))?;
+            return decode_model(&doc);
+        }
+        let full = model_document(model, None, true);
+        let mut filter = Document::new();
+        let mut set = Document::new();
+        let mut on_insert = Document::new();
+        for column in M::column_names() {
+            let key = field_key(table, column);
+            let value = full.get(key).cloned().unwrap_or(Bson::Null);
+            if target.contains(column) {
+                filter.insert(key, value);
+            } else if table.is_primary_key(column) {
+                on_insert.insert(key, value);
+            } else {
+                set.insert(key, value);
+            }
+        }
+        if let Some(auto) = table.auto_increment_column() {
+            let n = self.reserve_keys(M::NAME, table, 1).await?;
+            on_insert.insert(field_key(table, &auto.name), value_to_bson(&key_value(auto.ty, n)));
+        }
+        let mut update = Document::new();
+        if !set.is_empty() {
+            update.insert("$set", set);
+        }
+        if !on_insert.is_empty() {
+            update.insert("$setOnInsert", on_insert);
+        }
+        let command = || format!("update {} {filter} {update} upsert", table.name);
+        coll.update_one(filter.clone(), update.clone())
+            .upsert(true)
+            .await
+            .map_err(|e| classify(M::NAME, "upsert", command, e))?;
+        let stored = coll
+            .find_one(filter.clone())
+            .await
+            .map_err(|e| classify(M::NAME, "upsert", || format!("find {} {filter}", table.name), e))?
+            .ok_or(Error::NotFound { model: M::NAME, operation: "upsert" })?;
+        decode_model(&stored)
+    }
+
+    pub(crate) async fn update<M: Model>(&self, model: &M) -> Result<()> {
+        let table = M::schema();
+        let filter = key_document(table, &model.key_values());
+        let mut doc = model_document(model, None, false);
+        doc.remove("_id");
+        let done = self
+            .collection(table)
+            .replace_one(filter.clone(), &doc)
+            .await
+            .map_err(|e| classify(M::NAME, "update", || format!("replace {} {filter} {doc}", table.name), e))?;
+        if done.matched_count == 0 { Err(Error::NotFound { model: M::NAME, operation: "update" }) } else { Ok(()) }
+    }
+
+    pub(crate) async fn delete_by_key<M: Model>(&self, key: Vec<Value>) -> Result<()> {
+        let table = M::schema();
+        let filter = key_document(table, &key);
+        let done = self
+            .collection(table)
+            .delete_one(filter.clone())
+            .await
+            .map_err(|e| classify(M::NAME, "delete", || format!("delete {} {filter}", table.name), e))?;
+        if done.deleted_count == 0 { Err(Error::NotFound { model: M::NAME, operation: "delete" }) } else { Ok(()) }
+    }
+
+    pub(crate) async fn find<M: Model, R: FromRow>(&self, q: &Select<M, R>) -> Result<Vec<R>> {
+        let table = M::schema();
+        let columns = q.column_list();
+        let keys = keys(table, &columns);
+        let filter = filter_document(table, q.filter.as_ref());
+        let mut projection = doc! { "_id": 0 };
+        for k in &keys {
+            projection.insert(k.as_str(), 1);
+        }
+        let mut sort = Document::new();
+        for (column, order) in &q.order {
+            sort.insert(field_key(table, column), if *order == Order::Asc { 1 } else { -1 });
+        }
+        let coll = self.collection(table);
+        let mut find = coll.find(filter.clone()).projection(projection);
+        if !sort.is_empty() {
+            find = find.sort(sort);
+        }
+        if let Some(n) = q.offset {
+            find = find.skip(n);
+        }
+        if let Some(n) = q.limit {
+            find = find.limit(i64::try_from(n).unwrap_or(i64::MAX));
+        }
+        let command = || format!("find {} {filter}", table.name);
+        let cursor = find.await.map_err(|e| classify(M::NAME, "find", command, e))?;
+        let docs: Vec<Document> = cursor.try_collect().await.map_err(|e| classify(M::NAME, "find", command, e))?;
+        docs.iter().map(|doc| R::from_row(&MongoRow { doc, keys: &keys })).collect()
+    }
+
+    pub(crate) async fn count<M: Model, R: FromRow>(&self, q: &Select<M, R>, at_most: Option<u64>) -> Result<u64> {
+        let table = M::schema();
+        let filter = filter_document(table, q.filter.as_ref());
+        let coll = self.collection(table);
+        let mut count = coll.count_documents(filter.clone());
+        if let Some(n) = q.offset {
+            count = count.skip(n);
+        }
+        if let Some(n) = match (q.limit, at_most) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        } {
+            count = count.limit(n);
+        }
+        count.await.map_err(|e| classify(M::NAME, "count", || format!("count {} {filter}", table.name), e))
+    }
+
+    pub(crate) async fn update_many<M: Model>(&self, q: &UpdateMany<M>) -> Result<u64> {
+        let table = M::schema();
+        let filter = filter_document(table, q.filter.as_ref());
+        let update = update_document(table, &q.sets);
+        let command = || format!("update {} {filter} {update:?}", table.name);
+        let done = self
+            .collection(table)
+            .update_many(filter.clone(), update.clone())
+            .await
+            .map_err(|e| classify(M::NAME, "update_many", command, e))?;
+        Ok(done.matched_count)
+    }
+
+    pub(crate) async fn delete_many<M: Model>(&self, q: &DeleteMany<M>) -> Result<u64> {
+        let table = M::schema();
+        let filter = filter_document(table, q.filter.as_ref());
+        let done = self
+            .collection(table)
+            .delete_many(filter.clone())
+            .await
+            .map_err(|e| classify(M::NAME, "delete_many", || format!("delete {} {filter}", table.name), e))?;
+        Ok(done.deleted_count)
+    }
+
+    /// Runs a database command.
+    pub(crate) async fn run_command(&self, command: Document) -> Result<Document> {
+        self.db.run_command(command.clone()).await.map_err(|e| classify("raw", "run_command", || command.to_string(), e))
+    }
+}

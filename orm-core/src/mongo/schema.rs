@@ -1,0 +1,158 @@
+//! Collections from the neutral schema: `createCollection` with a `$jsonSchema` validator, and the
+//! indexes (unique ones skip NULLs, as SQL's unique constraints do).
+
+use super::{classify, field_key, MongoBackend, COUNTERS};
+use crate::error::Result;
+use crate::schema::{Column, ColumnType, Table};
+use bson::{doc, Bson, Document};
+use mongodb::options::IndexOptions;
+use mongodb::IndexModel;
+
+/// The `$jsonSchema` BSON type of a column type (`None`: any type, for JSON columns).
+pub(crate) fn bson_type(ty: ColumnType) -> Option<&'static str> {
+    Some(match ty {
+        ColumnType::Bool => "bool",
+        ColumnType::I16 | ColumnType::I32 => "int",
+        ColumnType::I64 => "long",
+        ColumnType::F32 | ColumnType::F64 => "double",
+        ColumnType::Decimal { .. } => "decimal",
+        ColumnType::Bytes | ColumnType::Uuid => "binData",
+        ColumnType::Date | ColumnType::DateTime | ColumnType::Timestamp => "date",
+        ColumnType::ObjectId => "objectId",
+        ColumnType::Json => return None,
+        _ => "string",
+    })
+}
+
+/// The collection's `$jsonSchema` validator: each column's BSON type (plus `null` when nullable),
+/// string lengths, and every non-null column required.
+///
+/// ```
+/// use orm_core::schema::{Column, ColumnType, Table};
+/// let t = Table::new("users")
+///     .column(Column::new("id", ColumnType::I64))
+///     .column(Column::new("email", ColumnType::String { length: Some(80) }))
+///     .column(Column::new("age", ColumnType::I32).nullable())
+///     .primary_key(["id"]);
+/// assert_eq!(
+///     orm_core::mongo::json_schema(&t),
+///     bson::doc! { "$jsonSchema": {
+///         "bsonType": "object",
+///         "required": ["_id", "email"],
+///         "properties": {
+///             "_id": { "bsonType": "long" },
+///             "email": { "bsonType": "string", "maxLength": 80_i64 },
+///             "age": { "bsonType": ["int", "null"] },
+///         },
+///     } }
+/// );
+/// ```
+pub fn json_schema(table: &Table) -> Document {
+    let mut properties = Document::new();
+    let mut required = Vec::new();
+    for column in &table.columns {
+        let key = field_key(table, &column.name);
+        properties.insert(key, property(column));
+        if !column.nullable {
+            required.push(Bson::String(key.to_string()));
+        }
+    }
+    doc! { "$jsonSchema": { "bsonType": "object", "required": required, "properties": properties } }
+}
+
+fn property(column: &Column) -> Document {
+    let mut p = Document::new();
+    if let Some(t) = bson_type(column.ty) {
+        if column.nullable {
+            p.insert("bsonType", vec![Bson::String(t.into()), Bson::String("null".into())]);
+        } else {
+            p.insert("bsonType", t);
+        }
+    }
+    if let ColumnType::String { length: Some(n) } = column.ty {
+        p.insert("maxLength", i64::from(n));
+    }
+    p
+}
+
+/// The indexes of `table`: declared ones, single-column unique constraints, and a unique index over
+/// a composite primary key.
+pub(crate) fn index_models(table: &Table) -> Vec<IndexModel> {
+    let mut out = Vec::new();
+    let mut add = |name: String, columns: &[String], unique: bool| {
+        let mut keys = Document::new();
+        let mut partial = Vec::new();
+        for c in columns {
+            let key = field_key(table, c);
+            keys.insert(key, 1);
+            if let Some(col) = table.column_named(c).filter(|col| col.nullable) {
+                let ty = bson_type(col.ty).map(Bson::from).unwrap_or_else(|| Bson::from(vec!["object", "array", "string", "number", "bool"]));
+                partial.push(doc! { key: { "$type": ty } });
+            }
+        }
+        let mut options = IndexOptions::builder().name(name).unique(unique).build();
+        if unique && !partial.is_empty() {
+            options.partial_filter_expression = Some(if partial.len() == 1 { partial.remove(0) } else { doc! { "$and": partial } });
+        }
+        out.push(IndexModel::builder().keys(keys).options(options).build());
+    };
+    if table.primary_key.len() > 1 {
+        add(format!("{}_pkey", table.name), &table.primary_key, true);
+    }
+    for column in table.columns.iter().filter(|c| c.unique && !table.is_primary_key(&c.name)) {
+        let name = crate::schema::Index::default_name(&table.name, &[&column.name], true);
+        add(name, std::slice::from_ref(&column.name), true);
+    }
+    for index in &table.indexes {
+        add(index.name.clone(), &index.columns, index.unique);
+    }
+    out
+}
+
+impl MongoBackend {
+    /// Whether a collection named `name` exists.
+    pub(crate) async fn collection_exists(&self, name: &str) -> Result<bool> {
+        let names = self
+            .db
+            .list_collection_names()
+            .filter(doc! { "name": name })
+            .await
+            .map_err(|e| classify("schema", "table_exists", || format!("listCollections {name}"), e))?;
+        Ok(!names.is_empty())
+    }
+
+    /// Creates the collection with its validator and indexes.
+    pub(crate) async fn create_collection(&self, model: &'static str, table: &Table, if_not_exists: bool) -> Result<()> {
+        if if_not_exists && self.collection_exists(&table.name).await? {
+            return Ok(());
+        }
+        let validator = json_schema(table);
+        self.db
+            .create_collection(&table.name)
+            .validator(validator.clone())
+            .await
+            .map_err(|e| classify(model, "create_table", || format!("createCollection {} {validator}", table.name), e))?;
+        let indexes = index_models(table);
+        if !indexes.is_empty() {
+            self.collection(table)
+                .create_indexes(indexes)
+                .await
+                .map_err(|e| classify(model, "create_table", || format!("createIndexes {}", table.name), e))?;
+        }
+        Ok(())
+    }
+
+    /// Drops the collection (with its indexes) and its auto-increment counter, if they exist.
+    pub(crate) async fn drop_collection(&self, model: &'static str, table: &Table) -> Result<()> {
+        self.collection(table)
+            .drop()
+            .await
+            .map_err(|e| classify(model, "drop_table", || format!("drop {}", table.name), e))?;
+        self.db
+            .collection::<Document>(COUNTERS)
+            .delete_one(doc! { "_id": &table.name })
+            .await
+            .map_err(|e| classify(model, "drop_table", || format!("delete counter {}", table.name), e))?;
+        Ok(())
+    }
+}
