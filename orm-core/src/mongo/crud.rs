@@ -59,15 +59,25 @@ impl MongoBackend {
     /// Reserves `n` auto-increment values for `table`; returns the first.
     async fn reserve_keys(&self, model: &'static str, table: &Table, n: u64) -> Result<i64> {
         let n = i64::try_from(n).map_err(|_| Error::InvalidQuery { model, message: "too many rows".into() })?;
-        let counter = self
-            .db
-            .collection::<Document>(COUNTERS)
-            .find_one_and_update(doc! { "_id": &table.name }, doc! { "$inc": { "seq": n } })
-            .upsert(true)
-            .return_document(mongodb::options::ReturnDocument::After)
-            .await
-            .map_err(|e| classify(model, "insert", || format!("findAndModify {COUNTERS} {}", table.name), e))?
-            .ok_or(Error::NotFound { model, operation: "insert" })?;
+        // Two first inserts racing to upsert the counter can collide on its `_id`; MongoDB documents
+        // retrying such an upsert, which then finds the document the other one made.
+        let counters = self.db.collection::<Document>(COUNTERS);
+        let mut attempt = 0;
+        let counter = loop {
+            attempt += 1;
+            let result = counters
+                .find_one_and_update(doc! { "_id": &table.name }, doc! { "$inc": { "seq": n } })
+                .upsert(true)
+                .return_document(mongodb::options::ReturnDocument::After)
+                .await
+                .map_err(|e| classify(model, "insert", || format!("findAndModify {COUNTERS} {}", table.name), e));
+            match result {
+                Ok(Some(counter)) => break counter,
+                Err(Error::UniqueViolation { .. }) | Ok(None) if attempt < 5 => continue,
+                Err(e) => return Err(e),
+                Ok(None) => return Err(Error::NotFound { model, operation: "insert" }),
+            }
+        };
         let last = counter.get("seq").and_then(|b| match b {
             Bson::Int64(i) => Some(*i),
             Bson::Int32(i) => Some(i64::from(*i)),
