@@ -105,6 +105,23 @@ pub enum Error {
         /// The backend connected to.
         backend: &'static str,
     },
+    /// A migration file is malformed.
+    #[error("{file}{}: {message}", .line.map(|l| format!(":{l}")).unwrap_or_default())]
+    MigrationFile {
+        /// The file's path.
+        file: String,
+        /// The line at fault, when known (1-based).
+        line: Option<usize>,
+        /// What is wrong.
+        message: String,
+    },
+    /// The migration engine refuses to go on (a changed or missing applied file, a dirty migration,
+    /// an out-of-order migration, ...).
+    #[error("{message}")]
+    Migrate {
+        /// What is wrong and how to go on.
+        message: String,
+    },
     /// A column value could not be read into its field.
     #[error("{model}: cannot decode column `{column}`: {source}")]
     Decode {

@@ -7,6 +7,7 @@ pub mod error;
 mod db;
 mod field;
 mod model;
+pub mod migrate;
 #[cfg(feature = "mongodb")]
 pub mod mongo;
 pub mod query;

@@ -18,6 +18,7 @@
 //! ```
 
 mod naming;
+mod ops;
 mod table;
 mod types;
 
@@ -25,5 +26,6 @@ mod types;
 pub mod parse;
 
 pub use naming::{pluralize, snake_case, table_name_for};
+pub use ops::{ColumnChange, Operation, RawSql, Schema};
 pub use table::{Column, ForeignKey, Index, ReferentialAction, Table};
 pub use types::{ColumnType, DefaultValue};

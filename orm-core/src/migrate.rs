@@ -1,0 +1,6 @@
+//! Reversible migrations: the file format, rendering per backend, and the engine that applies and
+//! reverts them.
+
+mod file;
+
+pub use file::{checksum, load_dir, parse_file, parse_file_name, template, MigrationFile, Step};
