@@ -26,17 +26,16 @@ fn custom(def: &mut ColumnDef, ty: String) {
     def.custom(ty);
 }
 
-/// The column definition of `column` in `dialect`.
-pub fn column_def(column: &Column, single_primary_key: bool, dialect: Dialect) -> ColumnDef {
-    let mut def = ColumnDef::new(column.name.clone());
+/// Sets the type of `def` to `column`'s type in `dialect` (see the module's table).
+pub fn set_type(def: &mut ColumnDef, column: &Column, dialect: Dialect) {
     let d = dialect;
     match column.ty {
-        ColumnType::Bool => custom(&mut def, "boolean".into()),
+        ColumnType::Bool => custom(def, "boolean".into()),
         ColumnType::I16 | ColumnType::I32 | ColumnType::I64 if d == Dialect::Sqlite && column.auto_increment => {
-            custom(&mut def, "integer".into())
+            custom(def, "integer".into())
         }
-        ColumnType::I16 if d == Dialect::Sqlite => custom(&mut def, "smallint".into()),
-        ColumnType::I64 if d == Dialect::Sqlite => custom(&mut def, "bigint".into()),
+        ColumnType::I16 if d == Dialect::Sqlite => custom(def, "smallint".into()),
+        ColumnType::I64 if d == Dialect::Sqlite => custom(def, "bigint".into()),
         ColumnType::I16 => {
             def.small_integer();
         }
@@ -46,10 +45,10 @@ pub fn column_def(column: &Column, single_primary_key: bool, dialect: Dialect) -
         ColumnType::I64 => {
             def.big_integer();
         }
-        ColumnType::F32 => custom(&mut def, if d == Dialect::MySql { "float" } else { "real" }.into()),
-        ColumnType::F64 => custom(&mut def, if d == Dialect::Postgres { "double precision" } else { "double" }.into()),
+        ColumnType::F32 => custom(def, if d == Dialect::MySql { "float" } else { "real" }.into()),
+        ColumnType::F64 => custom(def, if d == Dialect::Postgres { "double precision" } else { "double" }.into()),
         ColumnType::Decimal { precision, scale } => custom(
-            &mut def,
+            def,
             match (d, precision) {
                 (Dialect::Sqlite, _) => "decimal_text".into(),
                 (Dialect::Postgres, None) => "numeric".into(),
@@ -59,7 +58,7 @@ pub fn column_def(column: &Column, single_primary_key: bool, dialect: Dialect) -
             },
         ),
         ColumnType::String { length } => custom(
-            &mut def,
+            def,
             match (d, length) {
                 (_, Some(n)) => format!("varchar({n})"),
                 (Dialect::Postgres, None) => "varchar".into(),
@@ -67,9 +66,9 @@ pub fn column_def(column: &Column, single_primary_key: bool, dialect: Dialect) -
                 (_, None) => "text".into(),
             },
         ),
-        ColumnType::Text => custom(&mut def, if d == Dialect::MySql { "longtext" } else { "text" }.into()),
+        ColumnType::Text => custom(def, if d == Dialect::MySql { "longtext" } else { "text" }.into()),
         ColumnType::Bytes => custom(
-            &mut def,
+            def,
             match d {
                 Dialect::Postgres => "bytea",
                 Dialect::MySql => "longblob",
@@ -77,9 +76,9 @@ pub fn column_def(column: &Column, single_primary_key: bool, dialect: Dialect) -
             }
             .into(),
         ),
-        ColumnType::Date => custom(&mut def, if d == Dialect::Sqlite { "date_text" } else { "date" }.into()),
+        ColumnType::Date => custom(def, if d == Dialect::Sqlite { "date_text" } else { "date" }.into()),
         ColumnType::Time => custom(
-            &mut def,
+            def,
             match d {
                 Dialect::Postgres => "time",
                 Dialect::MySql => "time(6)",
@@ -88,7 +87,7 @@ pub fn column_def(column: &Column, single_primary_key: bool, dialect: Dialect) -
             .into(),
         ),
         ColumnType::DateTime => custom(
-            &mut def,
+            def,
             match d {
                 Dialect::Postgres => "timestamp",
                 Dialect::MySql => "datetime(6)",
@@ -97,7 +96,7 @@ pub fn column_def(column: &Column, single_primary_key: bool, dialect: Dialect) -
             .into(),
         ),
         ColumnType::Timestamp => custom(
-            &mut def,
+            def,
             match d {
                 Dialect::Postgres => "timestamptz",
                 Dialect::MySql => "datetime(6)",
@@ -106,7 +105,7 @@ pub fn column_def(column: &Column, single_primary_key: bool, dialect: Dialect) -
             .into(),
         ),
         ColumnType::Uuid => custom(
-            &mut def,
+            def,
             match d {
                 Dialect::Postgres => "uuid",
                 Dialect::MySql => "binary(16)",
@@ -115,7 +114,7 @@ pub fn column_def(column: &Column, single_primary_key: bool, dialect: Dialect) -
             .into(),
         ),
         ColumnType::Json => custom(
-            &mut def,
+            def,
             match d {
                 Dialect::Postgres => "jsonb",
                 Dialect::MySql => "json",
@@ -123,8 +122,14 @@ pub fn column_def(column: &Column, single_primary_key: bool, dialect: Dialect) -
             }
             .into(),
         ),
-        _ => custom(&mut def, "char(24)".into()),
+        _ => custom(def, "char(24)".into()),
     }
+}
+
+/// The column definition of `column` in `dialect`.
+pub fn column_def(column: &Column, single_primary_key: bool, dialect: Dialect) -> ColumnDef {
+    let mut def = ColumnDef::new(column.name.clone());
+    set_type(&mut def, column, dialect);
     if column.nullable {
         def.null();
     } else {
@@ -145,7 +150,8 @@ pub fn column_def(column: &Column, single_primary_key: bool, dialect: Dialect) -
     def
 }
 
-fn default_expr(d: &DefaultValue) -> Expr {
+/// A column default as an SQL expression.
+pub fn default_expr(d: &DefaultValue) -> Expr {
     match d {
         DefaultValue::Bool(b) => Expr::val(*b),
         DefaultValue::Int(i) => Expr::val(*i),
@@ -174,7 +180,35 @@ pub fn create_table_statement(table: &Table, if_not_exists: bool, dialect: Diale
         }
         stmt.primary_key(&mut pk);
     }
+    for fk in &table.foreign_keys {
+        stmt.foreign_key(&mut foreign_key_statement(&table.name, fk));
+    }
     stmt
+}
+
+/// `FOREIGN KEY (...) REFERENCES ...` of `table`, with its actions.
+pub fn foreign_key_statement(table: &str, fk: &crate::schema::ForeignKey) -> sea_query::ForeignKeyCreateStatement {
+    let mut stmt = sea_query::ForeignKey::create();
+    stmt.name(fk.name.clone()).from_tbl(table.to_string()).to_tbl(fk.references_table.clone());
+    for c in &fk.columns {
+        stmt.from_col(c.clone());
+    }
+    for c in &fk.references_columns {
+        stmt.to_col(c.clone());
+    }
+    stmt.on_delete(action(fk.on_delete)).on_update(action(fk.on_update));
+    stmt
+}
+
+fn action(a: crate::schema::ReferentialAction) -> sea_query::ForeignKeyAction {
+    use crate::schema::ReferentialAction as R;
+    match a {
+        R::NoAction => sea_query::ForeignKeyAction::NoAction,
+        R::Restrict => sea_query::ForeignKeyAction::Restrict,
+        R::Cascade => sea_query::ForeignKeyAction::Cascade,
+        R::SetNull => sea_query::ForeignKeyAction::SetNull,
+        R::SetDefault => sea_query::ForeignKeyAction::SetDefault,
+    }
 }
 
 /// `CREATE [UNIQUE] INDEX` statements for the table's indexes.
@@ -218,7 +252,8 @@ pub fn drop_table_sql(table: &str, if_exists: bool, dialect: Dialect) -> String 
     render_schema(&stmt, dialect)
 }
 
-fn render_schema<S: sea_query::SchemaStatementBuilder>(stmt: &S, dialect: Dialect) -> String {
+/// Renders a sea-query schema statement in `dialect`.
+pub fn render_schema<S: sea_query::SchemaStatementBuilder>(stmt: &S, dialect: Dialect) -> String {
     match dialect {
         Dialect::Postgres => stmt.to_string(sea_query::PostgresQueryBuilder),
         Dialect::MySql => stmt.to_string(sea_query::MysqlQueryBuilder),

@@ -1,0 +1,221 @@
+//! Operations -> SQL per dialect, with sea-query's schema statements.
+//!
+//! | operation | PostgreSQL | MySQL / MariaDB | SQLite |
+//! |---|---|---|---|
+//! | create_table | `CREATE TABLE` | `CREATE TABLE` | `CREATE TABLE` |
+//! | drop_table | `DROP TABLE` | `DROP TABLE` | `DROP TABLE` |
+//! | rename_table | `ALTER TABLE ... RENAME TO` | `RENAME TABLE` | `ALTER TABLE ... RENAME TO` |
+//! | add_column | `ADD COLUMN` | `ADD COLUMN` | `ADD COLUMN`; table rebuild when the column is unique, or NOT NULL without a default |
+//! | drop_column | `DROP COLUMN` | `DROP COLUMN` | table rebuild |
+//! | rename_column | `RENAME COLUMN` | `RENAME COLUMN` | `RENAME COLUMN` |
+//! | alter_column | `ALTER COLUMN ... TYPE ... USING`, `SET/DROP NOT NULL`, `SET/DROP DEFAULT` | `MODIFY COLUMN` with the whole new definition | table rebuild |
+//! | create_index / drop_index | `CREATE [UNIQUE] INDEX` / `DROP INDEX` | same (`DROP INDEX ... ON`) | same |
+//! | add_foreign_key / drop_foreign_key | `ADD/DROP CONSTRAINT` | `ADD CONSTRAINT` / `DROP FOREIGN KEY` | table rebuild |
+//! | sql | the dialect's text, else `sql` | same | same |
+//! | mongo | skipped, with a notice | skipped | skipped |
+//!
+//! The SQLite table rebuild is SQLite's documented recipe: create the new table under a temporary
+//! name, copy the rows, drop the old table, rename the new one, re-create its indexes; foreign keys
+//! are carried in the new definition. The runner runs it inside the migration's transaction with
+//! foreign key enforcement paused and `PRAGMA foreign_key_check` before the commit.
+
+use crate::schema::{Column, Operation, Schema, Table};
+use crate::sql::ddl;
+use crate::sql::Dialect;
+use sea_query::{ColumnDef, Expr, ExprTrait};
+
+/// What one operation does on an SQL database.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SqlPlan {
+    /// Statements, in order.
+    pub statements: Vec<String>,
+    /// Why the operation does nothing here (a `mongo` operation, an `sql` one without this dialect).
+    pub notice: Option<String>,
+}
+
+fn quote(name: &str, dialect: Dialect) -> String {
+    let q = if dialect == Dialect::MySql { '`' } else { '"' };
+    let escaped = name.replace(q, &format!("{q}{q}"));
+    format!("{q}{escaped}{q}")
+}
+
+/// Renders `op`, which acts on the schema `before`, in `dialect`.
+pub fn render_sql(op: &Operation, before: &Schema, dialect: Dialect) -> Result<SqlPlan, String> {
+    let mut after = before.clone();
+    after.apply(op)?;
+    let stmts = |s: Vec<String>| Ok(SqlPlan { statements: s, notice: None });
+    match op {
+        Operation::CreateTable(table) => stmts(ddl::create_table_sql(table, false, dialect)),
+        Operation::DropTable { table } => stmts(vec![ddl::drop_table_sql(table, false, dialect)]),
+        Operation::RenameTable { from, to } => {
+            let mut stmt = sea_query::Table::rename();
+            stmt.table(from.clone(), to.clone());
+            stmts(vec![ddl::render_schema(&stmt, dialect)])
+        }
+        Operation::AddColumn { table, column } => {
+            let sqlite_cannot = column.unique || (!column.nullable && column.default.is_none());
+            if dialect == Dialect::Sqlite && sqlite_cannot {
+                return stmts(rebuild(before.table(table)?, after.table(table)?, dialect));
+            }
+            let mut stmt = sea_query::Table::alter();
+            stmt.table(table.clone()).add_column(ddl::column_def(column, false, dialect));
+            stmts(vec![ddl::render_schema(&stmt, dialect)])
+        }
+        Operation::DropColumn { table, column } => {
+            if dialect == Dialect::Sqlite {
+                return stmts(rebuild(before.table(table)?, after.table(table)?, dialect));
+            }
+            let mut stmt = sea_query::Table::alter();
+            stmt.table(table.clone()).drop_column(column.clone());
+            stmts(vec![ddl::render_schema(&stmt, dialect)])
+        }
+        Operation::RenameColumn { table, from, to } => {
+            let mut stmt = sea_query::Table::alter();
+            stmt.table(table.clone()).rename_column(from.clone(), to.clone());
+            stmts(vec![ddl::render_schema(&stmt, dialect)])
+        }
+        Operation::AlterColumn { table, column, change } => {
+            let new = after.table(table)?.column_named(column).ok_or("altered column vanished")?;
+            match dialect {
+                Dialect::Sqlite => stmts(rebuild(before.table(table)?, after.table(table)?, dialect)),
+                Dialect::MySql => {
+                    // MODIFY takes the whole definition; keys and unique indexes stay as they are.
+                    let mut def = ColumnDef::new(new.name.clone());
+                    ddl::set_type(&mut def, new, dialect);
+                    if new.nullable { def.null() } else { def.not_null() };
+                    if new.auto_increment {
+                        def.auto_increment();
+                    }
+                    if let Some(d) = &new.default {
+                        def.default(ddl::default_expr(d));
+                    }
+                    let mut stmt = sea_query::Table::alter();
+                    stmt.table(table.clone()).modify_column(&mut def);
+                    stmts(vec![ddl::render_schema(&stmt, dialect)])
+                }
+                _ => {
+                    let mut out = Vec::new();
+                    let alter = |def: &mut ColumnDef| {
+                        let mut stmt = sea_query::Table::alter();
+                        stmt.table(table.clone()).modify_column(def);
+                        ddl::render_schema(&stmt, dialect)
+                    };
+                    // The type change stands alone: PostgreSQL wants its USING right after the type.
+                    if change.ty.is_some() {
+                        let mut def = ColumnDef::new(new.name.clone());
+                        ddl::set_type(&mut def, new, dialect);
+                        def.using(Expr::col(new.name.clone()).cast_as(pg_type_name(new)));
+                        out.push(alter(&mut def));
+                    }
+                    let mut def = ColumnDef::new(new.name.clone());
+                    let mut changed = false;
+                    if let Some(nullable) = change.nullable {
+                        if nullable { def.null() } else { def.not_null() };
+                        changed = true;
+                    }
+                    if let Some(Some(d)) = &change.default {
+                        def.default(ddl::default_expr(d));
+                        changed = true;
+                    }
+                    if changed {
+                        out.push(alter(&mut def));
+                    }
+                    if let Some(None) = &change.default {
+                        out.push(format!(
+                            "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
+                            quote(table, dialect),
+                            quote(column, dialect)
+                        ));
+                    }
+                    stmts(out)
+                }
+            }
+        }
+        Operation::CreateIndex { table, index } => {
+            let mut t = Table::new(table.clone());
+            t.indexes.push(index.clone());
+            stmts(ddl::create_index_statements(&t, false).iter().map(|s| ddl::render_schema(s, dialect)).collect())
+        }
+        Operation::DropIndex { table, name } => {
+            let mut stmt = sea_query::Index::drop();
+            stmt.name(name.clone()).table(table.clone());
+            stmts(vec![ddl::render_schema(&stmt, dialect)])
+        }
+        Operation::AddForeignKey { table, foreign_key } => {
+            if dialect == Dialect::Sqlite {
+                return stmts(rebuild(before.table(table)?, after.table(table)?, dialect));
+            }
+            let stmt = ddl::foreign_key_statement(table, foreign_key);
+            stmts(vec![ddl::render_schema(&stmt, dialect)])
+        }
+        Operation::DropForeignKey { table, name } => {
+            if dialect == Dialect::Sqlite {
+                return stmts(rebuild(before.table(table)?, after.table(table)?, dialect));
+            }
+            let mut stmt = sea_query::ForeignKey::drop();
+            stmt.name(name.clone()).table(table.clone());
+            stmts(vec![ddl::render_schema(&stmt, dialect)])
+        }
+        Operation::Sql(raw) => {
+            let text = match dialect {
+                Dialect::Postgres => raw.postgres.as_ref(),
+                Dialect::MySql => raw.mysql.as_ref(),
+                Dialect::Sqlite => raw.sqlite.as_ref(),
+            }
+            .or(raw.all.as_ref());
+            match text {
+                Some(sql) => stmts(vec![sql.clone()]),
+                None => Ok(SqlPlan {
+                    statements: Vec::new(),
+                    notice: Some(format!("`sql` operation skipped: it has no text for {dialect:?}")),
+                }),
+            }
+        }
+        Operation::Mongo { .. } => Ok(SqlPlan {
+            statements: Vec::new(),
+            notice: Some("`mongo` operation skipped on an SQL database".to_string()),
+        }),
+        other => Err(format!("`{}` is not supported on SQL databases", other.name())),
+    }
+}
+
+/// The PostgreSQL type name of a column, for `USING column::type`.
+fn pg_type_name(column: &Column) -> String {
+    let mut def = ColumnDef::new(column.name.clone());
+    ddl::set_type(&mut def, column, Dialect::Postgres);
+    let mut stmt = sea_query::Table::create();
+    stmt.table("t").col(def);
+    let sql = ddl::render_schema(&stmt, Dialect::Postgres);
+    // `CREATE TABLE "t" ( "name" <type> )`
+    let start = sql.find(&format!("{} ", quote(&column.name, Dialect::Postgres))).map(|i| i + column.name.len() + 3);
+    start.map(|i| sql[i..sql.len() - 2].trim().to_string()).unwrap_or_else(|| "text".into())
+}
+
+/// SQLite's table rebuild: the new definition under a temporary name, the rows copied over, the old
+/// table dropped, the new one renamed, its indexes re-created.
+fn rebuild(before: &Table, after: &Table, dialect: Dialect) -> Vec<String> {
+    let temp = format!("__orm_rebuild_{}", after.name);
+    let mut new = after.clone();
+    new.name = temp.clone();
+    new.indexes.clear();
+    let mut out = ddl::create_table_sql(&new, false, dialect);
+    let shared: Vec<String> = after
+        .columns
+        .iter()
+        .filter(|c| before.column_named(&c.name).is_some())
+        .map(|c| quote(&c.name, dialect))
+        .collect();
+    if !shared.is_empty() {
+        let cols = shared.join(", ");
+        out.push(format!("INSERT INTO {} ({cols}) SELECT {cols} FROM {}", quote(&temp, dialect), quote(&before.name, dialect)));
+    }
+    out.push(ddl::drop_table_sql(&before.name, false, dialect));
+    let mut rename = sea_query::Table::rename();
+    rename.table(temp, after.name.clone());
+    out.push(ddl::render_schema(&rename, dialect));
+    out.extend(ddl::create_index_statements(after, false).iter().map(|s| ddl::render_schema(s, dialect)));
+    out
+}
+
+#[cfg(test)]
+mod tests;
