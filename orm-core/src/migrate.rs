@@ -2,7 +2,11 @@
 //! reverts them.
 
 mod file;
+#[cfg(feature = "mongodb")]
+mod render_mongo;
 mod render_sql;
 
+#[cfg(feature = "mongodb")]
+pub use render_mongo::{render_mongo, MongoStep};
 pub use render_sql::{render_sql, SqlPlan};
 pub use file::{checksum, load_dir, parse_file, parse_file_name, template, MigrationFile, Step};

@@ -29,7 +29,7 @@ mod schema;
 mod update;
 
 pub use filter::{filter_document, like_to_regex};
-pub use schema::json_schema;
+pub use schema::{bson_type, index_document, index_documents, json_schema};
 pub use update::{update_document, MongoUpdate};
 
 use crate::error::{BoxError, Error, Result};
@@ -72,7 +72,7 @@ impl MongoBackend {
 }
 
 /// The document key of `column`: `_id` for a single-column primary key, else the column's name.
-pub(crate) fn field_key<'a>(table: &Table, column: &'a str) -> &'a str {
+pub fn field_key<'a>(table: &Table, column: &'a str) -> &'a str {
     if table.primary_key.len() == 1 && table.primary_key[0] == column { "_id" } else { column }
 }
 

@@ -5,11 +5,9 @@ use super::{classify, field_key, MongoBackend, COUNTERS};
 use crate::error::Result;
 use crate::schema::{Column, ColumnType, Table};
 use bson::{doc, Bson, Document};
-use mongodb::options::IndexOptions;
-use mongodb::IndexModel;
 
 /// The `$jsonSchema` BSON type of a column type (`None`: any type, for JSON columns).
-pub(crate) fn bson_type(ty: ColumnType) -> Option<&'static str> {
+pub fn bson_type(ty: ColumnType) -> Option<&'static str> {
     Some(match ty {
         ColumnType::Bool => "bool",
         ColumnType::I16 | ColumnType::I32 => "int",
@@ -75,38 +73,47 @@ fn property(column: &Column) -> Document {
     p
 }
 
-/// The indexes of `table`: declared ones, single-column unique constraints, and a unique index over
-/// a composite primary key.
-pub(crate) fn index_models(table: &Table) -> Vec<IndexModel> {
+/// The `createIndexes` entries of `table`: declared indexes, single-column unique constraints, and a
+/// unique index over a composite primary key. Unique indexes over nullable fields are partial (only
+/// documents where the fields hold values), so NULLs never collide, as in SQL.
+pub fn index_documents(table: &Table) -> Vec<Document> {
     let mut out = Vec::new();
-    let mut add = |name: String, columns: &[String], unique: bool| {
-        let mut keys = Document::new();
-        let mut partial = Vec::new();
-        for c in columns {
-            let key = field_key(table, c);
-            keys.insert(key, 1);
-            if let Some(col) = table.column_named(c).filter(|col| col.nullable) {
-                let ty = bson_type(col.ty).map(Bson::from).unwrap_or_else(|| Bson::from(vec!["object", "array", "string", "number", "bool"]));
-                partial.push(doc! { key: { "$type": ty } });
-            }
-        }
-        let mut options = IndexOptions::builder().name(name).unique(unique).build();
-        if unique && !partial.is_empty() {
-            options.partial_filter_expression = Some(if partial.len() == 1 { partial.remove(0) } else { doc! { "$and": partial } });
-        }
-        out.push(IndexModel::builder().keys(keys).options(options).build());
-    };
     if table.primary_key.len() > 1 {
-        add(format!("{}_pkey", table.name), &table.primary_key, true);
+        out.push(index_document(table, &format!("{}_pkey", table.name), &table.primary_key, true));
     }
     for column in table.columns.iter().filter(|c| c.unique && !table.is_primary_key(&c.name)) {
         let name = crate::schema::Index::default_name(&table.name, &[&column.name], true);
-        add(name, std::slice::from_ref(&column.name), true);
+        out.push(index_document(table, &name, std::slice::from_ref(&column.name), true));
     }
     for index in &table.indexes {
-        add(index.name.clone(), &index.columns, index.unique);
+        out.push(index_document(table, &index.name, &index.columns, index.unique));
     }
     out
+}
+
+/// One `createIndexes` entry.
+pub fn index_document(table: &Table, name: &str, columns: &[String], unique: bool) -> Document {
+    let mut keys = Document::new();
+    let mut partial = Vec::new();
+    for c in columns {
+        let key = field_key(table, c);
+        keys.insert(key, 1);
+        if let Some(col) = table.column_named(c).filter(|col| col.nullable) {
+            let ty = bson_type(col.ty)
+                .map(Bson::from)
+                .unwrap_or_else(|| Bson::from(vec!["object", "array", "string", "number", "bool"]));
+            partial.push(doc! { key: { "$type": ty } });
+        }
+    }
+    let mut index = doc! { "key": keys, "name": name };
+    if unique {
+        index.insert("unique", true);
+        if !partial.is_empty() {
+            let filter = if partial.len() == 1 { partial.remove(0) } else { doc! { "$and": partial } };
+            index.insert("partialFilterExpression", filter);
+        }
+    }
+    index
 }
 
 impl MongoBackend {
@@ -132,12 +139,13 @@ impl MongoBackend {
             .validator(validator.clone())
             .await
             .map_err(|e| classify(model, "create_table", || format!("createCollection {} {validator}", table.name), e))?;
-        let indexes = index_models(table);
+        let indexes = index_documents(table);
         if !indexes.is_empty() {
-            self.collection(table)
-                .create_indexes(indexes)
+            let command = doc! { "createIndexes": &table.name, "indexes": indexes };
+            self.db
+                .run_command(command.clone())
                 .await
-                .map_err(|e| classify(model, "create_table", || format!("createIndexes {}", table.name), e))?;
+                .map_err(|e| classify(model, "create_table", || command.to_string(), e))?;
         }
         Ok(())
     }
