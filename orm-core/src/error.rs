@@ -115,6 +115,19 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// An operation of a migration failed while running.
+    #[error("{file}:{line}: `{operation}` failed: {source}")]
+    MigrationStep {
+        /// The migration file.
+        file: String,
+        /// The operation's line.
+        line: usize,
+        /// The operation (`create_table`, ...).
+        operation: &'static str,
+        /// Why.
+        #[source]
+        source: Box<Error>,
+    },
     /// The migration engine refuses to go on (a changed or missing applied file, a dirty migration,
     /// an out-of-order migration, ...).
     #[error("{message}")]

@@ -2,6 +2,8 @@
 //! reverts them.
 
 mod file;
+mod history;
+mod runner;
 #[cfg(feature = "mongodb")]
 mod render_mongo;
 mod render_sql;
@@ -9,4 +11,6 @@ mod render_sql;
 #[cfg(feature = "mongodb")]
 pub use render_mongo::{render_mongo, MongoStep};
 pub use render_sql::{render_sql, SqlPlan};
+pub use history::HistoryRow;
+pub use runner::{plan_offline, Direction, MigrationState, Migrator, RunEntry, RunReport, StatusEntry, Target};
 pub use file::{checksum, load_dir, parse_file, parse_file_name, template, MigrationFile, Step};

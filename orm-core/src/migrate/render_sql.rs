@@ -76,7 +76,19 @@ pub fn render_sql(op: &Operation, before: &Schema, dialect: Dialect) -> Result<S
         }
         Operation::AlterColumn { table, column, change } => {
             let new = after.table(table)?.column_named(column).ok_or("altered column vanished")?;
-            match dialect {
+            // Making a column NOT NULL with a default first gives its NULLs that default.
+            let mut fill = Vec::new();
+            if change.nullable == Some(false)
+                && let Some(d) = &new.default
+            {
+                let mut update = sea_query::Query::update();
+                update
+                    .table(table.clone())
+                    .value(column.clone(), ddl::default_expr(d))
+                    .and_where(Expr::col(column.clone()).is_null());
+                fill.push(dialect.render(&update));
+            }
+            let plan = match dialect {
                 Dialect::Sqlite => stmts(rebuild(before.table(table)?, after.table(table)?, dialect)),
                 Dialect::MySql => {
                     // MODIFY takes the whole definition; keys and unique indexes stay as they are.
@@ -129,7 +141,12 @@ pub fn render_sql(op: &Operation, before: &Schema, dialect: Dialect) -> Result<S
                     }
                     stmts(out)
                 }
-            }
+            };
+            plan.map(|mut p| {
+                fill.append(&mut p.statements);
+                p.statements = fill;
+                p
+            })
         }
         Operation::CreateIndex { table, index } => {
             let mut t = Table::new(table.clone());

@@ -134,11 +134,14 @@ impl MongoBackend {
             return Ok(());
         }
         let validator = json_schema(table);
-        self.db
-            .create_collection(&table.name)
-            .validator(validator.clone())
-            .await
-            .map_err(|e| classify(model, "create_table", || format!("createCollection {} {validator}", table.name), e))?;
+        let created = self.db.create_collection(&table.name).validator(validator.clone()).await;
+        if let Err(e) = created {
+            // NamespaceExists: another client created it meanwhile, which is what was asked.
+            let exists = matches!(e.kind.as_ref(), mongodb::error::ErrorKind::Command(c) if c.code == 48);
+            if !(if_not_exists && exists) {
+                return Err(classify(model, "create_table", || format!("createCollection {} {validator}", table.name), e));
+            }
+        }
         let indexes = index_documents(table);
         if !indexes.is_empty() {
             let command = doc! { "createIndexes": &table.name, "indexes": indexes };
@@ -161,6 +164,45 @@ impl MongoBackend {
             .delete_one(doc! { "_id": &table.name })
             .await
             .map_err(|e| classify(model, "drop_table", || format!("delete counter {}", table.name), e))?;
+        Ok(())
+    }
+}
+
+impl MongoBackend {
+    /// Runs one step of a migration.
+    pub(crate) async fn run_migration_step(&self, step: &crate::migrate::MongoStep) -> Result<()> {
+        use crate::migrate::MongoStep;
+        let err = |command: String| move |e| classify("migration", "migrate", || command, e);
+        match step {
+            MongoStep::Command(command) => {
+                let reply = self.db.run_command(command.clone()).await.map_err(err(command.to_string()))?;
+                // Write commands answer ok with their failures inside.
+                if let Ok(errors) = reply.get_array("writeErrors")
+                    && !errors.is_empty()
+                {
+                    return Err(crate::error::Error::Migrate {
+                        message: format!("MongoDB refused the write {command}: {}", Bson::Array(errors.clone())),
+                    });
+                }
+            }
+            MongoStep::AdminCommand(command) => {
+                self.client.database("admin").run_command(command.clone()).await.map_err(err(command.to_string()))?;
+            }
+            MongoStep::MoveCounter { from, to } => {
+                let counters = self.db.collection::<Document>(COUNTERS);
+                let found = counters.find_one(doc! { "_id": from }).await.map_err(err(format!("find counter {from}")))?;
+                if let Some(mut counter) = found {
+                    counter.insert("_id", to.as_str());
+                    counters
+                        .replace_one(doc! { "_id": to }, counter)
+                        .upsert(true)
+                        .await
+                        .map_err(err(format!("move counter {from} -> {to}")))?;
+                    counters.delete_one(doc! { "_id": from }).await.map_err(err(format!("delete counter {from}")))?;
+                }
+            }
+            MongoStep::Notice(_) => {}
+        }
         Ok(())
     }
 }

@@ -36,12 +36,18 @@ fn alter_column_per_dialect() {
     assert_eq!(
         sql(op(), Dialect::Postgres),
         [
+            r#"UPDATE "users" SET "age" = 0 WHERE "age" IS NULL"#,
             r#"ALTER TABLE "users" ALTER COLUMN "age" TYPE bigint USING CAST("age" AS bigint)"#,
             r#"ALTER TABLE "users" ALTER COLUMN "age" SET NOT NULL, ALTER COLUMN "age" SET DEFAULT 0"#
         ]
     );
-    assert_eq!(sql(op(), Dialect::MySql), ["ALTER TABLE `users` MODIFY COLUMN `age` bigint NOT NULL DEFAULT 0"]);
+    assert_eq!(
+        sql(op(), Dialect::MySql),
+        ["UPDATE `users` SET `age` = 0 WHERE `age` IS NULL", "ALTER TABLE `users` MODIFY COLUMN `age` bigint NOT NULL DEFAULT 0"]
+    );
     let sqlite = sql(op(), Dialect::Sqlite);
+    assert_eq!(sqlite[0], r#"UPDATE "users" SET "age" = 0 WHERE "age" IS NULL"#);
+    let sqlite = &sqlite[1..];
     assert!(sqlite[0].starts_with(r#"CREATE TABLE "__orm_rebuild_users" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT"#), "{}", sqlite[0]);
     assert!(sqlite[0].contains(r#""age" bigint NOT NULL DEFAULT 0"#), "{}", sqlite[0]);
     assert_eq!(sqlite[1], r#"INSERT INTO "__orm_rebuild_users" ("id", "email", "age") SELECT "id", "email", "age" FROM "users""#);

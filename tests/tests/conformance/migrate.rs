@@ -1,0 +1,377 @@
+//! Migrations on every backend: up, down, status, failures half-way, edited files, concurrent
+//! runners, out-of-order files, dry runs.
+
+use orm_core::migrate::{MigrationState, Migrator, Target};
+use orm_core::{BackendKind, Database, Model};
+use orm_tests::backend_tests;
+use std::path::Path;
+
+backend_tests!(
+    up_down_up_round_trip,
+    status_reports_every_state,
+    failure_half_way_leaves_the_documented_state,
+    edited_applied_file_is_refused,
+    concurrent_runners_apply_each_migration_once,
+    out_of_order_is_refused_unless_allowed,
+    dry_run_changes_nothing
+);
+
+const CREATE_USERS: &str = r#"
+[[up]]
+op = "create_table"
+table = "users"
+columns = [
+  { name = "id", type = "i64", primary_key = true, auto_increment = true },
+  { name = "email", type = "string", length = 255, unique = true },
+  { name = "age", type = "i32", nullable = true },
+  { name = "active", type = "bool", default = true },
+]
+
+[[up]]
+op = "create_index"
+table = "users"
+name = "users_age_idx"
+columns = ["age"]
+
+[[down]]
+op = "drop_table"
+table = "users"
+"#;
+
+const POSTS: &str = r#"
+[[up]]
+op = "create_table"
+table = "posts"
+columns = [
+  { name = "id", type = "i64", primary_key = true, auto_increment = true },
+  { name = "user_id", type = "i64" },
+  { name = "title", type = "string", length = 200 },
+]
+
+[[up]]
+op = "add_foreign_key"
+table = "posts"
+name = "posts_user_fk"
+columns = ["user_id"]
+references_table = "users"
+references_columns = ["id"]
+on_delete = "cascade"
+
+[[up]]
+op = "add_column"
+table = "users"
+column = { name = "bio", type = "text", nullable = true }
+
+[[down]]
+op = "drop_column"
+table = "users"
+column = "bio"
+
+[[down]]
+op = "drop_foreign_key"
+table = "posts"
+name = "posts_user_fk"
+
+[[down]]
+op = "drop_table"
+table = "posts"
+"#;
+
+const RESHAPE: &str = r#"
+[[up]]
+op = "rename_column"
+table = "users"
+from = "bio"
+to = "about"
+
+[[up]]
+op = "alter_column"
+table = "users"
+column = "age"
+type = "i64"
+nullable = false
+default = 0
+
+[[down]]
+op = "alter_column"
+table = "users"
+column = "age"
+type = "i32"
+nullable = true
+drop_default = true
+
+[[down]]
+op = "rename_column"
+table = "users"
+from = "about"
+to = "bio"
+"#;
+
+/// The users table after all three migrations.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "users")]
+struct UserV3 {
+    #[orm(primary_key, auto_increment)]
+    id: i64,
+    #[orm(unique, length = 255)]
+    email: String,
+    age: i64,
+    active: bool,
+    #[orm(type = "text")]
+    about: Option<String>,
+}
+
+/// The users table after the first migration.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "users")]
+struct UserV1 {
+    #[orm(primary_key, auto_increment)]
+    id: i64,
+    #[orm(unique, length = 255)]
+    email: String,
+    age: Option<i32>,
+    active: bool,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "posts")]
+struct Post {
+    #[orm(primary_key, auto_increment)]
+    id: i64,
+    user_id: i64,
+    #[orm(length = 200)]
+    title: String,
+}
+
+fn write(dir: &Path, file: &str, content: &str) {
+    std::fs::write(dir.join(file), content).unwrap();
+}
+
+fn three_migrations() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "20240101000000_create_users.toml", CREATE_USERS);
+    write(dir.path(), "20240102000000_posts.toml", POSTS);
+    write(dir.path(), "20240103000000_reshape_users.toml", RESHAPE);
+    dir
+}
+
+async fn tables(db: &Database) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    for t in ["users", "posts", "_orm_migrations"] {
+        if db.table_exists(t).await.unwrap() {
+            out.push(t);
+        }
+    }
+    out
+}
+
+async fn up_down_up_round_trip(db: Database) {
+    let dir = three_migrations();
+    let m = Migrator::from_dir(db.clone(), dir.path()).unwrap();
+    let report = m.up(Target::All).await.unwrap();
+    assert_eq!(report.entries.len(), 3);
+    assert_eq!(tables(&db).await, ["users", "posts", "_orm_migrations"]);
+
+    // The schema is what the files describe: the final model round-trips, constraints hold.
+    let u = db.insert(&UserV3 { id: 0, email: "a@example.com".into(), age: 40, active: true, about: Some("hi".into()) }).await.unwrap();
+    assert_eq!(UserV3::find_by_pk(u.id).get(&db).await.unwrap(), u);
+    assert!(db.insert(&UserV3 { id: 0, ..u.clone() }).await.unwrap_err().is_unique_violation());
+    let p = db.insert(&Post { id: 0, user_id: u.id, title: "x".repeat(200) }).await.unwrap();
+    if db.backend() != BackendKind::Sqlite {
+        // SQLite does not enforce lengths (see the README's backend differences).
+        assert!(db.insert(&Post { id: 0, user_id: u.id, title: "x".repeat(201) }).await.is_err(), "length 200 holds");
+    }
+    if db.backend() != BackendKind::MongoDb {
+        // Foreign keys hold (MongoDB has none: documented).
+        assert!(db.insert(&Post { id: 0, user_id: 999, title: "orphan".into() }).await.unwrap_err().is_foreign_key_violation());
+        db.delete(&u).await.unwrap();
+        assert!(Post::find_by_pk(p.id).one(&db).await.unwrap().is_none(), "ON DELETE CASCADE");
+    }
+
+    // Down all: nothing left but the history.
+    let report = m.down(Target::All).await.unwrap();
+    assert_eq!(report.entries.iter().map(|e| e.version).collect::<Vec<_>>(), [20240103000000, 20240102000000, 20240101000000]);
+    assert_eq!(tables(&db).await, ["_orm_migrations"]);
+    assert!(m.status().await.unwrap().iter().all(|e| e.state == MigrationState::Pending));
+
+    // Up one step: the first shape exactly.
+    m.up(Target::Steps(1)).await.unwrap();
+    let v1 = db.insert(&UserV1 { id: 0, email: "b@example.com".into(), age: None, active: false }).await.unwrap();
+    assert_eq!(UserV1::find().all(&db).await.unwrap(), vec![v1]);
+    // Up the rest, down one, up again: the same final shape, data kept through the rebuilds.
+    m.up(Target::All).await.unwrap();
+    m.down(Target::Steps(1)).await.unwrap();
+    m.up(Target::All).await.unwrap();
+    let all = UserV3::find().all(&db).await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!((all[0].email.as_str(), all[0].age, all[0].about.as_deref()), ("b@example.com", 0, None));
+    let redo = m.redo().await.unwrap();
+    assert_eq!(redo.entries.len(), 2);
+    m.reset().await.unwrap();
+    assert_eq!(tables(&db).await, ["_orm_migrations"]);
+}
+
+async fn status_reports_every_state(db: Database) {
+    let dir = three_migrations();
+    let m = Migrator::from_dir(db.clone(), dir.path()).unwrap();
+    m.up(Target::Version(20240102000000)).await.unwrap();
+    let status = m.status().await.unwrap();
+    assert!(matches!(status[0].state, MigrationState::Applied { .. }));
+    assert!(matches!(status[1].state, MigrationState::Applied { .. }));
+    assert_eq!(status[2].state, MigrationState::Pending);
+    std::fs::remove_file(dir.path().join("20240102000000_posts.toml")).unwrap();
+    write(dir.path(), "20240101000000_create_users.toml", &format!("{CREATE_USERS}\n# edited\n"));
+    let status = Migrator::from_dir(db.clone(), dir.path()).unwrap().status().await.unwrap();
+    let states: Vec<_> = status.iter().map(|e| (e.version, e.state.clone())).collect();
+    assert_eq!(
+        states,
+        [
+            (20240101000000, MigrationState::Changed),
+            (20240102000000, MigrationState::Missing),
+            (20240103000000, MigrationState::Pending),
+        ]
+    );
+}
+
+async fn failure_half_way_leaves_the_documented_state(db: Database) {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = format!(
+        "{CREATE_USERS}\n[[up]]\nop = \"sql\"\nsql = \"THIS IS NOT SQL\"\n\n[[up]]\nop = \"mongo\"\ncommand = {{ noSuchCommand = 1 }}\n"
+    );
+    write(dir.path(), "20240101000000_create_users.toml", &broken);
+    let m = Migrator::from_dir(db.clone(), dir.path()).unwrap();
+    let err = m.up(Target::All).await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("20240101000000_create_users.toml:"), "the error names the file and line: {text}");
+    match db.backend() {
+        BackendKind::Postgres | BackendKind::Sqlite => {
+            // One transaction: nothing happened, nothing recorded.
+            assert_eq!(tables(&db).await, ["_orm_migrations"]);
+            assert_eq!(m.status().await.unwrap()[0].state, MigrationState::Pending);
+        }
+        _ => {
+            // Step by step: the table exists, the history is dirty at the failing step.
+            assert!(db.table_exists("users").await.unwrap());
+            let status = m.status().await.unwrap();
+            let MigrationState::Dirty { direction, steps_done, error } = &status[0].state else {
+                panic!("expected dirty, got {:?}", status[0].state)
+            };
+            assert_eq!(direction, "up");
+            assert!(*steps_done >= 1);
+            assert!(error.as_deref().unwrap_or_default().contains("failed"), "{error:?}");
+            let refused = m.up(Target::All).await.unwrap_err().to_string();
+            assert!(refused.contains("is dirty") && refused.contains("orm migrate resolve 20240101000000"), "{refused}");
+            // Manual fix: undo the partial steps, then record that the migration did not happen.
+            db.raw_or_command_drop("users").await;
+            m.resolve(20240101000000, true).await.unwrap();
+        }
+    }
+    // With the file fixed, it applies.
+    write(dir.path(), "20240101000000_create_users.toml", CREATE_USERS);
+    Migrator::from_dir(db.clone(), dir.path()).unwrap().up(Target::All).await.unwrap();
+    assert!(db.table_exists("users").await.unwrap());
+}
+
+async fn edited_applied_file_is_refused(db: Database) {
+    let dir = three_migrations();
+    Migrator::from_dir(db.clone(), dir.path()).unwrap().up(Target::Steps(1)).await.unwrap();
+    // A CRLF checkout of the same file is the same migration.
+    write(dir.path(), "20240101000000_create_users.toml", &CREATE_USERS.replace('\n', "\r\n"));
+    Migrator::from_dir(db.clone(), dir.path()).unwrap().up(Target::Steps(1)).await.unwrap();
+    write(dir.path(), "20240101000000_create_users.toml", &CREATE_USERS.replace("255", "256"));
+    let err = Migrator::from_dir(db.clone(), dir.path()).unwrap().up(Target::All).await.unwrap_err().to_string();
+    assert!(err.contains("20240101000000_create_users.toml was changed after it was applied"), "{err}");
+    assert!(!db.table_exists("_nothing_ran").await.unwrap());
+    assert_eq!(tables(&db).await, ["users", "posts", "_orm_migrations"], "the refusal came before anything ran");
+}
+
+async fn concurrent_runners_apply_each_migration_once(db: Database) {
+    let dir = three_migrations();
+    let counter = r#"
+[[up]]
+op = "create_table"
+table = "runs"
+columns = [{ name = "id", type = "i64", primary_key = true, auto_increment = true }, { name = "n", type = "i32" }]
+
+[[up]]
+op = "sql"
+sql = "INSERT INTO runs (n) VALUES (1)"
+
+[[up]]
+op = "mongo"
+command = { insert = "runs", documents = [{ _id = { "$numberLong" = "1" }, n = 1 }] }
+
+[[down]]
+op = "drop_table"
+table = "runs"
+"#;
+    write(dir.path(), "20240104000000_count_runs.toml", counter);
+    let url = db.url().to_string();
+    let shared = db.backend() == BackendKind::Sqlite && url.contains(":memory:");
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let db = if shared { db.clone() } else { Database::connect(&url).await.unwrap() };
+        let path = dir.path().to_path_buf();
+        tasks.push(tokio::spawn(async move {
+            let report = Migrator::from_dir(db.clone(), &path).unwrap().up(Target::All).await.unwrap();
+            if !shared {
+                db.close().await;
+            }
+            report
+        }));
+    }
+    let mut applied = Vec::new();
+    for t in tasks {
+        let report = t.await.unwrap();
+        applied.extend(report.entries.into_iter().filter(|e| !e.statements.is_empty()).map(|e| e.version));
+    }
+    applied.sort_unstable();
+    assert_eq!(applied, [20240101000000, 20240102000000, 20240103000000, 20240104000000], "each applied exactly once");
+    #[derive(Model, Debug)]
+    #[orm(table = "runs")]
+    struct Run {
+        #[orm(primary_key, auto_increment)]
+        id: i64,
+        n: i32,
+    }
+    assert_eq!(Run::find().count(&db).await.unwrap(), 1);
+}
+
+async fn out_of_order_is_refused_unless_allowed(db: Database) {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "20240101000000_create_users.toml", CREATE_USERS);
+    write(dir.path(), "20240103000000_posts.toml", &POSTS.replace("bio", "motto"));
+    Migrator::from_dir(db.clone(), dir.path()).unwrap().up(Target::All).await.unwrap();
+    let late = "[[up]]\nop = \"create_index\"\ntable = \"users\"\nname = \"users_active_idx\"\ncolumns = [\"active\"]\n\n[[down]]\nop = \"drop_index\"\ntable = \"users\"\nname = \"users_active_idx\"\n";
+    write(dir.path(), "20240102000000_from_a_branch.toml", late);
+    let err = Migrator::from_dir(db.clone(), dir.path()).unwrap().up(Target::All).await.unwrap_err().to_string();
+    assert!(err.contains("20240102000000_from_a_branch.toml is older than the newest applied migration (20240103000000)"), "{err}");
+    let report = Migrator::from_dir(db.clone(), dir.path()).unwrap().allow_out_of_order(true).up(Target::All).await.unwrap();
+    assert_eq!(report.entries.len(), 1);
+}
+
+async fn dry_run_changes_nothing(db: Database) {
+    let dir = three_migrations();
+    let report = Migrator::from_dir(db.clone(), dir.path()).unwrap().dry_run(true).up(Target::All).await.unwrap();
+    assert_eq!(report.entries.len(), 3);
+    assert!(report.entries[0].statements[0].to_lowercase().contains("create"), "{:?}", report.entries[0].statements);
+    assert_eq!(tables(&db).await, ["_orm_migrations"]);
+}
+
+/// Drops a table (or collection) by hand, as an operator fixing a dirty migration would.
+trait DropByHand {
+    async fn raw_or_command_drop(&self, table: &str);
+}
+
+impl DropByHand for Database {
+    async fn raw_or_command_drop(&self, table: &str) {
+        match self.backend() {
+            BackendKind::MongoDb => {
+                self.run_command(orm_core::bson::doc! { "drop": table }).await.unwrap();
+            }
+            _ => {
+                self.raw_execute(&format!("DROP TABLE {table}"), []).await.unwrap();
+            }
+        }
+    }
+}
