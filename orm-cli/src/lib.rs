@@ -2,29 +2,58 @@
 //! [`main_with_args`], so every command is testable in-process.
 
 pub mod commands;
+pub mod settings;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 use std::process::ExitCode;
 
 /// `orm`: the orm toolkit's command line.
 #[derive(Debug, Parser)]
-#[command(name = "orm", version, about = "The orm toolkit's command line")]
+#[command(name = "orm", version, about = "The orm toolkit's command line: reversible migrations for SQL and MongoDB")]
 pub struct Cli {
+    /// The database URL (`postgres://`, `mysql://`, `mariadb://`, `sqlite:`, `mongodb://`); else
+    /// `DATABASE_URL`, else `DATABASE_URL` in `.env`, else the embedded SQLite default `sqlite:orm.db`.
+    #[arg(long = "database-url", global = true)]
+    pub database_url: Option<String>,
+    /// The migrations directory.
+    #[arg(long = "migrations-dir", global = true, default_value = "migrations")]
+    pub migrations_dir: std::path::PathBuf,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// One JSON document, for machines.
+    Json,
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create, apply, revert and inspect migrations.
+    #[command(subcommand)]
+    Migrate(commands::migrate::MigrateCommand),
     /// Database connection commands.
     #[command(subcommand)]
     Db(commands::db::DbCommand),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
-/// Parses `args` and runs the command; errors are printed to stderr and give exit code 1.
+/// Parses `args` and runs the command. Errors are printed to stderr on one line and give exit code 1;
+/// usage errors give 2.
 pub fn main_with_args<I, T>(args: I) -> ExitCode
 where
     I: IntoIterator<Item = T>,
@@ -37,21 +66,28 @@ where
             return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
-    match run(cli, &mut std::io::stdout()) {
+    match run(cli, &mut std::io::stdout(), &mut std::io::stderr()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            let message = format!("{e:#}").split_whitespace().collect::<Vec<_>>().join(" ");
+            eprintln!("error: {message}");
             ExitCode::FAILURE
         }
     }
 }
 
-/// Runs a parsed command, writing its report to `out`.
-pub fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+/// Runs a parsed command, writing its report to `out` and remarks to `err`.
+pub fn run(cli: Cli, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    if let Command::Completions { shell } = cli.command {
+        clap_complete::generate(shell, &mut Cli::command(), "orm", out);
+        return Ok(());
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     runtime.block_on(async {
-        match cli.command {
-            Command::Db(cmd) => commands::db::run(cmd, out).await,
+        match &cli.command {
+            Command::Migrate(cmd) => commands::migrate::run(&cli, cmd, out, err).await,
+            Command::Db(cmd) => commands::db::run(&cli, cmd, out, err).await,
+            Command::Completions { .. } => Ok(()),
         }
     })
 }

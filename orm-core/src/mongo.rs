@@ -56,7 +56,11 @@ impl MongoBackend {
     /// Connects; the URL's path names the database (`test` when it names none).
     pub(crate) async fn connect(url: &str, redacted: &str) -> Result<MongoBackend> {
         let connect_err = |e: mongodb::error::Error| Error::Connect { url: redacted.to_string(), source: e.into() };
-        let options = mongodb::options::ClientOptions::parse(url).await.map_err(connect_err)?;
+        let mut options = mongodb::options::ClientOptions::parse(url).await.map_err(connect_err)?;
+        // Fail fast on an unreachable server unless the URL asks otherwise (the driver waits 30 s).
+        if options.server_selection_timeout.is_none() {
+            options.server_selection_timeout = Some(std::time::Duration::from_secs(10));
+        }
         let name = options.default_database.clone().unwrap_or_else(|| "test".to_string());
         let client = mongodb::Client::with_options(options).map_err(connect_err)?;
         let db = client.database(&name);

@@ -1,22 +1,16 @@
 //! `orm db ...`: connection checks.
 
+use crate::commands::connect;
+use crate::Cli;
 use anyhow::Context;
-use clap::{Args, Subcommand};
+use clap::Subcommand;
 use orm_core::{Database, Dialect};
-
-/// Where to connect.
-#[derive(Debug, Args)]
-pub struct DatabaseArgs {
-    /// The database URL (`postgres://`, `mysql://`, `mariadb://`, `sqlite:`).
-    #[arg(long = "database-url", env = "DATABASE_URL")]
-    pub url: String,
-}
 
 /// `orm db` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
     /// Connects, runs a query, and prints the backend and its server version.
-    Ping(DatabaseArgs),
+    Ping,
 }
 
 async fn server_version(db: &Database) -> orm_core::Result<String> {
@@ -33,10 +27,10 @@ async fn server_version(db: &Database) -> orm_core::Result<String> {
 }
 
 /// Runs an `orm db` command.
-pub async fn run(cmd: DbCommand, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+pub async fn run(cli: &Cli, cmd: &DbCommand, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> anyhow::Result<()> {
     match cmd {
-        DbCommand::Ping(args) => {
-            let db = Database::connect(&args.url).await?;
+        DbCommand::Ping => {
+            let db = connect(cli, err).await?;
             let version = server_version(&db).await.context("asking the server's version")?;
             writeln!(out, "connected to {} ({:?}): {version}", db.url(), db.backend())?;
             db.close().await;
@@ -54,15 +48,15 @@ mod tests {
     fn ping_sqlite_memory() {
         let cli = Cli::parse_from(["orm", "db", "ping", "--database-url", "sqlite::memory:"]);
         let mut out = Vec::new();
-        run(cli, &mut out).unwrap();
+        run(cli, &mut out, &mut Vec::new()).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with("connected to sqlite::memory: (Sqlite): 3."), "{text}");
     }
 
     #[test]
     fn bad_url_is_a_clear_error() {
-        let cli = Cli::parse_from(["orm", "db", "ping", "--database-url", "oracle://x"]);
-        let err = run(cli, &mut Vec::new()).unwrap_err();
-        assert!(err.to_string().contains("unsupported database URL `oracle://x`"), "{err}");
+        let cli = Cli::parse_from(["orm", "--database-url", "oracle://x", "db", "ping"]);
+        let err = run(cli, &mut Vec::new(), &mut Vec::new()).unwrap_err();
+        assert!(format!("{err:#}").contains("unsupported database URL `oracle://x`"), "{err:#}");
     }
 }

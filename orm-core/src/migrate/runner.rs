@@ -359,10 +359,12 @@ impl Migrator {
         if !self.dry_run {
             conn.unlock().await?;
         }
-        result.map(|entries| RunReport { waited, entries })
+        // On SQLite a runner that found its work done by another one inside the exclusive
+        // transaction has waited for it, as the lock waiters elsewhere have.
+        result.map(|(entries, overtaken)| RunReport { waited: waited || overtaken, entries })
     }
 
-    async fn run_locked(&self, conn: &mut Conn, direction: Direction, target: Target) -> Result<Vec<RunEntry>> {
+    async fn run_locked(&self, conn: &mut Conn, direction: Direction, target: Target) -> Result<(Vec<RunEntry>, bool)> {
         let history = conn.history(&self.db).await?;
         self.validate(&history)?;
         let applied: Vec<i64> = history.iter().map(|r| r.version).collect();
@@ -398,13 +400,18 @@ impl Migrator {
             }
         };
         let mut entries = Vec::new();
+        let mut overtaken = false;
         for file in chosen {
-            entries.push(self.run_one(conn, file, direction).await?);
+            match self.run_one(conn, file, direction).await? {
+                Some(entry) => entries.push(entry),
+                None => overtaken = true,
+            }
         }
-        Ok(entries)
+        Ok((entries, overtaken))
     }
 
-    async fn run_one(&self, conn: &mut Conn, file: &MigrationFile, direction: Direction) -> Result<RunEntry> {
+    /// Runs one migration; `None` when another runner did it first.
+    async fn run_one(&self, conn: &mut Conn, file: &MigrationFile, direction: Direction) -> Result<Option<RunEntry>> {
         let dialect = conn.dialect();
         let (steps, before) = match direction {
             Direction::Up => (&file.up, self.schema_before(file.version)?),
@@ -421,7 +428,7 @@ impl Migrator {
             notices: plan.notices.clone(),
         };
         if self.dry_run {
-            return Ok(entry);
+            return Ok(Some(entry));
         }
         let started = Instant::now();
         let mut row = HistoryRow {
@@ -442,9 +449,7 @@ impl Migrator {
             let already = history.iter().any(|r| r.version == file.version) == (direction == Direction::Up);
             if already {
                 conn.rollback().await;
-                entry.statements.clear();
-                entry.notices.push(format!("{}_{} was already {} by another runner", file.version, file.name, if direction == Direction::Up { "applied" } else { "reverted" }));
-                return Ok(entry);
+                return Ok(None);
             }
             for (line, op, step) in &plan.steps {
                 if let Err(e) = self.execute(conn, step).await {
@@ -491,7 +496,7 @@ impl Migrator {
             }
         }
         entry.duration = started.elapsed();
-        Ok(entry)
+        Ok(Some(entry))
     }
 
     async fn execute(&self, conn: &mut Conn, step: &Planned) -> Result<()> {

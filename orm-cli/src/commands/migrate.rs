@@ -1,0 +1,307 @@
+//! `orm migrate ...`: create, apply, revert and inspect migrations.
+
+use crate::commands::connect;
+use crate::{Cli, Format};
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand, ValueEnum};
+use orm_core::migrate::{self, MigrationState, Migrator, RunReport, StatusEntry, Target};
+use serde_json::json;
+
+/// `orm migrate` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum MigrateCommand {
+    /// Write an empty migration (`<timestamp>_<name>.toml`, both sections) into the migrations directory.
+    New {
+        /// A snake_case name.
+        name: String,
+    },
+    /// Apply pending migrations, oldest first.
+    Up(UpArgs),
+    /// Revert applied migrations, newest first (one by default).
+    Down(DownArgs),
+    /// List every migration: applied, pending, dirty, changed, missing, out of order.
+    Status,
+    /// Revert the newest migration and apply it again.
+    Redo,
+    /// Revert every applied migration.
+    Reset,
+    /// Print what the migrations run, without a database.
+    Sql(SqlArgs),
+    /// Settle a migration left dirty by a failure, after fixing the database by hand.
+    Resolve {
+        /// The dirty migration's version.
+        version: i64,
+        /// It did not happen (its partial steps were undone by hand); by default it counts as finished.
+        #[arg(long)]
+        rolled_back: bool,
+    },
+}
+
+/// Options of `up`.
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Apply at most N migrations.
+    #[arg(long, conflicts_with = "to")]
+    pub steps: Option<usize>,
+    /// Apply migrations up to and including this version.
+    #[arg(long)]
+    pub to: Option<i64>,
+    /// Print what would run; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Apply pending migrations older than the newest applied one.
+    #[arg(long)]
+    pub allow_out_of_order: bool,
+}
+
+/// Options of `down`.
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// Revert N migrations (default 1).
+    #[arg(long, conflicts_with_all = ["to", "all"])]
+    pub steps: Option<usize>,
+    /// Revert every migration newer than this version.
+    #[arg(long, conflicts_with = "all")]
+    pub to: Option<i64>,
+    /// Revert every migration.
+    #[arg(long)]
+    pub all: bool,
+    /// Print what would run; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Options of `sql`.
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// Print the `down` sections, newest first.
+    #[arg(long)]
+    pub down: bool,
+    /// The dialect (default: the one of the database URL).
+    #[arg(long, value_enum)]
+    pub dialect: Option<DialectArg>,
+}
+
+/// Dialects for `orm migrate sql`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DialectArg {
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL / MariaDB.
+    Mysql,
+    /// SQLite.
+    Sqlite,
+    /// MongoDB (commands as extended JSON).
+    Mongodb,
+}
+
+fn is_snake_case(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('_')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn print_report(cli: &Cli, report: &RunReport, verb: &str, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    if report.waited {
+        writeln!(err, "waited for another `orm migrate` to finish")?;
+    }
+    match cli.format {
+        Format::Json => {
+            let entries: Vec<_> = report
+                .entries
+                .iter()
+                .map(|e| {
+                    json!({
+                        "version": e.version,
+                        "name": e.name,
+                        "direction": match e.direction { migrate::Direction::Up => "up", migrate::Direction::Down => "down" },
+                        "duration_ms": e.duration.as_millis() as u64,
+                        "statements": e.statements,
+                        "notices": e.notices,
+                    })
+                })
+                .collect();
+            writeln!(out, "{}", json!({ "waited": report.waited, "migrations": entries }))?;
+        }
+        Format::Text => {
+            if report.entries.is_empty() {
+                writeln!(out, "nothing to {verb}")?;
+            }
+            for e in &report.entries {
+                let dir = match e.direction {
+                    migrate::Direction::Up => "applied",
+                    migrate::Direction::Down => "reverted",
+                };
+                writeln!(out, "{dir} {}_{} ({} ms)", e.version, e.name, e.duration.as_millis())?;
+                for n in &e.notices {
+                    writeln!(out, "  note: {n}")?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_plan(report: &RunReport, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    for e in &report.entries {
+        writeln!(out, "-- {}_{}", e.version, e.name)?;
+        for s in &e.statements {
+            writeln!(out, "{s};")?;
+        }
+        for n in &e.notices {
+            writeln!(out, "-- note: {n}")?;
+        }
+    }
+    Ok(())
+}
+
+fn state_name(state: &MigrationState) -> String {
+    match state {
+        MigrationState::Applied { at } => format!("applied {}", at.format("%Y-%m-%d %H:%M:%S UTC")),
+        MigrationState::Pending => "pending".into(),
+        MigrationState::OutOfOrder => "pending, out of order".into(),
+        MigrationState::Dirty { direction, steps_done, error } => {
+            format!("DIRTY ({direction} stopped after {steps_done} steps: {})", error.as_deref().unwrap_or("no error recorded"))
+        }
+        MigrationState::Changed => "CHANGED since applied".into(),
+        MigrationState::Missing => "MISSING file".into(),
+    }
+}
+
+fn print_status(cli: &Cli, status: &[StatusEntry], out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    match cli.format {
+        Format::Json => {
+            let entries: Vec<_> = status
+                .iter()
+                .map(|e| {
+                    let (state, detail) = match &e.state {
+                        MigrationState::Applied { at } => ("applied", json!({ "applied_at": at.to_rfc3339() })),
+                        MigrationState::Pending => ("pending", json!({})),
+                        MigrationState::OutOfOrder => ("out_of_order", json!({})),
+                        MigrationState::Dirty { direction, steps_done, error } => {
+                            ("dirty", json!({ "direction": direction, "steps_done": steps_done, "error": error }))
+                        }
+                        MigrationState::Changed => ("changed", json!({})),
+                        MigrationState::Missing => ("missing", json!({})),
+                    };
+                    json!({ "version": e.version, "name": e.name, "state": state, "detail": detail })
+                })
+                .collect();
+            writeln!(out, "{}", json!({ "migrations": entries }))?;
+        }
+        Format::Text => {
+            if status.is_empty() {
+                writeln!(out, "no migrations in {}", cli.migrations_dir.display())?;
+            }
+            for e in status {
+                writeln!(out, "{}_{:<40} {}", e.version, e.name, state_name(&e.state))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs an `orm migrate` command.
+pub async fn run(cli: &Cli, cmd: &MigrateCommand, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let dir = &cli.migrations_dir;
+    match cmd {
+        MigrateCommand::New { name } => {
+            if !is_snake_case(name) {
+                bail!("migration names are snake_case (a-z, 0-9, _): `{name}` is not");
+            }
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            let version = chrono::Utc::now().format("%Y%m%d%H%M%S");
+            let path = dir.join(format!("{version}_{name}.toml"));
+            if path.exists() {
+                bail!("{} already exists", path.display());
+            }
+            std::fs::write(&path, migrate::template(name)).with_context(|| format!("writing {}", path.display()))?;
+            match cli.format {
+                Format::Json => writeln!(out, "{}", json!({ "created": path.display().to_string() }))?,
+                Format::Text => writeln!(out, "created {}", path.display())?,
+            }
+            Ok(())
+        }
+        MigrateCommand::Sql(args) => {
+            let files = migrate::load_dir(dir)?;
+            let dialect = match args.dialect {
+                Some(DialectArg::Postgres) => Some(orm_core::Dialect::Postgres),
+                Some(DialectArg::Mysql) => Some(orm_core::Dialect::MySql),
+                Some(DialectArg::Sqlite) => Some(orm_core::Dialect::Sqlite),
+                Some(DialectArg::Mongodb) => None,
+                None => {
+                    let url = crate::settings::database_url(cli.database_url.as_deref(), std::env::var("DATABASE_URL").ok(), std::path::Path::new("."));
+                    match url.url.split(':').next().unwrap_or_default() {
+                        "postgres" | "postgresql" => Some(orm_core::Dialect::Postgres),
+                        "mysql" | "mariadb" => Some(orm_core::Dialect::MySql),
+                        "mongodb" | "mongodb+srv" => None,
+                        _ => Some(orm_core::Dialect::Sqlite),
+                    }
+                }
+            };
+            for (version, lines) in migrate::plan_offline(&files, dialect, args.down, "app")? {
+                let name = files.iter().find(|f| f.version == version).map(|f| f.name.as_str()).unwrap_or_default();
+                writeln!(out, "-- {version}_{name} ({})", if args.down { "down" } else { "up" })?;
+                for l in lines {
+                    writeln!(out, "{l}")?;
+                }
+            }
+            Ok(())
+        }
+        _ => {
+            let db = connect(cli, err).await?;
+            let result = run_with_db(cli, cmd, db.clone(), out, err).await;
+            db.close().await;
+            result
+        }
+    }
+}
+
+async fn run_with_db(
+    cli: &Cli,
+    cmd: &MigrateCommand,
+    db: orm_core::Database,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> anyhow::Result<()> {
+    let migrator = || Migrator::from_dir(db.clone(), &cli.migrations_dir);
+    match cmd {
+        MigrateCommand::Up(args) => {
+            let target = match (args.steps, args.to) {
+                (Some(n), _) => Target::Steps(n),
+                (_, Some(v)) => Target::Version(v),
+                _ => Target::All,
+            };
+            let report = migrator()?.allow_out_of_order(args.allow_out_of_order).dry_run(args.dry_run).up(target).await?;
+            if args.dry_run && cli.format == Format::Text {
+                return print_plan(&report, out);
+            }
+            print_report(cli, &report, "apply", out, err)
+        }
+        MigrateCommand::Down(args) => {
+            let target = match (args.steps, args.to, args.all) {
+                (_, _, true) => Target::All,
+                (_, Some(v), _) => Target::Version(v),
+                (n, _, _) => Target::Steps(n.unwrap_or(1)),
+            };
+            let report = migrator()?.dry_run(args.dry_run).down(target).await?;
+            if args.dry_run && cli.format == Format::Text {
+                return print_plan(&report, out);
+            }
+            print_report(cli, &report, "revert", out, err)
+        }
+        MigrateCommand::Status => print_status(cli, &migrator()?.status().await?, out),
+        MigrateCommand::Redo => print_report(cli, &migrator()?.redo().await?, "redo", out, err),
+        MigrateCommand::Reset => print_report(cli, &migrator()?.reset().await?, "revert", out, err),
+        MigrateCommand::Resolve { version, rolled_back } => {
+            migrator()?.resolve(*version, *rolled_back).await?;
+            let what = if *rolled_back { "as not applied" } else { "as finished" };
+            match cli.format {
+                Format::Json => writeln!(out, "{}", json!({ "resolved": version, "rolled_back": rolled_back }))?,
+                Format::Text => writeln!(out, "resolved {version} {what}")?,
+            }
+            Ok(())
+        }
+        MigrateCommand::New { .. } | MigrateCommand::Sql(_) => Ok(()),
+    }
+}
