@@ -6,6 +6,7 @@ extern crate self as orm_core;
 pub mod error;
 mod db;
 mod field;
+pub mod introspect;
 mod model;
 pub mod migrate;
 #[cfg(feature = "mongodb")]

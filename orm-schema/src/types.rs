@@ -164,6 +164,38 @@ impl fmt::Display for ColumnType {
     }
 }
 
+impl std::str::FromStr for ColumnType {
+    type Err = String;
+
+    /// Parses the [`Display`](fmt::Display) form: a neutral name, with `(length)` for strings and
+    /// `(precision[, scale])` for decimals.
+    ///
+    /// ```
+    /// use orm_schema::ColumnType;
+    /// assert_eq!("string(80)".parse(), Ok(ColumnType::String { length: Some(80) }));
+    /// assert_eq!("decimal(10, 2)".parse(), Ok(ColumnType::Decimal { precision: Some(10), scale: Some(2) }));
+    /// assert_eq!("uuid".parse(), Ok(ColumnType::Uuid));
+    /// ```
+    fn from_str(s: &str) -> Result<ColumnType, String> {
+        let (name, args) = match s.split_once('(') {
+            Some((n, rest)) => (n.trim(), rest.trim_end_matches(')')),
+            None => (s.trim(), ""),
+        };
+        let nums: Vec<u32> = args
+            .split(',')
+            .filter(|a| !a.trim().is_empty())
+            .map(|a| a.trim().parse::<u32>().map_err(|_| format!("bad size in `{s}`")))
+            .collect::<Result<_, _>>()?;
+        match (name, nums.as_slice()) {
+            ("string", [n]) => ColumnType::from_name(name, Some(*n), None, None),
+            ("decimal", [p]) => ColumnType::from_name(name, None, Some(*p), None),
+            ("decimal", [p, sc]) => ColumnType::from_name(name, None, Some(*p), Some(*sc)),
+            (_, []) => ColumnType::from_name(name, None, None, None),
+            _ => Err(format!("unexpected sizes in `{s}`")),
+        }
+    }
+}
+
 /// A column's default value, as the database applies it when an insert leaves the column out.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]

@@ -38,9 +38,9 @@ pub fn bson_type(ty: ColumnType) -> Option<&'static str> {
 ///         "bsonType": "object",
 ///         "required": ["_id", "email"],
 ///         "properties": {
-///             "_id": { "bsonType": "long" },
-///             "email": { "bsonType": "string", "maxLength": 80_i64 },
-///             "age": { "bsonType": ["int", "null"] },
+///             "_id": { "title": "id", "description": "orm:i64", "bsonType": "long" },
+///             "email": { "title": "email", "description": "orm:string(80)", "bsonType": "string", "maxLength": 80_i64 },
+///             "age": { "title": "age", "description": "orm:i32", "bsonType": ["int", "null"] },
 ///         },
 ///     } }
 /// );
@@ -58,8 +58,21 @@ pub fn json_schema(table: &Table) -> Document {
     doc! { "$jsonSchema": { "bsonType": "object", "required": required, "properties": properties } }
 }
 
+/// The `description` that records a column's neutral type (and key generation) in the validator, so
+/// introspection reads back exactly what was declared.
+pub(crate) fn type_note(column: &Column) -> String {
+    let mut note = format!("orm:{}", column.ty.to_string().replace(' ', ""));
+    if column.auto_increment {
+        note.push_str(" auto_increment");
+    }
+    if column.generated {
+        note.push_str(" auto");
+    }
+    note
+}
+
 fn property(column: &Column) -> Document {
-    let mut p = Document::new();
+    let mut p = doc! { "title": &column.name, "description": type_note(column) };
     if let Some(t) = bson_type(column.ty) {
         if column.nullable {
             p.insert("bsonType", vec![Bson::String(t.into()), Bson::String("null".into())]);

@@ -235,10 +235,30 @@ pub fn create_index_statements(table: &Table, if_not_exists: bool) -> Vec<IndexC
 
 /// The SQL that creates `table` and its indexes, in order.
 pub fn create_table_sql(table: &Table, if_not_exists: bool, dialect: Dialect) -> Vec<String> {
-    let mut out = vec![render_schema(&create_table_statement(table, if_not_exists, dialect), dialect)];
+    let mut create = render_schema(&create_table_statement(table, if_not_exists, dialect), dialect);
+    if dialect == Dialect::Sqlite {
+        create = name_sqlite_foreign_keys(&create, table);
+    }
+    let mut out = vec![create];
     for index in create_index_statements(table, if_not_exists) {
         out.push(render_schema(&index, dialect));
     }
+    out
+}
+
+/// sea-query leaves the constraint names out of SQLite's table-level foreign keys; SQLite keeps
+/// them (`CONSTRAINT "name" FOREIGN KEY ...`), and introspection reads them back, so put them in.
+fn name_sqlite_foreign_keys(sql: &str, table: &Table) -> String {
+    let mut out = String::with_capacity(sql.len() + 32 * table.foreign_keys.len());
+    let mut rest = sql;
+    for fk in &table.foreign_keys {
+        let Some(i) = rest.find("FOREIGN KEY (") else { break };
+        out.push_str(&rest[..i]);
+        out.push_str(&format!("CONSTRAINT \"{}\" ", fk.name.replace('"', "\"\"")));
+        out.push_str("FOREIGN KEY (");
+        rest = &rest[i + "FOREIGN KEY (".len()..];
+    }
+    out.push_str(rest);
     out
 }
 

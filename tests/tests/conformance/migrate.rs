@@ -13,7 +13,8 @@ backend_tests!(
     edited_applied_file_is_refused,
     concurrent_runners_apply_each_migration_once,
     out_of_order_is_refused_unless_allowed,
-    dry_run_changes_nothing
+    dry_run_changes_nothing,
+    introspected_schema_is_what_the_files_describe
 );
 
 const CREATE_USERS: &str = r#"
@@ -374,4 +375,115 @@ impl DropByHand for Database {
             }
         }
     }
+}
+
+const EVERY_TYPE: &str = r#"
+[[up]]
+op = "create_table"
+table = "kinds"
+primary_key = ["k1", "k2"]
+columns = [
+  { name = "k1", type = "i32" },
+  { name = "k2", type = "string", length = 20 },
+  { name = "b", type = "bool", default = false },
+  { name = "small", type = "i16", nullable = true },
+  { name = "big", type = "i64", default = 7 },
+  { name = "f", type = "f64", nullable = true },
+  { name = "price", type = "decimal", precision = 12, scale = 3, nullable = true },
+  { name = "label", type = "string", length = 50, default = "none" },
+  { name = "body", type = "text", nullable = true },
+  { name = "raw", type = "bytes", nullable = true },
+  { name = "day", type = "date", nullable = true },
+  { name = "at", type = "time", nullable = true },
+  { name = "ts", type = "timestamp", nullable = true },
+  { name = "token", type = "uuid", unique = true },
+  { name = "doc", type = "json", nullable = true },
+  { name = "oid", type = "object_id", nullable = true },
+  { name = "parent_k1", type = "i32", nullable = true },
+  { name = "parent_k2", type = "string", length = 20, nullable = true },
+]
+
+[[up]]
+op = "create_index"
+table = "kinds"
+name = "kinds_label_day_idx"
+columns = ["label", "day"]
+
+[[up]]
+op = "create_index"
+table = "kinds"
+name = "kinds_big_small_key"
+columns = ["big", "small"]
+unique = true
+
+[[up]]
+op = "add_foreign_key"
+table = "kinds"
+name = "kinds_parent_fk"
+columns = ["parent_k1", "parent_k2"]
+references_table = "kinds"
+references_columns = ["k1", "k2"]
+on_delete = "set_null"
+
+[[down]]
+op = "drop_table"
+table = "kinds"
+"#;
+
+/// What a backend can tell back about a schema (see the README's introspection notes).
+fn normalise(backend: BackendKind, schema: &orm_core::schema::Schema) -> orm_core::schema::Schema {
+    use orm_core::schema::ColumnType as T;
+    let mut s = schema.clone();
+    for t in s.tables.values_mut() {
+        t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+        t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+        for c in &mut t.columns {
+            c.generated &= backend == BackendKind::MongoDb;
+            c.ty = match (backend, c.ty) {
+                (BackendKind::Sqlite, _) if c.auto_increment => T::I64,
+                (BackendKind::Sqlite, T::String { length: None }) => T::Text,
+                (BackendKind::Sqlite, T::Decimal { .. }) => T::Decimal { precision: None, scale: None },
+                (BackendKind::MySql, T::DateTime) => T::Timestamp,
+                (BackendKind::MySql, T::String { length: None }) => T::String { length: Some(255) },
+                (BackendKind::MySql, T::Decimal { precision: None, .. }) => T::Decimal { precision: Some(38), scale: Some(18) },
+                (_, ty) => ty,
+            };
+            if backend == BackendKind::MongoDb {
+                c.default = None;
+            }
+        }
+        if backend == BackendKind::MongoDb {
+            t.foreign_keys.clear();
+        }
+    }
+    s
+}
+
+async fn introspected_schema_is_what_the_files_describe(db: Database) {
+    let dir = three_migrations();
+    write(dir.path(), "20240104000000_every_type.toml", EVERY_TYPE);
+    let m = Migrator::from_dir(db.clone(), dir.path()).unwrap();
+    m.up(Target::All).await.unwrap();
+    let mut described = orm_core::schema::Schema::new();
+    for f in m.files() {
+        for step in &f.up {
+            described.apply(&step.op).unwrap();
+        }
+    }
+    let live = db.introspect().await.unwrap();
+    let (expected, actual) = (normalise(db.backend(), &described), normalise(db.backend(), &live));
+    assert_eq!(actual.tables.keys().collect::<Vec<_>>(), expected.tables.keys().collect::<Vec<_>>());
+    for (name, want) in &expected.tables {
+        let got = &actual.tables[name];
+        for (w, g) in want.columns.iter().zip(&got.columns) {
+            assert_eq!(g, w, "{name}.{}", w.name);
+        }
+        assert_eq!(got, want, "{name}");
+    }
+    // Down all leaves nothing but the history, which introspection leaves out.
+    m.down(Target::All).await.unwrap();
+    assert!(db.introspect().await.unwrap().tables.is_empty());
+    // Up again gives the identical schema.
+    m.up(Target::All).await.unwrap();
+    assert_eq!(normalise(db.backend(), &db.introspect().await.unwrap()), actual);
 }

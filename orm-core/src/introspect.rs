@@ -1,0 +1,114 @@
+//! Reading a live database's schema back into the neutral [`Schema`]: tables (collections), columns
+//! with their neutral types, nullability, defaults, primary keys, unique constraints, indexes and
+//! foreign keys. The toolkit's own bookkeeping (`_orm_migrations`, `__orm_counters`, the migration
+//! lock) is left out.
+//!
+//! Column types map back from the types the toolkit creates (see `sql::ddl`); a type it never
+//! creates maps to the nearest neutral type, and to `text` when there is none (documented per
+//! backend in the README).
+
+#[cfg(feature = "mongodb")]
+mod mongo;
+#[cfg(feature = "mysql")]
+mod mysql;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+use crate::db::Database;
+use crate::error::Result;
+use crate::schema::{DefaultValue, ReferentialAction, Schema, Table};
+
+/// Tables the toolkit keeps for itself.
+pub const INTERNAL_TABLES: &[&str] = &["_orm_migrations", "__orm_counters", "_orm_migrations_lock"];
+
+impl Database {
+    /// The live schema of the connected database (its current schema on PostgreSQL).
+    ///
+    /// ```no_run
+    /// # async fn demo(db: &orm_core::Database) -> orm_core::Result<()> {
+    /// let schema = db.introspect().await?;
+    /// for (name, table) in &schema.tables {
+    ///     println!("{name}: {} columns", table.columns.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn introspect(&self) -> Result<Schema> {
+        let tables: Vec<Table> = match self.backend() {
+            #[cfg(feature = "postgres")]
+            crate::BackendKind::Postgres => postgres::tables(self).await?,
+            #[cfg(feature = "mysql")]
+            crate::BackendKind::MySql => mysql::tables(self).await?,
+            #[cfg(feature = "sqlite")]
+            crate::BackendKind::Sqlite => sqlite::tables(self).await?,
+            #[cfg(feature = "mongodb")]
+            crate::BackendKind::MongoDb => mongo::tables(self).await?,
+            #[allow(unreachable_patterns)]
+            _ => Vec::new(),
+        };
+        let mut schema = Schema::new();
+        for t in tables.into_iter().filter(|t| !INTERNAL_TABLES.contains(&t.name.as_str())) {
+            schema.tables.insert(t.name.clone(), t);
+        }
+        Ok(schema)
+    }
+}
+
+/// A referential action from its SQL words (`CASCADE`, `SET NULL`, ...) or PostgreSQL's letter code.
+pub(crate) fn action(text: &str) -> ReferentialAction {
+    match text.trim().to_ascii_uppercase().as_str() {
+        "CASCADE" | "C" => ReferentialAction::Cascade,
+        "SET NULL" | "N" => ReferentialAction::SetNull,
+        "SET DEFAULT" | "D" => ReferentialAction::SetDefault,
+        "RESTRICT" | "R" => ReferentialAction::Restrict,
+        _ => ReferentialAction::NoAction,
+    }
+}
+
+/// A column default from its SQL text, interpreted for the column's type; `None` for expressions
+/// the neutral model has no word for (they are left to raw SQL).
+pub(crate) fn parse_default(ty: &crate::schema::ColumnType, text: &str) -> Option<DefaultValue> {
+    let t = text.trim();
+    if t.eq_ignore_ascii_case("null") {
+        return None;
+    }
+    let upper = t.to_ascii_uppercase();
+    if upper.starts_with("CURRENT_TIMESTAMP") || upper.starts_with("NOW()") || upper == "CURRENT_TIMESTAMP()" {
+        return Some(DefaultValue::CurrentTimestamp);
+    }
+    // Strip a cast (`'x'::character varying`) and quotes.
+    let bare = t.split("::").next().unwrap_or(t).trim();
+    let bare = bare.strip_prefix('(').and_then(|b| b.strip_suffix(')')).unwrap_or(bare);
+    let literal = if bare.len() >= 2 && bare.starts_with('\'') && bare.ends_with('\'') {
+        bare[1..bare.len() - 1].replace("''", "'")
+    } else {
+        bare.to_string()
+    };
+    let literal = match (ty, literal.as_str()) {
+        (crate::schema::ColumnType::Bool, "1") => "true".to_string(),
+        (crate::schema::ColumnType::Bool, "0") => "false".to_string(),
+        (crate::schema::ColumnType::Bool, l) => l.to_ascii_lowercase(),
+        _ => literal,
+    };
+    DefaultValue::parse_for(ty, &literal).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::ColumnType;
+
+    #[test]
+    fn defaults() {
+        assert_eq!(parse_default(&ColumnType::Bool, "true"), Some(DefaultValue::Bool(true)));
+        assert_eq!(parse_default(&ColumnType::Bool, "1"), Some(DefaultValue::Bool(true)));
+        assert_eq!(parse_default(&ColumnType::I32, "0"), Some(DefaultValue::Int(0)));
+        assert_eq!(parse_default(&ColumnType::I32, "'0'"), Some(DefaultValue::Int(0)));
+        assert_eq!(parse_default(&ColumnType::String { length: None }, "'it''s'::character varying"), Some(DefaultValue::String("it's".into())));
+        assert_eq!(parse_default(&ColumnType::Timestamp, "CURRENT_TIMESTAMP"), Some(DefaultValue::CurrentTimestamp));
+        assert_eq!(parse_default(&ColumnType::I64, "nextval('x_seq'::regclass)"), None);
+        assert_eq!(action("SET NULL"), ReferentialAction::SetNull);
+        assert_eq!(action("c"), ReferentialAction::Cascade);
+    }
+}

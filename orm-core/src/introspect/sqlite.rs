@@ -1,0 +1,162 @@
+//! SQLite: `sqlite_master` and the table-valued pragmas.
+
+use super::{action, parse_default};
+use crate::db::Database;
+use crate::error::Result;
+use crate::schema::{Column, ColumnType, ForeignKey, Index, Table};
+use crate::value::Value;
+
+/// A neutral type from a declared type (the names the toolkit's DDL uses map back exactly).
+fn column_type(declared: &str) -> ColumnType {
+    let d = declared.to_ascii_lowercase();
+    let (base, n) = match d.split_once('(') {
+        Some((b, rest)) => (b.trim().to_string(), rest.trim_end_matches(')').split(',').next().and_then(|n| n.trim().parse::<u32>().ok())),
+        None => (d.trim().to_string(), None),
+    };
+    match base.as_str() {
+        "boolean" | "bool" => ColumnType::Bool,
+        "smallint" => ColumnType::I16,
+        "integer" | "int" => ColumnType::I32,
+        "bigint" => ColumnType::I64,
+        "real" | "float" => ColumnType::F32,
+        "double" | "double precision" => ColumnType::F64,
+        "decimal_text" | "decimal" | "numeric" => ColumnType::Decimal { precision: None, scale: None },
+        "varchar" | "character varying" => ColumnType::String { length: n },
+        "char" if n == Some(24) => ColumnType::ObjectId,
+        "char" => ColumnType::String { length: n },
+        "blob" => ColumnType::Bytes,
+        "date_text" | "date" => ColumnType::Date,
+        "time_text" | "time" => ColumnType::Time,
+        "datetime_text" | "datetime" => ColumnType::DateTime,
+        "timestamp_text" | "timestamp" | "timestamp_with_timezone_text" => ColumnType::Timestamp,
+        "uuid_blob" | "uuid_text" | "uuid" => ColumnType::Uuid,
+        "json_text" | "jsonb_text" | "json" => ColumnType::Json,
+        _ => ColumnType::Text,
+    }
+}
+
+/// `pragma_foreign_key_list`: id, seq, table, from, to, on_update, on_delete.
+type ForeignKeyRow = (i64, i64, String, String, Option<String>, String, String);
+
+fn name(v: &str) -> Value {
+    Value::String(Some(v.to_string()))
+}
+
+/// Names of the `CONSTRAINT "name" FOREIGN KEY ("a", "b")` clauses of a CREATE TABLE, by columns.
+fn foreign_key_names(sql: &str) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    let mut rest = sql;
+    while let Some(i) = rest.find("CONSTRAINT \"") {
+        rest = &rest[i + "CONSTRAINT \"".len()..];
+        let Some(end) = rest.find('"') else { break };
+        let fk_name = rest[..end].to_string();
+        rest = &rest[end + 1..];
+        while rest.starts_with('"') {
+            // A doubled quote inside the name.
+            let Some(more) = rest[1..].find('"') else { break };
+            rest = &rest[more + 2..];
+        }
+        if let Some(cols) = rest.trim_start().strip_prefix("FOREIGN KEY (") {
+            let list = cols.split(')').next().unwrap_or_default();
+            let columns = list.split(',').map(|c| c.trim().trim_matches('"').to_string()).collect();
+            out.push((fk_name, columns));
+        }
+    }
+    out
+}
+
+pub(super) async fn tables(db: &Database) -> Result<Vec<Table>> {
+    let names: Vec<(String, String)> = db
+        .raw_query("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name", [])
+        .await?;
+    let mut out = Vec::new();
+    for (table_name, sql) in names {
+        let mut table = Table::new(table_name.clone());
+        let columns: Vec<(String, String, i64, Option<String>, i64)> = db
+            .raw_query(r#"SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info(?) ORDER BY cid"#, [name(&table_name)])
+            .await?;
+        let mut pk: Vec<(i64, String)> = Vec::new();
+        for (col, declared, not_null, default, pk_pos) in columns {
+            let ty = column_type(&declared);
+            let mut column = Column::new(col.clone(), ty);
+            column.nullable = not_null == 0 && pk_pos == 0;
+            column.default = default.as_deref().and_then(|d| parse_default(&ty, d));
+            if pk_pos > 0 {
+                pk.push((pk_pos, col));
+            }
+            table.columns.push(column);
+        }
+        pk.sort();
+        table.primary_key = pk.into_iter().map(|(_, c)| c).collect();
+        if table.primary_key.len() == 1 && sql.to_ascii_uppercase().contains("AUTOINCREMENT") {
+            let key = table.primary_key[0].clone();
+            if let Some(c) = table.columns.iter_mut().find(|c| c.name == key) {
+                c.auto_increment = true;
+                // `integer PRIMARY KEY AUTOINCREMENT` is how every integer key is declared.
+                c.ty = ColumnType::I64;
+            }
+        }
+
+        let indexes: Vec<(String, i64, String)> = db
+            .raw_query(r#"SELECT name, "unique", origin FROM pragma_index_list(?) ORDER BY name"#, [name(&table_name)])
+            .await?;
+        for (index, unique, origin) in indexes {
+            let cols: Vec<(String,)> =
+                db.raw_query("SELECT name FROM pragma_index_info(?) ORDER BY seqno", [name(&index)]).await?;
+            let cols: Vec<String> = cols.into_iter().map(|(c,)| c).collect();
+            match origin.as_str() {
+                "pk" => {}
+                "u" if cols.len() == 1 => {
+                    if let Some(c) = table.columns.iter_mut().find(|c| c.name == cols[0]) {
+                        c.unique = true;
+                    }
+                }
+                _ => table.indexes.push(Index { name: index, columns: cols, unique: unique == 1 }),
+            }
+        }
+
+        let fks: Vec<ForeignKeyRow> = db
+            .raw_query(
+                r#"SELECT id, seq, "table", "from", "to", on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY id, seq"#,
+                [name(&table_name)],
+            )
+            .await?;
+        let names = foreign_key_names(&sql);
+        let mut current: Option<(i64, ForeignKey)> = None;
+        let mut finished = Vec::new();
+        for (id, _seq, target, from, to, on_update, on_delete) in fks {
+            match &mut current {
+                Some((cid, fk)) if *cid == id => {
+                    fk.columns.push(from);
+                    fk.references_columns.push(to.unwrap_or_default());
+                }
+                _ => {
+                    finished.extend(current.take().map(|(_, fk)| fk));
+                    current = Some((
+                        id,
+                        ForeignKey {
+                            name: String::new(),
+                            columns: vec![from],
+                            references_table: target,
+                            references_columns: vec![to.unwrap_or_default()],
+                            on_delete: action(&on_delete),
+                            on_update: action(&on_update),
+                        },
+                    ));
+                }
+            }
+        }
+        finished.extend(current.map(|(_, fk)| fk));
+        for mut fk in finished {
+            fk.name = names
+                .iter()
+                .find(|(_, cols)| *cols == fk.columns)
+                .map(|(n, _)| n.clone())
+                .unwrap_or_else(|| format!("{}_{}_fkey", table_name, fk.columns.join("_")));
+            table.foreign_keys.push(fk);
+        }
+        table.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
+        out.push(table);
+    }
+    Ok(out)
+}
