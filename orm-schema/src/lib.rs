@@ -17,6 +17,7 @@
 //! assert_eq!(table.column_named("email").unwrap().ty, ColumnType::String { length: Some(255) });
 //! ```
 
+mod diff;
 mod naming;
 mod ops;
 mod table;
@@ -25,6 +26,7 @@ mod types;
 #[cfg(feature = "parse")]
 pub mod parse;
 
+pub use diff::{diff, Diff, Renames};
 pub use naming::{pluralize, snake_case, table_name_for};
 pub use ops::{ColumnChange, Operation, RawSql, Schema};
 pub use table::{Column, ForeignKey, Index, ReferentialAction, Table};

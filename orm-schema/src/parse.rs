@@ -38,6 +38,8 @@ pub struct ModelDef {
     pub table: Table,
     /// Every field of the struct, in declaration order, skipped ones included.
     pub fields: Vec<FieldDef>,
+    /// `renamed_from = "..."`: the table's previous name.
+    pub renamed_from: Option<String>,
 }
 
 /// One field of a parsed model.
@@ -49,6 +51,8 @@ pub struct FieldDef {
     pub ty: syn::Type,
     /// The column it maps to; `None` for `#[orm(skip)]` fields.
     pub column: Option<String>,
+    /// `renamed_from = "..."`: the column's previous name.
+    pub renamed_from: Option<String>,
 }
 
 impl ModelDef {
@@ -127,7 +131,7 @@ pub fn parse_model(input: &syn::DeriveInput) -> syn::Result<ModelDef> {
                 errors.at(other, "`skip` fields are not columns; remove the other `orm` keys");
             }
             let _ = span;
-            fields.push(FieldDef { ident, ty: field.ty.clone(), column: None });
+            fields.push(FieldDef { ident, ty: field.ty.clone(), column: None, renamed_from: None });
             continue;
         }
         let column_name = attrs.column.clone().unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_string());
@@ -158,7 +162,7 @@ pub fn parse_model(input: &syn::DeriveInput) -> syn::Result<ModelDef> {
             }
         };
         let Some(ty) = ty else {
-            fields.push(FieldDef { ident, ty: field.ty.clone(), column: Some(column_name) });
+            fields.push(FieldDef { ident, ty: field.ty.clone(), column: Some(column_name), renamed_from: attrs.renamed_from });
             continue;
         };
         let nullable = rust.optional || attrs.nullable.is_some();
@@ -209,7 +213,7 @@ pub fn parse_model(input: &syn::DeriveInput) -> syn::Result<ModelDef> {
             errors.at(ident.span(), format!("column `{column_name}` is mapped twice"));
         }
         table.columns.push(column);
-        fields.push(FieldDef { ident, ty: field.ty.clone(), column: Some(column_name) });
+        fields.push(FieldDef { ident, ty: field.ty.clone(), column: Some(column_name), renamed_from: attrs.renamed_from });
     }
 
     // Primary key: declared on fields, or at struct level, never both.
@@ -256,8 +260,21 @@ pub fn parse_model(input: &syn::DeriveInput) -> syn::Result<ModelDef> {
         table.indexes.push(Index { name, columns, unique: spec.unique });
     }
 
+    for spec in &struct_attrs.foreign_keys {
+        let columns = resolve_columns(&table, &fields, &spec.columns, spec.span, &mut errors);
+        let name = spec.name.clone().unwrap_or_else(|| format!("{}_{}_fkey", table_name, columns.join("_")));
+        table.foreign_keys.push(crate::ForeignKey {
+            name,
+            columns,
+            references_table: spec.references.clone(),
+            references_columns: spec.references_columns.clone(),
+            on_delete: spec.on_delete,
+            on_update: spec.on_update,
+        });
+    }
+
     errors.finish()?;
-    Ok(ModelDef { ident: input.ident.clone(), table, fields })
+    Ok(ModelDef { ident: input.ident.clone(), table, fields, renamed_from: struct_attrs.renamed_from })
 }
 
 fn apply_sizes(base: ColumnType, attrs: &FieldAttrs, errors: &mut Errors) -> Option<ColumnType> {
@@ -352,7 +369,7 @@ pub fn parse_partial(input: &syn::DeriveInput) -> syn::Result<PartialDef> {
             Some(_) => None,
             None => Some(attrs.column.clone().unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_string())),
         };
-        fields.push(FieldDef { ident, ty: field.ty.clone(), column });
+        fields.push(FieldDef { ident, ty: field.ty.clone(), column, renamed_from: None });
     }
     errors.finish()?;
     Ok(PartialDef { ident: input.ident.clone(), fields })

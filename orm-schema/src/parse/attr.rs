@@ -6,9 +6,11 @@ use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
 
 const FIELD_KEYS: &str = "primary_key, auto_increment, auto, unique, index, skip, nullable, column = \"...\", \
-                          type = \"...\", default = \"...\", length = N, precision = N, scale = N";
+                          type = \"...\", default = \"...\", length = N, precision = N, scale = N, renamed_from = \"...\"";
 const STRUCT_KEYS: &str = "table = \"...\", index(name = \"...\", columns = [...]), \
-                           unique(name = \"...\", columns = [...]), primary_key(columns = [...])";
+                           unique(name = \"...\", columns = [...]), primary_key(columns = [...]), \
+                           foreign_key(name = \"...\", columns = [...], references = \"table\", references_columns = [...], \
+                           on_delete = \"...\", on_update = \"...\"), renamed_from = \"...\"";
 
 /// The `#[orm(...)]` keys of one field.
 #[derive(Debug, Default, Clone)]
@@ -39,6 +41,8 @@ pub struct FieldAttrs {
     pub precision: Option<(u32, Span)>,
     /// `scale = N`
     pub scale: Option<(u32, Span)>,
+    /// `renamed_from = "..."`: the column's previous name, for generated migrations
+    pub renamed_from: Option<String>,
     column_span: Option<Span>,
 }
 
@@ -85,6 +89,10 @@ impl FieldAttrs {
                     "scale" => {
                         let v = int_value(&meta)?;
                         once(&mut out.scale, (v, span), &meta, errors);
+                    }
+                    "renamed_from" => {
+                        let v = string_value(&meta)?;
+                        once(&mut out.renamed_from, v, &meta, errors);
                     }
                     _ => {
                         skip_value(&meta)?;
@@ -134,6 +142,29 @@ pub struct StructAttrs {
     pub primary_key: Option<(Vec<String>, Span)>,
     /// `index(...)` and `unique(...)`
     pub indexes: Vec<IndexSpec>,
+    /// `foreign_key(...)`
+    pub foreign_keys: Vec<ForeignKeySpec>,
+    /// `renamed_from = "..."`: the table's previous name, for generated migrations
+    pub renamed_from: Option<String>,
+}
+
+/// One struct-level `foreign_key(...)`.
+#[derive(Debug, Clone)]
+pub struct ForeignKeySpec {
+    /// `name = "..."` (default `{table}_{columns}_fkey`)
+    pub name: Option<String>,
+    /// `columns = [...]`: fields or columns of this model
+    pub columns: Vec<String>,
+    /// `references = "table"`
+    pub references: String,
+    /// `references_columns = [...]`
+    pub references_columns: Vec<String>,
+    /// `on_delete = "cascade" | "set_null" | "restrict" | "no_action" | "set_default"`
+    pub on_delete: crate::ReferentialAction,
+    /// `on_update = ...`
+    pub on_update: crate::ReferentialAction,
+    /// Where it was declared.
+    pub span: Span,
 }
 
 impl StructAttrs {
@@ -155,6 +186,14 @@ impl StructAttrs {
                     "index" | "unique" => {
                         let spec = index_spec(&meta, key == "unique", errors)?;
                         out.indexes.push(spec);
+                    }
+                    "renamed_from" => {
+                        let v = string_value(&meta)?;
+                        once(&mut out.renamed_from, v, &meta, errors);
+                    }
+                    "foreign_key" => {
+                        let spec = foreign_key_spec(&meta, errors)?;
+                        out.foreign_keys.push(spec);
                     }
                     "primary_key" => {
                         let spec = index_spec(&meta, false, errors)?;
@@ -209,6 +248,67 @@ fn index_spec(meta: &ParseNestedMeta<'_>, unique: bool, errors: &mut Errors) -> 
     })?;
     if !saw_columns {
         errors.at(spec.span, "missing `columns = [\"...\"]`");
+    }
+    Ok(spec)
+}
+
+fn string_list(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<String>> {
+    let content;
+    meta.value()?;
+    syn::bracketed!(content in meta.input);
+    let list = content.parse_terminated(|p| p.parse::<syn::LitStr>(), syn::Token![,])?;
+    Ok(list.iter().map(syn::LitStr::value).collect())
+}
+
+/// The referential action a `on_delete = "..."` names.
+pub fn parse_action(text: &str) -> Option<crate::ReferentialAction> {
+    use crate::ReferentialAction as R;
+    Some(match text {
+        "cascade" => R::Cascade,
+        "set_null" => R::SetNull,
+        "set_default" => R::SetDefault,
+        "restrict" => R::Restrict,
+        "no_action" => R::NoAction,
+        _ => return None,
+    })
+}
+
+fn foreign_key_spec(meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<ForeignKeySpec> {
+    let span = meta.path.span();
+    let mut spec = ForeignKeySpec {
+        name: None,
+        columns: Vec::new(),
+        references: String::new(),
+        references_columns: Vec::new(),
+        on_delete: Default::default(),
+        on_update: Default::default(),
+        span,
+    };
+    meta.parse_nested_meta(|inner| {
+        let key = key_name(&inner);
+        let key_span = inner.path.span();
+        match key.as_str() {
+            "name" => spec.name = Some(string_value(&inner)?),
+            "columns" => spec.columns = string_list(&inner)?,
+            "references" => spec.references = string_value(&inner)?,
+            "references_columns" => spec.references_columns = string_list(&inner)?,
+            "on_delete" | "on_update" => {
+                let text = string_value(&inner)?;
+                match parse_action(&text) {
+                    Some(a) if key == "on_delete" => spec.on_delete = a,
+                    Some(a) => spec.on_update = a,
+                    None => errors.at(key_span, format!("unknown action `{text}`; expected cascade, set_null, set_default, restrict or no_action")),
+                }
+            }
+            _ => {
+                skip_value(&inner)?;
+                errors.at(key_span, format!("unknown key `{key}` in `foreign_key(...)`"));
+            }
+        }
+        Ok(())
+    })?;
+    if spec.columns.is_empty() || spec.references.is_empty() || spec.columns.len() != spec.references_columns.len() {
+        errors.at(span, "`foreign_key(...)` needs `columns`, `references` and as many `references_columns` as `columns`");
     }
     Ok(spec)
 }
