@@ -59,7 +59,7 @@ fn new_tables_come_before_their_indexes_and_foreign_keys() {
     let d = round_trip(&Schema::new(), &schema([users(), posts()]), &Renames::default());
     assert_eq!(names(&d.up), ["create_table", "create_table", "create_index", "create_index", "add_foreign_key"]);
     assert_eq!(names(&d.down), ["drop_foreign_key", "drop_table", "drop_table"], "a dropped table takes its indexes");
-    assert_eq!(d.warnings.len(), 2, "dropping tables is destructive: {:?}", d.warnings);
+    assert!(d.warnings.is_empty(), "creating is not destructive: {:?}", d.warnings);
 }
 
 #[test]
