@@ -1,6 +1,7 @@
 //! One module per command group.
 
 pub mod db;
+pub mod generate;
 pub mod migrate;
 
 use crate::settings::database_url;

@@ -1,7 +1,9 @@
 //! The `orm` command line tool: argument parsing and command dispatch. `main.rs` only calls
 //! [`main_with_args`], so every command is testable in-process.
 
+pub mod codegen;
 pub mod commands;
+pub mod scan;
 pub mod settings;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
@@ -42,6 +44,9 @@ pub enum Command {
     /// Create, apply, revert and inspect migrations.
     #[command(subcommand)]
     Migrate(commands::migrate::MigrateCommand),
+    /// Generate code from a live database.
+    #[command(subcommand)]
+    Generate(commands::generate::GenerateCommand),
     /// Database connection commands.
     #[command(subcommand)]
     Db(commands::db::DbCommand),
@@ -86,6 +91,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write)
     runtime.block_on(async {
         match &cli.command {
             Command::Migrate(cmd) => commands::migrate::run(&cli, cmd, out, err).await,
+            Command::Generate(cmd) => commands::generate::run(&cli, cmd, out, err).await,
             Command::Db(cmd) => commands::db::run(&cli, cmd, out, err).await,
             Command::Completions { .. } => Ok(()),
         }

@@ -35,6 +35,14 @@ impl Database {
     /// # Ok(()) }
     /// ```
     pub async fn introspect(&self) -> Result<Schema> {
+        self.introspect_sampled(0).await
+    }
+
+    /// Like [`introspect`](Database::introspect); on MongoDB, a collection without the toolkit's
+    /// validator is described from a random sample of up to `sample` of its documents: each field's
+    /// type, and whether it is optional (missing from some samples, or null).
+    pub async fn introspect_sampled(&self, sample: usize) -> Result<Schema> {
+        let _ = sample;
         let tables: Vec<Table> = match self.backend() {
             #[cfg(feature = "postgres")]
             crate::BackendKind::Postgres => postgres::tables(self).await?,
@@ -43,7 +51,7 @@ impl Database {
             #[cfg(feature = "sqlite")]
             crate::BackendKind::Sqlite => sqlite::tables(self).await?,
             #[cfg(feature = "mongodb")]
-            crate::BackendKind::MongoDb => mongo::tables(self).await?,
+            crate::BackendKind::MongoDb => mongo::tables(self, sample).await?,
             #[allow(unreachable_patterns)]
             _ => Vec::new(),
         };
@@ -53,6 +61,37 @@ impl Database {
         }
         Ok(schema)
     }
+}
+
+/// What `backend` can report back of `schema`: the normalised schema (unique columns as unique
+/// indexes) with the details that backend does not keep folded away (SQLite's integer keys, decimal
+/// sizes and unbounded strings; MySQL's DATETIME for both date-time types, its default string length
+/// and decimal size; MongoDB's missing column defaults and foreign keys). Comparing two schemas this
+/// way tells whether a live database matches what its migrations describe.
+pub fn comparable(backend: crate::BackendKind, schema: &Schema) -> Schema {
+    use crate::schema::ColumnType as T;
+    use crate::BackendKind as B;
+    let mut s = schema.normalised();
+    for t in s.tables.values_mut() {
+        for c in &mut t.columns {
+            c.ty = match (backend, c.ty) {
+                (B::Sqlite, _) if c.auto_increment => T::I64,
+                (B::Sqlite, T::String { length: None }) => T::Text,
+                (B::Sqlite, T::Decimal { .. }) => T::Decimal { precision: None, scale: None },
+                (B::MySql, T::DateTime) => T::Timestamp,
+                (B::MySql, T::String { length: None }) => T::String { length: Some(255) },
+                (B::MySql, T::Decimal { precision: None, .. }) => T::Decimal { precision: Some(38), scale: Some(18) },
+                (_, ty) => ty,
+            };
+            if backend == B::MongoDb {
+                c.default = None;
+            }
+        }
+        if backend == B::MongoDb {
+            t.foreign_keys.clear();
+        }
+    }
+    s
 }
 
 /// A referential action from its SQL words (`CASCADE`, `SET NULL`, ...) or PostgreSQL's letter code.

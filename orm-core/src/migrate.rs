@@ -4,6 +4,7 @@
 mod file;
 mod history;
 mod runner;
+mod write;
 #[cfg(feature = "mongodb")]
 mod render_mongo;
 mod render_sql;
@@ -12,5 +13,6 @@ mod render_sql;
 pub use render_mongo::{render_mongo, MongoStep};
 pub use render_sql::{render_sql, SqlPlan};
 pub use history::HistoryRow;
-pub use runner::{plan_offline, Direction, MigrationState, Migrator, RunEntry, RunReport, StatusEntry, Target};
+pub use write::write_file;
+pub use runner::{plan_offline, replay, Direction, MigrationState, Migrator, RunEntry, RunReport, StatusEntry, Target};
 pub use file::{checksum, load_dir, parse_file, parse_file_name, template, MigrationFile, Step};

@@ -5,6 +5,7 @@ mod conformance {
     pub mod bulk;
     pub mod crud;
     pub mod documents;
+    pub mod generated_models;
     pub mod migrate;
     pub mod query;
     pub mod raw;

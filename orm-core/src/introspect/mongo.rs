@@ -38,7 +38,7 @@ fn column_from(key: &str, property: &Document, required: bool) -> Column {
     column
 }
 
-pub(super) async fn tables(db: &Database) -> Result<Vec<Table>> {
+pub(super) async fn tables(db: &Database, sample: usize) -> Result<Vec<Table>> {
     let Backend::Mongo(m) = &db.backend else { return Ok(Vec::new()) };
     let err = |what: &'static str| move |e| crate::mongo::classify("schema", what, || what.to_string(), e);
     let reply = m.db.run_command(doc! { "listCollections": 1, "filter": { "type": "collection" } }).await.map_err(err("listCollections"))?;
@@ -58,6 +58,13 @@ pub(super) async fn tables(db: &Database) -> Result<Vec<Table>> {
             .and_then(|o| o.get_document("validator"))
             .and_then(|v| v.get_document("$jsonSchema"))
             .ok();
+        if schema.is_none() && sample > 0 {
+            let docs = sample_documents(m, name, sample).await?;
+            table.columns = infer_columns(&docs);
+            if table.columns.iter().any(|c| c.name == "id") {
+                table.primary_key = vec!["id".into()];
+            }
+        }
         if let Some(schema) = schema {
             let required: Vec<&str> = schema.get_array("required").map(|r| r.iter().filter_map(Bson::as_str).collect()).unwrap_or_default();
             if let Ok(properties) = schema.get_document("properties") {
@@ -97,4 +104,69 @@ pub(super) async fn tables(db: &Database) -> Result<Vec<Table>> {
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
+}
+
+async fn sample_documents(m: &crate::mongo::MongoBackend, name: &str, n: usize) -> Result<Vec<Document>> {
+    use futures_util::TryStreamExt;
+    let pipeline = vec![doc! { "$sample": { "size": n as i64 } }];
+    let cursor = m
+        .db
+        .collection::<Document>(name)
+        .aggregate(pipeline)
+        .await
+        .map_err(|e| crate::mongo::classify("schema", "sample", || format!("$sample {name}"), e))?;
+    cursor.try_collect().await.map_err(|e| crate::mongo::classify("schema", "sample", || format!("$sample {name}"), e))
+}
+
+fn bson_column_type(b: &Bson) -> Option<ColumnType> {
+    Some(match b {
+        Bson::Boolean(_) => ColumnType::Bool,
+        Bson::Int32(_) => ColumnType::I32,
+        Bson::Int64(_) => ColumnType::I64,
+        Bson::Double(_) => ColumnType::F64,
+        Bson::Decimal128(_) => ColumnType::Decimal { precision: None, scale: None },
+        Bson::String(_) => ColumnType::String { length: None },
+        Bson::DateTime(_) => ColumnType::Timestamp,
+        Bson::ObjectId(_) => ColumnType::ObjectId,
+        Bson::Binary(bin) if bin.subtype == bson::spec::BinarySubtype::Uuid => ColumnType::Uuid,
+        Bson::Binary(_) => ColumnType::Bytes,
+        Bson::Null | Bson::Undefined => return None,
+        _ => ColumnType::Json,
+    })
+}
+
+/// Columns inferred from sampled documents: the `_id` as `id`, each field's type (numbers widen,
+/// mixed types and embedded documents or arrays become JSON), optional when missing or null.
+pub(crate) fn infer_columns(docs: &[Document]) -> Vec<Column> {
+    let mut order: Vec<String> = Vec::new();
+    let mut seen: std::collections::BTreeMap<String, (usize, bool, Option<ColumnType>)> = Default::default();
+    for d in docs {
+        for (k, v) in d {
+            if !order.contains(k) {
+                order.push(k.clone());
+            }
+            let entry = seen.entry(k.clone()).or_insert((0, false, None));
+            entry.0 += 1;
+            match (bson_column_type(v), entry.2) {
+                (None, _) => entry.1 = true,
+                (Some(t), None) => entry.2 = Some(t),
+                (Some(t), Some(prev)) if t == prev => {}
+                (Some(ColumnType::I32), Some(ColumnType::I64)) | (Some(ColumnType::I64), Some(ColumnType::I32)) => entry.2 = Some(ColumnType::I64),
+                (Some(ColumnType::F64), Some(ColumnType::I32 | ColumnType::I64)) | (Some(ColumnType::I32 | ColumnType::I64), Some(ColumnType::F64)) => {
+                    entry.2 = Some(ColumnType::F64)
+                }
+                _ => entry.2 = Some(ColumnType::Json),
+            }
+        }
+    }
+    order
+        .into_iter()
+        .map(|k| {
+            let (count, null, ty) = seen[&k];
+            let name = if k == "_id" { "id".to_string() } else { k };
+            let mut c = Column::new(name, ty.unwrap_or(ColumnType::Json));
+            c.nullable = count < docs.len() || null;
+            c
+        })
+        .collect()
 }

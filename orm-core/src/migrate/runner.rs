@@ -319,6 +319,39 @@ impl Migrator {
         self.down(Target::All).await
     }
 
+    /// Records `version` as applied without running it (`orm migrate baseline`: its schema exists
+    /// already).
+    pub async fn record_applied(&self, version: i64) -> Result<()> {
+        let file = self
+            .files
+            .iter()
+            .find(|f| f.version == version)
+            .ok_or_else(|| Error::Migrate { message: format!("no migration file has version {version}") })?;
+        let mut conn = Conn::open(&self.db).await?;
+        conn.ensure_history(&self.db).await?;
+        let row = HistoryRow {
+            version,
+            name: file.name.clone(),
+            checksum: file.checksum.clone(),
+            applied_at: Utc::now(),
+            execution_ms: 0,
+            dirty: false,
+            direction: "up".into(),
+            steps_done: file.up.len() as i32,
+            error: None,
+        };
+        conn.save(&self.db, &row).await
+    }
+
+    /// The schema the applied migrations describe (their `up` operations replayed in order).
+    pub async fn applied_schema(&self) -> Result<Schema> {
+        let mut conn = Conn::open(&self.db).await?;
+        conn.ensure_history(&self.db).await?;
+        let applied: Vec<i64> = conn.history(&self.db).await?.iter().filter(|r| !r.dirty).map(|r| r.version).collect();
+        let files: Vec<MigrationFile> = self.files.iter().filter(|f| applied.contains(&f.version)).cloned().collect();
+        replay(&files)
+    }
+
     /// Settles a dirty migration after a manual fix: by default it counts as finished (applied after
     /// an `up`, gone after a `down`); with `rolled_back`, as never having run.
     pub async fn resolve(&self, version: i64, rolled_back: bool) -> Result<()> {
@@ -559,6 +592,17 @@ pub fn plan_offline(files: &[MigrationFile], dialect: Option<Dialect>, down: boo
         out.push((f.version, lines));
     }
     Ok(out)
+}
+
+/// The schema that the `up` operations of `files` describe, replayed in order over an empty one.
+pub fn replay(files: &[MigrationFile]) -> Result<Schema> {
+    let mut schema = Schema::new();
+    for f in files {
+        for step in &f.up {
+            schema.apply(&step.op).map_err(|m| file_err(f, step.line, m))?;
+        }
+    }
+    Ok(schema)
 }
 
 fn file_err(file: &MigrationFile, line: usize, message: String) -> Error {

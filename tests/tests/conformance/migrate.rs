@@ -430,33 +430,8 @@ op = "drop_table"
 table = "kinds"
 "#;
 
-/// What a backend can tell back about a schema (see the README's introspection notes).
 fn normalise(backend: BackendKind, schema: &orm_core::schema::Schema) -> orm_core::schema::Schema {
-    use orm_core::schema::ColumnType as T;
-    let mut s = schema.clone();
-    for t in s.tables.values_mut() {
-        t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
-        t.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
-        for c in &mut t.columns {
-            c.generated &= backend == BackendKind::MongoDb;
-            c.ty = match (backend, c.ty) {
-                (BackendKind::Sqlite, _) if c.auto_increment => T::I64,
-                (BackendKind::Sqlite, T::String { length: None }) => T::Text,
-                (BackendKind::Sqlite, T::Decimal { .. }) => T::Decimal { precision: None, scale: None },
-                (BackendKind::MySql, T::DateTime) => T::Timestamp,
-                (BackendKind::MySql, T::String { length: None }) => T::String { length: Some(255) },
-                (BackendKind::MySql, T::Decimal { precision: None, .. }) => T::Decimal { precision: Some(38), scale: Some(18) },
-                (_, ty) => ty,
-            };
-            if backend == BackendKind::MongoDb {
-                c.default = None;
-            }
-        }
-        if backend == BackendKind::MongoDb {
-            t.foreign_keys.clear();
-        }
-    }
-    s
+    orm_core::introspect::comparable(backend, schema)
 }
 
 async fn introspected_schema_is_what_the_files_describe(db: Database) {

@@ -1,0 +1,229 @@
+//! Rust model code from a schema: one file per table plus a `mod.rs`, formatted with prettyplease.
+
+use orm_schema::{snake_case, Column, ColumnType, DefaultValue, ReferentialAction, Schema, Table};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+const KEYWORDS: &[&str] = &[
+    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for", "if", "impl", "in", "let", "loop",
+    "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro", "override",
+    "priv", "typeof", "unsized", "virtual", "yield", "try", "gen",
+];
+
+/// A Rust identifier for a column or table name: snake_case, invalid characters replaced, keywords
+/// raw (`r#type`).
+pub fn field_ident(name: &str) -> syn::Ident {
+    let mut s: String = snake_case(name).chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
+        s.insert(0, '_');
+    }
+    match s.as_str() {
+        "self" | "Self" | "super" | "crate" => format_ident!("{}_", s),
+        k if KEYWORDS.contains(&k) => syn::Ident::new_raw(k, proc_macro2::Span::call_site()),
+        _ => format_ident!("{}", s),
+    }
+}
+
+/// The struct name for a table: the CamelCase singular of its name.
+pub fn struct_name(table: &str) -> String {
+    let singular = singularize(&snake_case(table));
+    let mut out = String::new();
+    for part in singular.split(|c: char| !c.is_ascii_alphanumeric()).filter(|p| !p.is_empty()) {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            out.extend(first.to_uppercase());
+            out.push_str(chars.as_str());
+        }
+    }
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, 'T');
+    }
+    out
+}
+
+fn singularize(word: &str) -> String {
+    let (head, last) = match word.rfind('_') {
+        Some(i) => (&word[..=i], &word[i + 1..]),
+        None => ("", word),
+    };
+    let single = match last {
+        "people" => "person".to_string(),
+        "children" => "child".to_string(),
+        "data" | "series" | "news" | "status" => last.to_string(),
+        l if l.ends_with("ies") && l.len() > 3 => format!("{}y", &l[..l.len() - 3]),
+        l if ["sses", "shes", "ches", "xes", "zes"].iter().any(|e| l.ends_with(e)) => l[..l.len() - 2].to_string(),
+        l if l.ends_with('s') && !l.ends_with("ss") && l.len() > 1 => l[..l.len() - 1].to_string(),
+        l => l.to_string(),
+    };
+    format!("{head}{single}")
+}
+
+/// The Rust type of a column (before `Option`).
+fn rust_type(ty: ColumnType) -> TokenStream {
+    match ty {
+        ColumnType::Bool => quote!(bool),
+        ColumnType::I16 => quote!(i16),
+        ColumnType::I32 => quote!(i32),
+        ColumnType::I64 => quote!(i64),
+        ColumnType::F32 => quote!(f32),
+        ColumnType::F64 => quote!(f64),
+        ColumnType::Decimal { .. } => quote!(rust_decimal::Decimal),
+        ColumnType::Bytes => quote!(Vec<u8>),
+        ColumnType::Date => quote!(chrono::NaiveDate),
+        ColumnType::Time => quote!(chrono::NaiveTime),
+        ColumnType::DateTime => quote!(chrono::NaiveDateTime),
+        ColumnType::Timestamp => quote!(chrono::DateTime<chrono::Utc>),
+        ColumnType::Uuid => quote!(uuid::Uuid),
+        ColumnType::Json => quote!(serde_json::Value),
+        ColumnType::ObjectId => quote!(orm_core::bson::oid::ObjectId),
+        _ => quote!(String),
+    }
+}
+
+fn default_text(d: &DefaultValue) -> String {
+    match d {
+        DefaultValue::Bool(b) => b.to_string(),
+        DefaultValue::Int(i) => i.to_string(),
+        DefaultValue::Float(f) => f.to_string(),
+        DefaultValue::String(s) => s.clone(),
+        DefaultValue::CurrentTimestamp => "now".to_string(),
+        _ => String::new(),
+    }
+}
+
+fn field(table: &Table, c: &Column) -> TokenStream {
+    let ident = field_ident(&c.name);
+    let base = rust_type(c.ty);
+    let ty = if c.nullable { quote!(Option<#base>) } else { base };
+    let mut keys: Vec<TokenStream> = Vec::new();
+    if table.primary_key.len() == 1 && table.is_primary_key(&c.name) {
+        keys.push(quote!(primary_key));
+    }
+    if c.auto_increment {
+        keys.push(quote!(auto_increment));
+    }
+    if c.generated {
+        keys.push(quote!(auto));
+    }
+    if c.unique {
+        keys.push(quote!(unique));
+    }
+    if ident.to_string().trim_start_matches("r#") != c.name {
+        let name = &c.name;
+        keys.push(quote!(column = #name));
+    }
+    match c.ty {
+        ColumnType::String { length: Some(n) } => {
+            let n = proc_macro2::Literal::u32_unsuffixed(n);
+            keys.push(quote!(length = #n));
+        }
+        ColumnType::Text => keys.push(quote!(type = "text")),
+        ColumnType::Decimal { precision, scale } => {
+            if let Some(p) = precision.map(proc_macro2::Literal::u32_unsuffixed) {
+                keys.push(quote!(precision = #p));
+            }
+            if let Some(s) = scale.map(proc_macro2::Literal::u32_unsuffixed) {
+                keys.push(quote!(scale = #s));
+            }
+        }
+        _ => {}
+    }
+    if let Some(d) = &c.default {
+        let text = default_text(d);
+        keys.push(quote!(default = #text));
+    }
+    let attr = if keys.is_empty() { quote!() } else { quote!(#[orm(#(#keys),*)]) };
+    quote! {
+        #attr
+        pub #ident: #ty,
+    }
+}
+
+fn action(a: ReferentialAction) -> &'static str {
+    match a {
+        ReferentialAction::NoAction => "no_action",
+        ReferentialAction::Restrict => "restrict",
+        ReferentialAction::Cascade => "cascade",
+        ReferentialAction::SetNull => "set_null",
+        ReferentialAction::SetDefault => "set_default",
+    }
+}
+
+/// The source of one model file for `table`.
+pub fn model_file(table: &Table) -> String {
+    let name = format_ident!("{}", struct_name(&table.name));
+    let table_name = &table.name;
+    let mut struct_attrs = vec![quote!(#[orm(table = #table_name)])];
+    if table.primary_key.len() > 1 {
+        let cols = &table.primary_key;
+        struct_attrs.push(quote!(#[orm(primary_key(columns = [#(#cols),*]))]));
+    }
+    for ix in &table.indexes {
+        let (ix_name, cols) = (&ix.name, &ix.columns);
+        struct_attrs.push(if ix.unique {
+            quote!(#[orm(unique(name = #ix_name, columns = [#(#cols),*]))])
+        } else {
+            quote!(#[orm(index(name = #ix_name, columns = [#(#cols),*]))])
+        });
+    }
+    for fk in &table.foreign_keys {
+        let (fk_name, cols, target, ref_cols) = (&fk.name, &fk.columns, &fk.references_table, &fk.references_columns);
+        let (od, ou) = (action(fk.on_delete), action(fk.on_update));
+        struct_attrs.push(quote!(#[orm(foreign_key(name = #fk_name, columns = [#(#cols),*], references = #target,
+            references_columns = [#(#ref_cols),*], on_delete = #od, on_update = #ou))]));
+    }
+    let fields = table.columns.iter().map(|c| field(table, c));
+    let doc = format!(" The `{table_name}` table.");
+    let file = quote! {
+        use orm_core::Model;
+
+        #[doc = #doc]
+        #[derive(Model, Debug, Clone, PartialEq)]
+        #(#struct_attrs)*
+        pub struct #name {
+            #(#fields)*
+        }
+    };
+    let parsed: syn::File = syn::parse2(file).expect("generated code parses");
+    format!("// Generated by `orm generate models`; edit freely.\n\n{}", prettyplease::unparse(&parsed))
+}
+
+/// `mod.rs` declaring and re-exporting every model.
+pub fn mod_file(schema: &Schema) -> String {
+    let mut out = String::from("// Generated by `orm generate models`.\n\n");
+    for t in schema.tables.values() {
+        let module = field_ident(&t.name);
+        out.push_str(&format!("mod {module};\n"));
+    }
+    out.push('\n');
+    for t in schema.tables.values() {
+        out.push_str(&format!("pub use {}::{};\n", field_ident(&t.name), struct_name(&t.name)));
+    }
+    out
+}
+
+/// Every file of a models directory: `(file name, source)`.
+pub fn model_files(schema: &Schema) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> =
+        schema.tables.values().map(|t| (format!("{}.rs", field_ident(&t.name).to_string().trim_start_matches("r#")), model_file(t))).collect();
+    out.push(("mod.rs".to_string(), mod_file(schema)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(struct_name("users"), "User");
+        assert_eq!(struct_name("post_tags"), "PostTag");
+        assert_eq!(struct_name("categories"), "Category");
+        assert_eq!(struct_name("addresses"), "Address");
+        assert_eq!(struct_name("people"), "Person");
+        assert_eq!(field_ident("type").to_string(), "r#type");
+        assert_eq!(field_ident("First Name").to_string(), "first_name");
+        assert_eq!(field_ident("2fa").to_string(), "_2fa");
+    }
+}
