@@ -140,3 +140,95 @@ on!(
     eight_processes_sqlite_file => Backend::SqliteFile,
     eight_processes_mongodb => Backend::MongoDb
 );
+
+const APP_MODELS: &str = r#"
+use orm_core::Model;
+
+#[derive(Model, Debug, Clone)]
+pub struct Author {
+    #[orm(primary_key, auto_increment)]
+    pub id: i64,
+    #[orm(unique, length = 120)]
+    pub name: String,
+}
+"#;
+
+/// "Change a model -> `orm migrate generate` -> `orm migrate up`", and `check` along the way.
+#[test]
+fn generate_up_and_check_follow_the_models() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    std::fs::write(dir.path().join("src/models.rs"), APP_MODELS).unwrap();
+    let check = orm(&["migrate", "check"], dir.path());
+    assert_eq!(check.status.code(), Some(1), "no migrations yet: {}", text(&check.stdout));
+    assert!(text(&check.stdout).contains("create table authors"), "{}", text(&check.stdout));
+
+    let generated = orm(&["migrate", "generate", "create_authors"], dir.path());
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
+    assert!(text(&generated.stdout).starts_with("created migrations/"), "{}", text(&generated.stdout));
+    assert!(orm(&["migrate", "up"], dir.path()).status.success());
+    let check = orm(&["migrate", "check", "--database-url", "sqlite:orm.db"], dir.path());
+    assert!(check.status.success(), "{}{}", text(&check.stdout), text(&check.stderr));
+
+    // Change the model: a new column, a dropped unique.
+    let changed = APP_MODELS.replace("#[orm(unique, length = 120)]", "#[orm(length = 120)]").replace(
+        "    pub name: String,\n",
+        "    pub name: String,\n    pub bio: Option<String>,\n",
+    );
+    std::fs::write(dir.path().join("src/models.rs"), changed).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1100)); // a new second, a new version
+    let generated = orm(&["migrate", "generate", "authors_bio"], dir.path());
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
+    let report = text(&generated.stdout);
+    assert!(report.contains("add column authors.bio") && report.contains("drop index authors_name_key"), "{report}");
+    assert!(orm(&["migrate", "up"], dir.path()).status.success());
+    let nothing = orm(&["migrate", "generate", "again"], dir.path());
+    assert_eq!(text(&nothing.stdout).trim(), "nothing to do: the models and the migrations agree");
+    assert_eq!(std::fs::read_dir(dir.path().join("migrations")).unwrap().count(), 2);
+
+    // Drift: a change made outside the migrations is caught by `check` with a database.
+    let db = dir.path().join("orm.db");
+    let url = format!("sqlite:{}", db.display());
+    let drift = orm(&["migrate", "check", "--database-url", &url], dir.path());
+    assert!(drift.status.success(), "{}", text(&drift.stdout));
+    std::process::Command::new(env!("CARGO_BIN_EXE_orm")).args(["db", "ping", "--database-url", &url]).output().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = orm_core::Database::connect(&url).await.unwrap();
+        db.raw_execute("CREATE TABLE stray (id INTEGER PRIMARY KEY)", []).await.unwrap();
+        db.close().await;
+    });
+    let drift = orm(&["migrate", "check", "--database-url", &url], dir.path());
+    assert_eq!(drift.status.code(), Some(1));
+    assert!(text(&drift.stdout).contains("drifts from the applied migrations: create table stray"), "{}", text(&drift.stdout));
+}
+
+/// "Existing database -> `orm generate models`" and `orm migrate baseline`.
+#[test]
+fn an_existing_database_gets_models_and_a_baseline() {
+    let dir = example_migrations();
+    let url = format!("sqlite:{}", dir.path().join("legacy.db").display());
+    assert!(orm(&["migrate", "up", "--database-url", &url], dir.path()).status.success());
+    // Forget the migrations: the database is now "existing".
+    std::fs::remove_dir_all(dir.path().join("migrations")).unwrap();
+    let conn = tokio::runtime::Runtime::new().unwrap();
+    conn.block_on(async {
+        let db = orm_core::Database::connect(&url).await.unwrap();
+        db.raw_execute("DROP TABLE _orm_migrations", []).await.unwrap();
+        db.close().await;
+    });
+    let out = orm(&["generate", "models", "--out", "src/models", "--database-url", &url, "--exclude", "posts"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let files: Vec<String> = std::fs::read_dir(dir.path().join("src/models")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(files.contains(&"users.rs".to_string()) && files.contains(&"mod.rs".to_string()) && !files.contains(&"posts.rs".to_string()), "{files:?}");
+    assert!(std::fs::read_to_string(dir.path().join("src/models/users.rs")).unwrap().contains("pub struct User {"));
+
+    let baseline = orm(&["migrate", "baseline", "--database-url", &url], dir.path());
+    assert!(baseline.status.success(), "{}", text(&baseline.stderr));
+    let status = orm(&["migrate", "status", "--database-url", &url], dir.path());
+    assert!(text(&status.stdout).contains("_baseline") && text(&status.stdout).contains(" applied "), "{}", text(&status.stdout));
+    // The generated models (users only) and the baseline (users and posts) disagree on posts only.
+    let check = orm(&["migrate", "check", "--models", "src", "--database-url", &url], dir.path());
+    assert_eq!(check.status.code(), Some(1));
+    assert!(text(&check.stdout).contains("drop table posts"), "{}", text(&check.stdout));
+}

@@ -150,6 +150,14 @@ fn write_migration(dir: &std::path::Path, name: &str, comment: &str, diff: &orm_
     Ok(path)
 }
 
+/// The migrations of `dir`; none when the directory does not exist yet (the first `generate`).
+fn load_or_none(dir: &std::path::Path) -> anyhow::Result<Vec<migrate::MigrationFile>> {
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    Ok(migrate::load_dir(dir)?)
+}
+
 fn is_snake_case(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('_')
@@ -279,7 +287,7 @@ pub async fn run(cli: &Cli, cmd: &MigrateCommand, out: &mut dyn std::io::Write, 
         }
         MigrateCommand::Generate { name, models } => {
             let found = crate::scan::scan(models)?;
-            let current = migrate::replay(&migrate::load_dir(dir)?)?;
+            let current = migrate::replay(&load_or_none(dir)?)?;
             let diff = orm_schema::diff(&current, &found.schema, &found.renames);
             for w in &diff.warnings {
                 writeln!(err, "warning: {w}")?;
@@ -307,7 +315,7 @@ pub async fn run(cli: &Cli, cmd: &MigrateCommand, out: &mut dyn std::io::Write, 
         }
         MigrateCommand::Check { models } => {
             let found = crate::scan::scan(models)?;
-            let files = migrate::load_dir(dir)?;
+            let files = load_or_none(dir)?;
             let diff = orm_schema::diff(&migrate::replay(&files)?, &found.schema, &found.renames);
             for op in &diff.up {
                 writeln!(out, "models differ from the migrations: {}", describe(op))?;
