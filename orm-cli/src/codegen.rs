@@ -134,7 +134,12 @@ fn field(table: &Table, c: &Column) -> TokenStream {
         keys.push(quote!(default = #text));
     }
     let attr = if keys.is_empty() { quote!() } else { quote!(#[orm(#(#keys),*)]) };
+    let doc = c.comment.as_ref().map(|text| {
+        let text = format!(" {text}.");
+        quote!(#[doc = #text])
+    });
     quote! {
+        #doc
         #attr
         pub #ident: #ty,
     }

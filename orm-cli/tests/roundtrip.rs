@@ -258,3 +258,52 @@ fn generated_models_match_the_golden_files() {
         assert_eq!(committed, source, "{} is stale: run with UPDATE_GOLDEN=1", path.display());
     }
 }
+
+/// A type without a neutral equivalent becomes a commented `String` field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_types_without_an_equivalent_are_explained() {
+    orm_tests::run(Backend::Postgres, |db: Database| async move {
+        db.raw_execute("CREATE TABLE odd (id serial PRIMARY KEY, addr inet, tags text[] NOT NULL)", []).await.unwrap();
+        let schema = db.introspect().await.unwrap();
+        let odd = &schema.tables["odd"];
+        assert!(odd.columns[0].auto_increment);
+        assert_eq!(odd.columns[1].ty, ColumnType::Text);
+        let source = orm_cli::codegen::model_file(odd);
+        assert!(source.contains("/// PostgreSQL type `inet` has no neutral equivalent: it is read as text."), "{source}");
+        assert!(source.contains("pub addr: Option<String>,") && source.contains("pub tags: String,"), "{source}");
+        assert!(!source.contains("TODO"));
+    })
+    .await
+}
+
+/// A MongoDB collection without a validator is described from sampled documents.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mongodb_collections_are_sampled() {
+    orm_tests::run(Backend::MongoDb, |db: Database| async move {
+        let docs = orm_core::bson::doc! {
+            "insert": "events",
+            "documents": [
+                { "kind": "signup", "n": 1, "at": orm_core::bson::DateTime::now(), "meta": { "ip": "::1" }, "tags": ["a"] },
+                { "kind": "login", "n": "two", "at": orm_core::bson::DateTime::now() },
+                { "kind": "login", "n": 3_i64, "at": orm_core::bson::DateTime::now(), "score": 1.5 },
+            ],
+        };
+        db.run_command(docs).await.unwrap();
+        let schema = db.introspect_sampled(100).await.unwrap();
+        let events = &schema.tables["events"];
+        let col = |n: &str| events.column_named(n).unwrap_or_else(|| panic!("{n}: {events:?}")).clone();
+        assert_eq!(events.primary_key, ["id"]);
+        assert_eq!(col("id").ty, ColumnType::ObjectId);
+        assert_eq!((col("kind").ty, col("kind").nullable), (ColumnType::String { length: None }, false));
+        assert_eq!(col("at").ty, ColumnType::Timestamp);
+        assert_eq!(col("n").ty, ColumnType::Json, "mixed types");
+        assert!(col("n").comment.unwrap().contains("different types"));
+        assert_eq!((col("meta").ty, col("meta").nullable), (ColumnType::Json, true));
+        assert_eq!((col("score").ty, col("score").nullable), (ColumnType::F64, true));
+        let source = orm_cli::codegen::model_file(events);
+        assert!(source.contains("pub struct Event {") && source.contains("pub meta: Option<serde_json::Value>,"), "{source}");
+        // Without sampling, such a collection lists no columns.
+        assert!(db.introspect().await.unwrap().tables["events"].columns.is_empty());
+    })
+    .await
+}

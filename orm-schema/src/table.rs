@@ -90,6 +90,9 @@ pub struct Column {
     pub unique: bool,
     /// The database-side default.
     pub default: Option<DefaultValue>,
+    /// A remark for people, such as why an introspected type became `text`; not part of the schema
+    /// proper (diffs ignore it).
+    pub comment: Option<String>,
 }
 
 impl Column {
@@ -103,6 +106,7 @@ impl Column {
             generated: false,
             unique: false,
             default: None,
+            comment: None,
         }
     }
 

@@ -140,6 +140,7 @@ fn bson_column_type(b: &Bson) -> Option<ColumnType> {
 pub(crate) fn infer_columns(docs: &[Document]) -> Vec<Column> {
     let mut order: Vec<String> = Vec::new();
     let mut seen: std::collections::BTreeMap<String, (usize, bool, Option<ColumnType>)> = Default::default();
+    let mut mixed: std::collections::BTreeSet<String> = Default::default();
     for d in docs {
         for (k, v) in d {
             if !order.contains(k) {
@@ -155,7 +156,10 @@ pub(crate) fn infer_columns(docs: &[Document]) -> Vec<Column> {
                 (Some(ColumnType::F64), Some(ColumnType::I32 | ColumnType::I64)) | (Some(ColumnType::I32 | ColumnType::I64), Some(ColumnType::F64)) => {
                     entry.2 = Some(ColumnType::F64)
                 }
-                _ => entry.2 = Some(ColumnType::Json),
+                _ => {
+                    entry.2 = Some(ColumnType::Json);
+                    mixed.insert(k.clone());
+                }
             }
         }
     }
@@ -163,9 +167,15 @@ pub(crate) fn infer_columns(docs: &[Document]) -> Vec<Column> {
         .into_iter()
         .map(|k| {
             let (count, null, ty) = seen[&k];
+            let is_mixed = mixed.contains(&k);
             let name = if k == "_id" { "id".to_string() } else { k };
             let mut c = Column::new(name, ty.unwrap_or(ColumnType::Json));
             c.nullable = count < docs.len() || null;
+            if is_mixed {
+                c.comment = Some("the sampled documents hold different types here: it is read as JSON".into());
+            } else if c.ty == ColumnType::Json {
+                c.comment = Some("embedded documents and arrays are read as JSON values".into());
+            }
             c
         })
         .collect()

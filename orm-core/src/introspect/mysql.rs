@@ -74,6 +74,9 @@ pub(super) async fn tables(db: &Database) -> Result<Vec<Table>> {
         let json = json_columns.contains(&(table.clone(), name.clone())) || ctype.eq_ignore_ascii_case("json");
         let ty = column_type(&ctype, json);
         let mut column = Column::new(name, ty);
+        if ty == ColumnType::Text && !ctype.to_ascii_lowercase().ends_with("text") {
+            column.comment = Some(format!("MySQL type `{ctype}` has no neutral equivalent: it is read as text"));
+        }
         column.nullable = nullable == 1;
         column.auto_increment = extra.to_ascii_lowercase().contains("auto_increment");
         column.default = default.as_deref().and_then(|d| parse_default(&ty, d));

@@ -56,8 +56,12 @@ pub(super) async fn tables(db: &Database) -> Result<Vec<Table>> {
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
     for (table, name, data_type, length, precision, scale, nullable, default, identity) in columns {
         let ty = column_type(&data_type, length, precision, scale);
+        let fallback = ty == ColumnType::Text && data_type != "text";
         let serial = default.as_deref().is_some_and(|d| d.starts_with("nextval("));
         let mut column = Column::new(name, ty);
+        if fallback {
+            column.comment = Some(format!("PostgreSQL type `{data_type}` has no neutral equivalent: it is read as text"));
+        }
         column.nullable = nullable;
         column.auto_increment = identity || serial;
         if !column.auto_increment {

@@ -79,6 +79,9 @@ pub(super) async fn tables(db: &Database) -> Result<Vec<Table>> {
         for (col, declared, not_null, default, pk_pos) in columns {
             let ty = column_type(&declared);
             let mut column = Column::new(col.clone(), ty);
+            if ty == ColumnType::Text && !declared.to_ascii_lowercase().contains("text") {
+                column.comment = Some(format!("SQLite declared type `{declared}` has no neutral equivalent: it is read as text"));
+            }
             column.nullable = not_null == 0 && pk_pos == 0;
             column.default = default.as_deref().and_then(|d| parse_default(&ty, d));
             if pk_pos > 0 {

@@ -53,6 +53,7 @@ fn column_tokens(c: &Column, krate: &TokenStream) -> TokenStream {
             generated: #generated,
             unique: #unique,
             default: #default,
+            comment: ::std::option::Option::None,
         }
     }
 }
