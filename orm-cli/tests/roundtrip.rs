@@ -247,7 +247,21 @@ every_backend!(models_to_database_to_models, big_schema_introspects_as_described
 fn generated_models_match_the_golden_files() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let files = migrate::load_dir(&root.join("migrations")).unwrap();
-    let schema = orm_core::introspect::comparable(BackendKind::Postgres, &migrate::replay(&files).unwrap());
+    let mut schema = orm_core::introspect::comparable(BackendKind::Postgres, &migrate::replay(&files).unwrap());
+    // And a collection sampled from MongoDB documents, with an embedded document in an embedded one.
+    let mut meta = Column::new("meta", ColumnType::Json).nullable();
+    let mut geo = Column::new("geo", ColumnType::Json);
+    geo.fields = vec![Column::new("lat", ColumnType::F64), Column::new("lng", ColumnType::F64)];
+    meta.fields = vec![Column::new("ip", ColumnType::String { length: None }), Column::new("user-agent", ColumnType::String { length: None }).nullable(), geo];
+    let mut n = Column::new("n", ColumnType::Json).nullable();
+    n.comment = Some("the sampled documents hold different types here: it is read as JSON".into());
+    let events = Table::new("events")
+        .column(Column::new("id", ColumnType::ObjectId))
+        .column(Column::new("kind", ColumnType::String { length: None }))
+        .column(meta)
+        .column(n)
+        .primary_key(["id"]);
+    schema.tables.insert("events".into(), events);
     let golden = root.join("tests/tests/generated");
     for (file, source) in orm_cli::codegen::model_files(&schema) {
         let path = golden.join(&file);
@@ -299,9 +313,11 @@ async fn mongodb_collections_are_sampled() {
         assert_eq!(col("n").ty, ColumnType::Json, "mixed types");
         assert!(col("n").comment.unwrap().contains("different types"));
         assert_eq!((col("meta").ty, col("meta").nullable), (ColumnType::Json, true));
+        assert_eq!(col("meta").fields[0].name, "ip");
         assert_eq!((col("score").ty, col("score").nullable), (ColumnType::F64, true));
         let source = orm_cli::codegen::model_file(events);
-        assert!(source.contains("pub struct Event {") && source.contains("pub meta: Option<serde_json::Value>,"), "{source}");
+        assert!(source.contains("pub struct Event {") && source.contains("pub meta: Option<orm_core::Json<EventMeta>>,"), "{source}");
+        assert!(source.contains("pub struct EventMeta {") && source.contains("pub ip: String,"), "{source}");
         // Without sampling, such a collection lists no columns.
         assert!(db.introspect().await.unwrap().tables["events"].columns.is_empty());
     })

@@ -93,6 +93,9 @@ pub struct Column {
     /// A remark for people, such as why an introspected type became `text`; not part of the schema
     /// proper (diffs ignore it).
     pub comment: Option<String>,
+    /// For a `json` column sampled from MongoDB documents that all hold an embedded document there:
+    /// that document's fields (code generation makes them a nested struct). Empty otherwise.
+    pub fields: Vec<Column>,
 }
 
 impl Column {
@@ -107,6 +110,7 @@ impl Column {
             unique: false,
             default: None,
             comment: None,
+            fields: Vec::new(),
         }
     }
 

@@ -136,8 +136,13 @@ fn bson_column_type(b: &Bson) -> Option<ColumnType> {
 }
 
 /// Columns inferred from sampled documents: the `_id` as `id`, each field's type (numbers widen,
-/// mixed types and embedded documents or arrays become JSON), optional when missing or null.
+/// mixed types and embedded documents or arrays become JSON), optional when missing or null; an
+/// embedded document keeps its own inferred fields.
 pub(crate) fn infer_columns(docs: &[Document]) -> Vec<Column> {
+    infer(docs, true)
+}
+
+fn infer(docs: &[Document], top: bool) -> Vec<Column> {
     let mut order: Vec<String> = Vec::new();
     let mut seen: std::collections::BTreeMap<String, (usize, bool, Option<ColumnType>)> = Default::default();
     let mut mixed: std::collections::BTreeSet<String> = Default::default();
@@ -168,13 +173,17 @@ pub(crate) fn infer_columns(docs: &[Document]) -> Vec<Column> {
         .map(|k| {
             let (count, null, ty) = seen[&k];
             let is_mixed = mixed.contains(&k);
-            let name = if k == "_id" { "id".to_string() } else { k };
+            let embedded: Vec<Document> = docs.iter().filter_map(|d| d.get_document(&k).ok().cloned()).collect();
+            let all_documents = !embedded.is_empty() && docs.iter().all(|d| matches!(d.get(&k), None | Some(Bson::Null) | Some(Bson::Document(_))));
+            let name = if top && k == "_id" { "id".to_string() } else { k };
             let mut c = Column::new(name, ty.unwrap_or(ColumnType::Json));
             c.nullable = count < docs.len() || null;
             if is_mixed {
                 c.comment = Some("the sampled documents hold different types here: it is read as JSON".into());
+            } else if c.ty == ColumnType::Json && all_documents {
+                c.fields = infer(&embedded, false);
             } else if c.ty == ColumnType::Json {
-                c.comment = Some("embedded documents and arrays are read as JSON values".into());
+                c.comment = Some("arrays and other values are read as JSON values".into());
             }
             c
         })

@@ -54,6 +54,7 @@ fn column_tokens(c: &Column, krate: &TokenStream) -> TokenStream {
             unique: #unique,
             default: #default,
             comment: ::std::option::Option::None,
+            fields: ::std::vec::Vec::new(),
         }
     }
 }

@@ -5,12 +5,12 @@
 #[path = "../generated/mod.rs"]
 mod generated;
 
-use generated::{Post, User};
+use generated::{Event, EventMeta, EventMetaGeo, Post, User};
 use orm_core::migrate::{Migrator, Target};
 use orm_core::{BackendKind, Database, Model};
 use orm_tests::backend_tests;
 
-backend_tests!(generated_models_do_crud);
+backend_tests!(generated_models_do_crud, generated_nested_documents_round_trip);
 
 async fn generated_models_do_crud(db: Database) {
     let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
@@ -38,4 +38,22 @@ async fn generated_models_do_crud(db: Database) {
     if db.backend() != BackendKind::MongoDb {
         assert_eq!(Post::find().count(&db).await.unwrap(), 0, "ON DELETE CASCADE from the migration");
     }
+}
+
+/// The model generated from sampled MongoDB documents keeps its embedded documents as nested
+/// structs: native on MongoDB, JSON on SQL.
+async fn generated_nested_documents_round_trip(db: Database) {
+    db.create_table::<Event>().await.unwrap();
+    let meta = EventMeta { ip: "::1".into(), user_agent: None, geo: EventMetaGeo { lat: 52.5, lng: 13.4 } };
+    let event = Event {
+        id: orm_core::bson::oid::ObjectId::new(),
+        kind: "signup".into(),
+        meta: Some(orm_core::Json(meta)),
+        n: Some(serde_json::json!([1, "two"])),
+    };
+    assert_eq!(db.insert(&event).await.unwrap(), event);
+    assert_eq!(Event::find_by_pk(event.id).get(&db).await.unwrap(), event);
+    let bare = Event { id: orm_core::bson::oid::ObjectId::new(), kind: "login".into(), meta: None, n: None };
+    db.insert(&bare).await.unwrap();
+    assert_eq!(Event::find().filter(Event::META.is_null()).all(&db).await.unwrap(), vec![bare]);
 }
