@@ -2,6 +2,10 @@
 
 mod crud;
 mod exec;
+mod tx;
+
+pub use exec::Executor;
+pub use tx::Transaction;
 
 use crate::error::{redact_url, Error, Result};
 use crate::sql::Dialect;
@@ -70,12 +74,22 @@ pub enum BackendKind {
     MongoDb,
 }
 
-/// Runs `$body` with `$m` bound to the MongoDB backend and returns its value, when the database is
-/// a MongoDB one; otherwise goes on.
+/// Runs `$body` with `$m` bound to the MongoDB backend and `$s` to the transaction's session (if
+/// any) and returns its value, when the database is a MongoDB one; otherwise goes on.
 macro_rules! on_mongo {
-    ($db:expr, |$m:ident| $body:expr) => {
+    ($on:expr, |$m:ident, $s:ident| $body:expr) => {
         #[cfg(feature = "mongodb")]
-        if let $crate::db::Backend::Mongo($m) = &$db.backend {
+        if let $crate::db::Backend::Mongo($m) = &$on.db.backend {
+            let mut guard = match $on.tx {
+                Some(tx) => Some(tx.shared.state.lock().await),
+                None => None,
+            };
+            #[allow(unused_mut)]
+            let mut $s: Option<&mut mongodb::ClientSession> = match guard.as_deref_mut() {
+                Some($crate::db::tx::TxState::Mongo(session)) => Some(&mut **session),
+                Some(_) => return Err($crate::db::tx::closed()),
+                None => None,
+            };
             return $body;
         }
     };

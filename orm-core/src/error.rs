@@ -188,6 +188,21 @@ impl Error {
         matches!(self, Error::NotFound { .. })
     }
 
+    /// Whether the error is MongoDB's transient transaction error (a write conflict between
+    /// concurrent transactions): running the transaction again may succeed.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            #[cfg(feature = "mongodb")]
+            Error::Mongo { source, .. } => {
+                // Code 112 is WriteConflict, which MongoDB labels transient inside transactions.
+                source.contains_label("TransientTransactionError")
+                    || source.contains_label("UnknownTransactionCommitResult")
+                    || matches!(source.kind.as_ref(), mongodb::error::ErrorKind::Command(c) if c.code == 112)
+            }
+            _ => false,
+        }
+    }
+
     /// Whether a foreign key constraint rejected the write.
     pub fn is_foreign_key_violation(&self) -> bool {
         matches!(self, Error::ForeignKeyViolation { .. })

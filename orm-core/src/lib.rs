@@ -21,7 +21,7 @@ pub mod schema {
     pub use orm_schema::*;
 }
 
-pub use db::{BackendKind, ConnectOptions, Database};
+pub use db::{BackendKind, ConnectOptions, Database, Executor, Transaction};
 pub use error::{Error, Result};
 pub use field::FieldType;
 #[cfg(feature = "mongodb")]

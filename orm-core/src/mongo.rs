@@ -40,6 +40,17 @@ use crate::value::Value;
 use bson::{Bson, Document};
 use chrono::{NaiveTime, TimeZone, Utc};
 
+/// Awaits a driver action inside the session when there is one.
+macro_rules! run {
+    ($action:expr, $session:expr) => {
+        match $session {
+            Some(s) => $action.session(&mut *s).await,
+            None => $action.await,
+        }
+    };
+}
+pub(crate) use run;
+
 /// The collection holding `auto_increment` counters.
 pub const COUNTERS: &str = "__orm_counters";
 

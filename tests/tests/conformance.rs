@@ -9,5 +9,6 @@ mod conformance {
     pub mod migrate;
     pub mod query;
     pub mod raw;
+    pub mod transactions;
     pub mod types;
 }

@@ -1,7 +1,7 @@
 //! The CRUD operations of [`Database`].
 
-use super::exec::Ctx;
-use super::{on_mongo, Database};
+use super::exec::{Ctx, Executor, On};
+use super::{on_mongo, Database, Transaction};
 use crate::error::{Error, Result};
 use crate::model::{insert_values, key_filter, AnyColumn, Model};
 use crate::query::{DeleteMany, Select, UpdateMany};
@@ -29,11 +29,9 @@ fn insert_row<M: Model>(model: &M) -> (Vec<&'static str>, Vec<Value>) {
         .unzip()
 }
 
-impl Database {
-    /// Inserts one row and returns it as stored: with its generated auto-increment key (the
-    /// auto-increment field's value in `model` is ignored).
-    pub async fn insert<M: Model>(&self, model: &M) -> Result<M> {
-        on_mongo!(self, |m| m.insert(model).await);
+impl On<'_> {
+    pub(crate) async fn insert<M: Model>(&self, model: &M) -> Result<M> {
+        on_mongo!(self, |m, session| m.insert(model, session).await);
         let ctx = ctx::<M>("insert");
         let table = &M::schema().name;
         let (columns, values) = insert_row(model);
@@ -61,11 +59,9 @@ impl Database {
         unreachable!("only MySQL lacks RETURNING")
     }
 
-    /// Inserts many rows with multi-row INSERTs, chunked under the backend's bind-parameter limit,
-    /// all in one transaction: either every row is stored or none is. Returns the number inserted.
-    pub async fn insert_many<M: Model>(&self, models: &[M]) -> Result<u64> {
+    pub(crate) async fn insert_many<M: Model>(&self, models: &[M]) -> Result<u64> {
         let Some(first) = models.first() else { return Ok(0) };
-        on_mongo!(self, |m| m.insert_many(models).await);
+        on_mongo!(self, |m, session| m.insert_many(models, session).await);
         let (columns, _) = insert_row(first);
         let per_row = columns.len().max(1);
         let chunk_rows = (self.sql_dialect("insert_many")?.max_bind_params() / per_row).max(1);
@@ -78,25 +74,12 @@ impl Database {
         self.execute_all_in_transaction(ctx::<M>("insert_many"), &stmts).await
     }
 
-    /// Inserts `model`, or updates every other column of the row with the same primary key.
-    /// Returns the row as stored.
-    pub async fn upsert<M: Model>(&self, model: &M) -> Result<M> {
+    pub(crate) async fn upsert<M: Model>(&self, model: &M) -> Result<M> {
         let pk: Vec<&str> = M::schema().primary_key.iter().map(String::as_str).collect();
         self.upsert_by(model, &pk, true).await
     }
 
-    /// Inserts `model`, or, when a row with the same values in the unique `columns` exists, updates
-    /// that row's other columns (not its primary key). Returns the row as stored.
-    ///
-    /// ```no_run
-    /// # use orm_core::{Database, Model};
-    /// # #[derive(Model, Debug, Clone)]
-    /// # struct User { #[orm(primary_key, auto_increment)] id: i64, #[orm(unique)] email: String, name: String }
-    /// # async fn demo(db: &Database, user: User) -> orm_core::Result<()> {
-    /// let stored = db.upsert_on(&user, &[&User::EMAIL]).await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn upsert_on<M: Model>(&self, model: &M, columns: &[&dyn AnyColumn<M>]) -> Result<M> {
+    pub(crate) async fn upsert_on<M: Model>(&self, model: &M, columns: &[&dyn AnyColumn<M>]) -> Result<M> {
         let target: Vec<&str> = columns.iter().map(|c| c.column_name()).collect();
         if target.is_empty() {
             return Err(Error::InvalidQuery { model: M::NAME, message: "upsert_on needs at least one column".into() });
@@ -105,7 +88,7 @@ impl Database {
     }
 
     async fn upsert_by<M: Model>(&self, model: &M, target: &[&str], by_key: bool) -> Result<M> {
-        on_mongo!(self, |m| m.upsert(model, target, by_key).await);
+        on_mongo!(self, |m, session| m.upsert(model, target, by_key, session).await);
         let schema = M::schema();
         // Upserting by the primary key sends the key; by another key the database keeps or makes it.
         let (columns, values): (Vec<&'static str>, Vec<Value>) = if by_key {
@@ -144,10 +127,8 @@ impl Database {
         Select::<M>::new().filter(crate::query::Filter::from_cond(filter)).get(self).await
     }
 
-    /// Writes every non-key column of `model` to the row with its primary key;
-    /// [`Error::NotFound`] when there is no such row.
-    pub async fn update<M: Model>(&self, model: &M) -> Result<()> {
-        on_mongo!(self, |m| m.update(model).await);
+    pub(crate) async fn update<M: Model>(&self, model: &M) -> Result<()> {
+        on_mongo!(self, |m, session| m.update(model, session).await);
         let dialect = self.sql_dialect("update")?;
         let schema = M::schema();
         let key = key_filter::<M>(model.key_values()).into_cond();
@@ -166,18 +147,16 @@ impl Database {
         if found { Ok(()) } else { Err(Error::NotFound { model: M::NAME, operation: "update" }) }
     }
 
-    /// Deletes the row with `model`'s primary key; [`Error::NotFound`] when there is none.
-    pub async fn delete<M: Model>(&self, model: &M) -> Result<()> {
+    pub(crate) async fn delete<M: Model>(&self, model: &M) -> Result<()> {
         self.delete_by_pk::<M>(model.key_values()).await
     }
 
-    /// Deletes the row with primary key `key`; [`Error::NotFound`] when there is none.
-    pub async fn delete_by_key<M: Model>(&self, key: M::Key) -> Result<()> {
+    pub(crate) async fn delete_by_key<M: Model>(&self, key: M::Key) -> Result<()> {
         self.delete_by_pk::<M>(crate::model::KeyValues::key_values(key)).await
     }
 
     async fn delete_by_pk<M: Model>(&self, key: Vec<Value>) -> Result<()> {
-        on_mongo!(self, |m| m.delete_by_key::<M>(key).await);
+        on_mongo!(self, |m, session| m.delete_by_key::<M>(key, session).await);
         let cond = key_filter::<M>(key).into_cond();
         let stmt = sql::delete_statement(&M::schema().name, Some(&cond), self.sql_dialect("delete")?);
         match self.execute(ctx::<M>("delete"), &stmt).await? {
@@ -188,18 +167,18 @@ impl Database {
 
     pub(crate) async fn select_all<M: Model, R: FromRow>(&self, q: &Select<M, R>) -> Result<Vec<R>> {
         q.check_columns()?;
-        on_mongo!(self, |m| m.find(q).await);
+        on_mongo!(self, |m, session| m.find(q, session).await);
         self.fetch(ctx::<M>("find"), &sql::select_statement(q, self.sql_dialect("find")?)).await
     }
 
     pub(crate) async fn select_count<M: Model, R: FromRow>(&self, q: &Select<M, R>) -> Result<u64> {
-        on_mongo!(self, |m| m.count(q, None).await);
+        on_mongo!(self, |m, session| m.count(q, None, session).await);
         let n = self.fetch_i64(ctx::<M>("count"), &sql::count_statement(q, self.sql_dialect("count")?)).await?;
         Ok(n.max(0) as u64)
     }
 
     pub(crate) async fn select_exists<M: Model, R: FromRow>(&self, q: &Select<M, R>) -> Result<bool> {
-        on_mongo!(self, |m| m.count(q, Some(1)).await.map(|n| n > 0));
+        on_mongo!(self, |m, session| m.count(q, Some(1), session).await.map(|n| n > 0));
         self.fetch_any(ctx::<M>("exists"), &sql::exists_statement(q, self.sql_dialect("exists")?)).await
     }
 
@@ -207,76 +186,51 @@ impl Database {
         if q.sets.is_empty() {
             return Err(Error::InvalidQuery { model: M::NAME, message: "update_many sets no column".into() });
         }
-        on_mongo!(self, |m| m.update_many(q).await);
+        on_mongo!(self, |m, session| m.update_many(q, session).await);
         let stmt = sql::update_many_statement(&M::schema().name, &q.sets, q.filter.as_ref(), self.sql_dialect("update_many")?);
         self.execute(ctx::<M>("update_many"), &stmt).await
     }
 
     pub(crate) async fn delete_many<M: Model>(&self, q: &DeleteMany<M>) -> Result<u64> {
-        on_mongo!(self, |m| m.delete_many(q).await);
+        on_mongo!(self, |m, session| m.delete_many(q, session).await);
         let stmt = sql::delete_statement(&M::schema().name, q.filter.as_ref(), self.sql_dialect("delete_many")?);
         self.execute(ctx::<M>("delete_many"), &stmt).await
     }
 
-    /// Runs raw SQL with bound values (placeholders in the backend's style: `$1` on PostgreSQL,
-    /// `?` elsewhere) and decodes each row.
-    ///
-    /// ```no_run
-    /// # use orm_core::{Database, Model, Value};
-    /// # #[derive(Model, Debug, Clone)]
-    /// # struct User { #[orm(primary_key)] id: i64, email: String }
-    /// # async fn demo(db: &Database) -> orm_core::Result<()> {
-    /// let users: Vec<User> = db
-    ///     .raw_query("SELECT id, email FROM users WHERE email = ?", [Value::String(Some("a@b.c".into()))])
-    ///     .await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn raw_query<R: FromRow>(&self, sql: &str, values: impl IntoIterator<Item = Value>) -> Result<Vec<R>> {
+    pub(crate) async fn raw_query<R: FromRow>(&self, sql: &str, values: impl IntoIterator<Item = Value>) -> Result<Vec<R>> {
         let values = self.sql_dialect("raw_query")?.adapt_values(values.into_iter().map(Into::into).collect());
         self.fetch_built(Ctx { model: "raw", operation: "raw_query" }, sql, values).await
     }
 
-    /// Runs raw SQL with bound values; returns the rows it affected.
-    pub async fn raw_execute(&self, sql: &str, values: impl IntoIterator<Item = Value>) -> Result<u64> {
+    pub(crate) async fn raw_execute(&self, sql: &str, values: impl IntoIterator<Item = Value>) -> Result<u64> {
         let values = self.sql_dialect("raw_execute")?.adapt_values(values.into_iter().map(Into::into).collect());
         self.execute_built(Ctx { model: "raw", operation: "raw_execute" }, sql, values).await
     }
 
-    /// Runs a sea-query statement built by hand and decodes each row.
-    pub async fn query_statement<R: FromRow, S: RenderWith>(&self, stmt: &S) -> Result<Vec<R>> {
+    pub(crate) async fn query_statement<R: FromRow, S: RenderWith>(&self, stmt: &S) -> Result<Vec<R>> {
         self.fetch(Ctx { model: "raw", operation: "query_statement" }, stmt).await
     }
 
-    /// Runs a sea-query statement built by hand; returns the rows it affected.
-    pub async fn execute_statement<S: RenderWith>(&self, stmt: &S) -> Result<u64> {
+    pub(crate) async fn execute_statement<S: RenderWith>(&self, stmt: &S) -> Result<u64> {
         self.execute(Ctx { model: "raw", operation: "execute_statement" }, stmt).await
     }
 
-    /// Runs a MongoDB database command (the MongoDB escape hatch; [`Error::Unsupported`] on SQL).
-    ///
-    /// ```no_run
-    /// # async fn demo(db: &orm_core::Database) -> orm_core::Result<()> {
-    /// let reply = db.run_command(bson::doc! { "ping": 1 }).await?;
-    /// # Ok(()) }
-    /// ```
     #[cfg(feature = "mongodb")]
-    pub async fn run_command(&self, command: bson::Document) -> Result<bson::Document> {
-        on_mongo!(self, |m| m.run_command(command).await);
+    pub(crate) async fn run_command(&self, command: bson::Document) -> Result<bson::Document> {
+        on_mongo!(self, |m, session| m.run_command(command, session).await);
         Err(Error::Unsupported { operation: "run_command", backend: "SQL databases" })
     }
 
-    /// Creates `M`'s table and its indexes from its schema.
-    pub async fn create_table<M: Model>(&self) -> Result<()> {
+    pub(crate) async fn create_table<M: Model>(&self) -> Result<()> {
         self.create_table_from(M::NAME, M::schema(), false).await
     }
 
-    /// Creates `M`'s table and its indexes unless they exist.
-    pub async fn create_table_if_not_exists<M: Model>(&self) -> Result<()> {
+    pub(crate) async fn create_table_if_not_exists<M: Model>(&self) -> Result<()> {
         self.create_table_from(M::NAME, M::schema(), true).await
     }
 
     async fn create_table_from(&self, model: &'static str, table: &crate::schema::Table, if_not_exists: bool) -> Result<()> {
-        on_mongo!(self, |m| m.create_collection(model, table, if_not_exists).await);
+        on_mongo!(self, |m, _session| m.create_collection(model, table, if_not_exists).await);
         let ctx = Ctx { model, operation: "create_table" };
         let dialect = self.sql_dialect("create_table")?;
         // MySQL has no CREATE INDEX IF NOT EXISTS; the table's existence decides for its indexes there.
@@ -289,16 +243,14 @@ impl Database {
         Ok(())
     }
 
-    /// Drops `M`'s table (and its indexes) if it exists.
-    pub async fn drop_table<M: Model>(&self) -> Result<()> {
-        on_mongo!(self, |m| m.drop_collection(M::NAME, M::schema()).await);
+    pub(crate) async fn drop_table<M: Model>(&self) -> Result<()> {
+        on_mongo!(self, |m, _session| m.drop_collection(M::NAME, M::schema()).await);
         let sql = ddl::drop_table_sql(&M::schema().name, true, self.sql_dialect("drop_table")?);
         self.execute_ddl(Ctx { model: M::NAME, operation: "drop_table" }, &sql).await
     }
 
-    /// Whether a table named `name` exists in the connected database (or schema).
-    pub async fn table_exists(&self, name: &str) -> Result<bool> {
-        on_mongo!(self, |m| m.collection_exists(name).await);
+    pub(crate) async fn table_exists(&self, name: &str) -> Result<bool> {
+        on_mongo!(self, |m, _session| m.collection_exists(name).await);
         let sql = match self.sql_dialect("table_exists")? {
             crate::sql::Dialect::Postgres => {
                 "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1"
@@ -312,3 +264,133 @@ impl Database {
         self.fetch_any_built(Ctx { model: "schema", operation: "table_exists" }, sql, values).await
     }
 }
+
+impl crate::db::Executor for On<'_> {
+    fn on(&self) -> On<'_> {
+        *self
+    }
+}
+
+/// The public operations, the same on a [`Database`] and on a [`Transaction`].
+macro_rules! operations {
+    ($ty:ty) => {
+        impl $ty {
+            /// Inserts one row and returns it as stored: with its generated auto-increment key (the
+            /// auto-increment field's value in `model` is ignored) and fresh `auto` keys.
+            pub async fn insert<M: Model>(&self, model: &M) -> Result<M> {
+                self.on().insert(model).await
+            }
+
+            /// Inserts many rows with multi-row INSERTs, chunked under the backend's bind-parameter
+            /// limit, all or nothing. Returns the number inserted.
+            pub async fn insert_many<M: Model>(&self, models: &[M]) -> Result<u64> {
+                self.on().insert_many(models).await
+            }
+
+            /// Inserts `model`, or updates every other column of the row with the same primary key.
+            /// Returns the row as stored.
+            pub async fn upsert<M: Model>(&self, model: &M) -> Result<M> {
+                self.on().upsert(model).await
+            }
+
+            /// Inserts `model`, or, when a row with the same values in the unique `columns` exists,
+            /// updates that row's other columns (not its primary key). Returns the row as stored.
+            ///
+            /// ```no_run
+            /// # use orm_core::{Database, Model};
+            /// # #[derive(Model, Debug, Clone)]
+            /// # struct User { #[orm(primary_key, auto_increment)] id: i64, #[orm(unique)] email: String, name: String }
+            /// # async fn demo(db: &Database, user: User) -> orm_core::Result<()> {
+            /// let stored = db.upsert_on(&user, &[&User::EMAIL]).await?;
+            /// # Ok(()) }
+            /// ```
+            pub async fn upsert_on<M: Model>(&self, model: &M, columns: &[&dyn AnyColumn<M>]) -> Result<M> {
+                self.on().upsert_on(model, columns).await
+            }
+
+            /// Writes every non-key column of `model` to the row with its primary key;
+            /// [`Error::NotFound`] when there is no such row.
+            pub async fn update<M: Model>(&self, model: &M) -> Result<()> {
+                self.on().update(model).await
+            }
+
+            /// Deletes the row with `model`'s primary key; [`Error::NotFound`] when there is none.
+            pub async fn delete<M: Model>(&self, model: &M) -> Result<()> {
+                self.on().delete(model).await
+            }
+
+            /// Deletes the row with primary key `key`; [`Error::NotFound`] when there is none.
+            pub async fn delete_by_key<M: Model>(&self, key: M::Key) -> Result<()> {
+                self.on().delete_by_key::<M>(key).await
+            }
+
+            /// Runs raw SQL with bound values (placeholders in the backend's style: `$1` on
+            /// PostgreSQL, `?` elsewhere) and decodes each row.
+            ///
+            /// ```no_run
+            /// # use orm_core::{Database, Model, Value};
+            /// # #[derive(Model, Debug, Clone)]
+            /// # struct User { #[orm(primary_key)] id: i64, email: String }
+            /// # async fn demo(db: &Database) -> orm_core::Result<()> {
+            /// let users: Vec<User> = db
+            ///     .raw_query("SELECT id, email FROM users WHERE email = ?", [Value::String(Some("a@b.c".into()))])
+            ///     .await?;
+            /// # Ok(()) }
+            /// ```
+            pub async fn raw_query<R: FromRow>(&self, sql: &str, values: impl IntoIterator<Item = Value>) -> Result<Vec<R>> {
+                self.on().raw_query(sql, values).await
+            }
+
+            /// Runs raw SQL with bound values; returns the rows it affected.
+            pub async fn raw_execute(&self, sql: &str, values: impl IntoIterator<Item = Value>) -> Result<u64> {
+                self.on().raw_execute(sql, values).await
+            }
+
+            /// Runs a sea-query statement built by hand and decodes each row.
+            pub async fn query_statement<R: FromRow, S: RenderWith>(&self, stmt: &S) -> Result<Vec<R>> {
+                self.on().query_statement(stmt).await
+            }
+
+            /// Runs a sea-query statement built by hand; returns the rows it affected.
+            pub async fn execute_statement<S: RenderWith>(&self, stmt: &S) -> Result<u64> {
+                self.on().execute_statement(stmt).await
+            }
+
+            /// Runs a MongoDB database command (the MongoDB escape hatch; [`Error::Unsupported`] on
+            /// SQL).
+            ///
+            /// ```no_run
+            /// # async fn demo(db: &orm_core::Database) -> orm_core::Result<()> {
+            /// let reply = db.run_command(bson::doc! { "ping": 1 }).await?;
+            /// # Ok(()) }
+            /// ```
+            #[cfg(feature = "mongodb")]
+            pub async fn run_command(&self, command: bson::Document) -> Result<bson::Document> {
+                self.on().run_command(command).await
+            }
+
+            /// Creates `M`'s table and its indexes from its schema.
+            pub async fn create_table<M: Model>(&self) -> Result<()> {
+                self.on().create_table::<M>().await
+            }
+
+            /// Creates `M`'s table and its indexes unless they exist.
+            pub async fn create_table_if_not_exists<M: Model>(&self) -> Result<()> {
+                self.on().create_table_if_not_exists::<M>().await
+            }
+
+            /// Drops `M`'s table (and its indexes) if it exists.
+            pub async fn drop_table<M: Model>(&self) -> Result<()> {
+                self.on().drop_table::<M>().await
+            }
+
+            /// Whether a table named `name` exists in the connected database (or schema).
+            pub async fn table_exists(&self, name: &str) -> Result<bool> {
+                self.on().table_exists(name).await
+            }
+        }
+    };
+}
+
+operations!(Database);
+operations!(Transaction);

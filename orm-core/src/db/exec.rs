@@ -1,5 +1,7 @@
-//! Running statements on whichever backend the [`Database`] holds.
+//! Running statements on whichever backend the [`Database`] holds, on its pool or inside a
+//! [`Transaction`].
 
+use super::tx::{Transaction, TxState};
 use super::{Backend, Database};
 use crate::error::{Error, Result};
 use crate::row::FromRow;
@@ -7,28 +9,83 @@ use crate::sql::{Dialect, RenderWith};
 use sea_query_sqlx::SqlxValues;
 use sqlx::AssertSqlSafe;
 
-/// Runs `$body` with `$pool` bound to the backend's pool and `$dialect` to its dialect; the body is
-/// compiled once per backend, so it may use each backend's row and result types generically.
+/// Where an operation runs: the database's pool, or a transaction's connection (session).
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub struct On<'a> {
+    pub(crate) db: &'a Database,
+    pub(crate) tx: Option<&'a Transaction>,
+}
+
+/// Something operations run on: a [`Database`] or a [`Transaction`].
+pub trait Executor: Send + Sync {
+    #[doc(hidden)]
+    fn on(&self) -> On<'_>;
+}
+
+impl Executor for Database {
+    fn on(&self) -> On<'_> {
+        On { db: self, tx: None }
+    }
+}
+
+impl Executor for Transaction {
+    fn on(&self) -> On<'_> {
+        On { db: &self.db, tx: Some(self) }
+    }
+}
+
+/// Runs `$body` with `$conn` bound to an sqlx executor (the pool, or the transaction's connection)
+/// and `$dialect` to its dialect; the body is compiled once per backend.
 macro_rules! dispatch {
-    ($db:expr, $pool:ident, $dialect:ident => $body:expr) => {
-        match &$db.backend {
-            #[cfg(feature = "postgres")]
-            Backend::Postgres($pool) => {
-                let $dialect = Dialect::Postgres;
-                $body
+    ($on:expr, $conn:ident, $dialect:ident => $body:expr) => {
+        match $on.tx {
+            None => match &$on.db.backend {
+                #[cfg(feature = "postgres")]
+                Backend::Postgres($conn) => {
+                    let $dialect = Dialect::Postgres;
+                    $body
+                }
+                #[cfg(feature = "mysql")]
+                Backend::MySql($conn) => {
+                    let $dialect = Dialect::MySql;
+                    $body
+                }
+                #[cfg(feature = "sqlite")]
+                Backend::Sqlite($conn) => {
+                    let $dialect = Dialect::Sqlite;
+                    $body
+                }
+                #[cfg(feature = "mongodb")]
+                Backend::Mongo(_) => Err(Error::Unsupported { operation: "SQL", backend: "MongoDB" }),
+            },
+            Some(tx) => {
+                let mut guard = tx.shared.state.lock().await;
+                tx.settle(&mut guard).await?;
+                match &mut *guard {
+                    #[cfg(feature = "postgres")]
+                    TxState::Pg(t) => {
+                        let $conn = &mut **t;
+                        let $dialect = Dialect::Postgres;
+                        $body
+                    }
+                    #[cfg(feature = "mysql")]
+                    TxState::My(t) => {
+                        let $conn = &mut **t;
+                        let $dialect = Dialect::MySql;
+                        $body
+                    }
+                    #[cfg(feature = "sqlite")]
+                    TxState::Lite(t) => {
+                        let $conn = &mut **t;
+                        let $dialect = Dialect::Sqlite;
+                        $body
+                    }
+                    #[cfg(feature = "mongodb")]
+                    TxState::Mongo(_) => Err(Error::Unsupported { operation: "SQL", backend: "MongoDB" }),
+                    TxState::Closed => Err(super::tx::closed()),
+                }
             }
-            #[cfg(feature = "mysql")]
-            Backend::MySql($pool) => {
-                let $dialect = Dialect::MySql;
-                $body
-            }
-            #[cfg(feature = "sqlite")]
-            Backend::Sqlite($pool) => {
-                let $dialect = Dialect::Sqlite;
-                $body
-            }
-            #[cfg(feature = "mongodb")]
-            Backend::Mongo(_) => Err(Error::Unsupported { operation: "SQL", backend: "MongoDB" }),
         }
     };
 }
@@ -46,12 +103,17 @@ impl Ctx {
     }
 }
 
-impl Database {
+impl On<'_> {
+    /// The SQL dialect, or [`Error::Unsupported`] naming `operation` on MongoDB.
+    pub(crate) fn sql_dialect(&self, operation: &'static str) -> Result<Dialect> {
+        self.db.sql_dialect(operation)
+    }
+
     /// Fetches every row of a built statement.
     pub(crate) async fn fetch_built<R: FromRow>(&self, ctx: Ctx, sql: &str, values: SqlxValues) -> Result<Vec<R>> {
-        dispatch!(self, pool, _dialect => {
+        dispatch!(self, conn, _dialect => {
             let rows = sqlx::query_with(AssertSqlSafe(sql), values)
-                .fetch_all(pool)
+                .fetch_all(conn)
                 .await
                 .map_err(|e| ctx.err(sql, e))?;
             rows.iter().map(R::from_row).collect()
@@ -66,9 +128,9 @@ impl Database {
 
     /// Runs a statement; returns the rows it affected.
     pub(crate) async fn execute_built(&self, ctx: Ctx, sql: &str, values: SqlxValues) -> Result<u64> {
-        dispatch!(self, pool, _dialect => {
+        dispatch!(self, conn, _dialect => {
             let done = sqlx::query_with(AssertSqlSafe(sql), values)
-                .execute(pool)
+                .execute(conn)
                 .await
                 .map_err(|e| ctx.err(sql, e))?;
             Ok(done.rows_affected())
@@ -81,36 +143,49 @@ impl Database {
         self.execute_built(ctx, &sql, values).await
     }
 
-    /// Runs statements in one transaction (all or nothing); returns the rows they affected.
+    /// Runs statements all or nothing (a transaction, or a savepoint inside one); returns the rows
+    /// they affected.
     pub(crate) async fn execute_all_in_transaction<S: RenderWith>(&self, ctx: Ctx, stmts: &[S]) -> Result<u64> {
-        dispatch!(self, pool, dialect => {
-            let mut tx = pool.begin().await.map_err(|e| ctx.err("BEGIN", e))?;
-            let mut total = 0;
-            for stmt in stmts {
-                let (sql, values) = stmt.build_with(dialect);
-                let done = sqlx::query_with(AssertSqlSafe(sql.as_str()), values)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|e| ctx.err(&sql, e))?;
-                total += done.rows_affected();
+        let tx = match self.tx {
+            Some(outer) => outer.begin().await?,
+            None => self.db.begin().await?,
+        };
+        let inner = On { db: self.db, tx: Some(&tx) };
+        let mut total = 0;
+        for stmt in stmts {
+            match inner.execute(ctx, stmt).await {
+                Ok(n) => total += n,
+                Err(e) => {
+                    tx.rollback().await?;
+                    return Err(e);
+                }
             }
-            tx.commit().await.map_err(|e| ctx.err("COMMIT", e))?;
-            Ok(total)
-        })
+        }
+        tx.commit().await?;
+        Ok(total)
     }
 
     /// Runs an INSERT on MySQL; returns the generated auto-increment key.
     #[cfg(feature = "mysql")]
     pub(crate) async fn execute_insert_mysql<S: RenderWith>(&self, ctx: Ctx, stmt: &S) -> Result<u64> {
-        let Backend::MySql(pool) = &self.backend else {
-            unreachable!("called on MySQL only");
-        };
         let (sql, values) = stmt.build_with(Dialect::MySql);
-        let done = sqlx::query_with(AssertSqlSafe(sql.as_str()), values)
-            .execute(pool)
-            .await
-            .map_err(|e| ctx.err(&sql, e))?;
-        Ok(done.last_insert_id())
+        let id = match self.tx {
+            None => {
+                let Backend::MySql(pool) = &self.db.backend else {
+                    unreachable!("called on MySQL only");
+                };
+                sqlx::query_with(AssertSqlSafe(sql.as_str()), values).execute(pool).await.map(|d| d.last_insert_id())
+            }
+            Some(tx) => {
+                let mut guard = tx.shared.state.lock().await;
+                tx.settle(&mut guard).await?;
+                let TxState::My(t) = &mut *guard else {
+                    return Err(super::tx::closed());
+                };
+                sqlx::query_with(AssertSqlSafe(sql.as_str()), values).execute(&mut **t).await.map(|d| d.last_insert_id())
+            }
+        };
+        id.map_err(|e| ctx.err(&sql, e))
     }
 
     /// Runs DDL text (no bound values).
@@ -121,9 +196,9 @@ impl Database {
     /// Fetches one `i64` (a COUNT) from a statement.
     pub(crate) async fn fetch_i64<S: RenderWith>(&self, ctx: Ctx, stmt: &S) -> Result<i64> {
         let (sql, values) = stmt.build_with(self.sql_dialect("SQL")?);
-        dispatch!(self, pool, _dialect => {
+        dispatch!(self, conn, _dialect => {
             let row = sqlx::query_with(AssertSqlSafe(sql.as_str()), values)
-                .fetch_one(pool)
+                .fetch_one(conn)
                 .await
                 .map_err(|e| ctx.err(&sql, e))?;
             crate::row::RowAccess::get::<i64>(&row, 0).map_err(|e| Error::decode(ctx.model, "COUNT(*)", e))
@@ -138,9 +213,9 @@ impl Database {
 
     /// Whether a built statement returns any row.
     pub(crate) async fn fetch_any_built(&self, ctx: Ctx, sql: &str, values: SqlxValues) -> Result<bool> {
-        dispatch!(self, pool, _dialect => {
+        dispatch!(self, conn, _dialect => {
             let row = sqlx::query_with(AssertSqlSafe(sql), values)
-                .fetch_optional(pool)
+                .fetch_optional(conn)
                 .await
                 .map_err(|e| ctx.err(sql, e))?;
             Ok(row.is_some())

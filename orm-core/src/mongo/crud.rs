@@ -1,6 +1,7 @@
 //! CRUD on MongoDB.
 
-use super::{classify, field_key, filter_document, update_document, value_to_bson, MongoBackend, MongoRow, COUNTERS};
+use super::{classify, field_key, filter_document, run, update_document, value_to_bson, MongoBackend, MongoRow, COUNTERS};
+use mongodb::ClientSession;
 use crate::error::{Error, Result};
 use crate::model::{insert_values, Model};
 use crate::query::{DeleteMany, Order, Select, UpdateMany};
@@ -87,21 +88,20 @@ impl MongoBackend {
         Ok(last - n + 1)
     }
 
-    pub(crate) async fn insert<M: Model>(&self, model: &M) -> Result<M> {
+    pub(crate) async fn insert<M: Model>(&self, model: &M, session: Option<&mut ClientSession>) -> Result<M> {
         let table = M::schema();
         let auto = match table.auto_increment_column() {
             Some(_) => Some(self.reserve_keys(M::NAME, table, 1).await?),
             None => None,
         };
         let doc = model_document(model, auto, true);
-        self.collection(table)
-            .insert_one(&doc)
-            .await
+        let coll = self.collection(table);
+        run!(coll.insert_one(&doc), session)
             .map_err(|e| classify(M::NAME, "insert", || format!("insert {} {doc}", table.name), e))?;
         decode_model(&doc)
     }
 
-    pub(crate) async fn insert_many<M: Model>(&self, models: &[M]) -> Result<u64> {
+    pub(crate) async fn insert_many<M: Model>(&self, models: &[M], session: Option<&mut ClientSession>) -> Result<u64> {
         let table = M::schema();
         let first = match table.auto_increment_column() {
             Some(_) => Some(self.reserve_keys(M::NAME, table, models.len() as u64).await?),
@@ -111,7 +111,10 @@ impl MongoBackend {
             models.iter().enumerate().map(|(i, m)| model_document(m, first.map(|f| f + i as i64), true)).collect();
         let err = |e| classify(M::NAME, "insert_many", || format!("insert {} ({} documents)", table.name, models.len()), e);
         let coll = self.collection(table);
-        if self.transactions {
+        if let Some(s) = session {
+            // Inside the caller's transaction: atomic with it.
+            coll.insert_many(&docs).session(&mut *s).await.map_err(err)?;
+        } else if self.transactions {
             let mut session = self.client.start_session().await.map_err(err)?;
             session.start_transaction().await.map_err(err)?;
             match coll.insert_many(&docs).session(&mut session).await {
@@ -132,15 +135,13 @@ impl MongoBackend {
         Ok(models.len() as u64)
     }
 
-    pub(crate) async fn upsert<M: Model>(&self, model: &M, target: &[&str], by_key: bool) -> Result<M> {
+    pub(crate) async fn upsert<M: Model>(&self, model: &M, target: &[&str], by_key: bool, mut session: Option<&mut ClientSession>) -> Result<M> {
         let table = M::schema();
         let coll = self.collection(table);
         if by_key {
             let doc = model_document(model, None, false);
             let filter = key_document(table, &model.key_values());
-            coll.replace_one(filter, &doc)
-                .upsert(true)
-                .await
+            run!(coll.replace_one(filter, &doc).upsert(true), session.as_deref_mut())
                 .map_err(|e| classify(M::NAME, "upsert", || format!("replace {} {doc}", table.name), e))?;
             return decode_model(&doc);
         }
@@ -171,43 +172,35 @@ impl MongoBackend {
             update.insert("$setOnInsert", on_insert);
         }
         let command = || format!("update {} {filter} {update} upsert", table.name);
-        coll.update_one(filter.clone(), update.clone())
-            .upsert(true)
-            .await
+        run!(coll.update_one(filter.clone(), update.clone()).upsert(true), session.as_deref_mut())
             .map_err(|e| classify(M::NAME, "upsert", command, e))?;
-        let stored = coll
-            .find_one(filter.clone())
-            .await
+        let stored = run!(coll.find_one(filter.clone()), session)
             .map_err(|e| classify(M::NAME, "upsert", || format!("find {} {filter}", table.name), e))?
             .ok_or(Error::NotFound { model: M::NAME, operation: "upsert" })?;
         decode_model(&stored)
     }
 
-    pub(crate) async fn update<M: Model>(&self, model: &M) -> Result<()> {
+    pub(crate) async fn update<M: Model>(&self, model: &M, session: Option<&mut ClientSession>) -> Result<()> {
         let table = M::schema();
         let filter = key_document(table, &model.key_values());
         let mut doc = model_document(model, None, false);
         doc.remove("_id");
-        let done = self
-            .collection(table)
-            .replace_one(filter.clone(), &doc)
-            .await
+        let coll = self.collection(table);
+        let done = run!(coll.replace_one(filter.clone(), &doc), session)
             .map_err(|e| classify(M::NAME, "update", || format!("replace {} {filter} {doc}", table.name), e))?;
         if done.matched_count == 0 { Err(Error::NotFound { model: M::NAME, operation: "update" }) } else { Ok(()) }
     }
 
-    pub(crate) async fn delete_by_key<M: Model>(&self, key: Vec<Value>) -> Result<()> {
+    pub(crate) async fn delete_by_key<M: Model>(&self, key: Vec<Value>, session: Option<&mut ClientSession>) -> Result<()> {
         let table = M::schema();
         let filter = key_document(table, &key);
-        let done = self
-            .collection(table)
-            .delete_one(filter.clone())
-            .await
+        let coll = self.collection(table);
+        let done = run!(coll.delete_one(filter.clone()), session)
             .map_err(|e| classify(M::NAME, "delete", || format!("delete {} {filter}", table.name), e))?;
         if done.deleted_count == 0 { Err(Error::NotFound { model: M::NAME, operation: "delete" }) } else { Ok(()) }
     }
 
-    pub(crate) async fn find<M: Model, R: FromRow>(&self, q: &Select<M, R>) -> Result<Vec<R>> {
+    pub(crate) async fn find<M: Model, R: FromRow>(&self, q: &Select<M, R>, session: Option<&mut ClientSession>) -> Result<Vec<R>> {
         let table = M::schema();
         let columns = q.column_list();
         let keys = keys(table, &columns);
@@ -232,12 +225,25 @@ impl MongoBackend {
             find = find.limit(i64::try_from(n).unwrap_or(i64::MAX));
         }
         let command = || format!("find {} {filter}", table.name);
-        let cursor = find.await.map_err(|e| classify(M::NAME, "find", command, e))?;
-        let docs: Vec<Document> = cursor.try_collect().await.map_err(|e| classify(M::NAME, "find", command, e))?;
+        let docs: Vec<Document> = match session {
+            Some(s) => {
+                let mut cursor = find.session(&mut *s).await.map_err(|e| classify(M::NAME, "find", command, e))?;
+                cursor.stream(s).try_collect().await.map_err(|e| classify(M::NAME, "find", command, e))?
+            }
+            None => {
+                let cursor = find.await.map_err(|e| classify(M::NAME, "find", command, e))?;
+                cursor.try_collect().await.map_err(|e| classify(M::NAME, "find", command, e))?
+            }
+        };
         docs.iter().map(|doc| R::from_row(&MongoRow { doc, keys: &keys })).collect()
     }
 
-    pub(crate) async fn count<M: Model, R: FromRow>(&self, q: &Select<M, R>, at_most: Option<u64>) -> Result<u64> {
+    pub(crate) async fn count<M: Model, R: FromRow>(
+        &self,
+        q: &Select<M, R>,
+        at_most: Option<u64>,
+        session: Option<&mut ClientSession>,
+    ) -> Result<u64> {
         let table = M::schema();
         let filter = filter_document(table, q.filter.as_ref());
         let coll = self.collection(table);
@@ -251,35 +257,30 @@ impl MongoBackend {
         } {
             count = count.limit(n);
         }
-        count.await.map_err(|e| classify(M::NAME, "count", || format!("count {} {filter}", table.name), e))
+        run!(count, session).map_err(|e| classify(M::NAME, "count", || format!("count {} {filter}", table.name), e))
     }
 
-    pub(crate) async fn update_many<M: Model>(&self, q: &UpdateMany<M>) -> Result<u64> {
+    pub(crate) async fn update_many<M: Model>(&self, q: &UpdateMany<M>, session: Option<&mut ClientSession>) -> Result<u64> {
         let table = M::schema();
         let filter = filter_document(table, q.filter.as_ref());
         let update = update_document(table, &q.sets);
         let command = || format!("update {} {filter} {update:?}", table.name);
-        let done = self
-            .collection(table)
-            .update_many(filter.clone(), update.clone())
-            .await
-            .map_err(|e| classify(M::NAME, "update_many", command, e))?;
+        let coll = self.collection(table);
+        let done = run!(coll.update_many(filter.clone(), update.clone()), session).map_err(|e| classify(M::NAME, "update_many", command, e))?;
         Ok(done.matched_count)
     }
 
-    pub(crate) async fn delete_many<M: Model>(&self, q: &DeleteMany<M>) -> Result<u64> {
+    pub(crate) async fn delete_many<M: Model>(&self, q: &DeleteMany<M>, session: Option<&mut ClientSession>) -> Result<u64> {
         let table = M::schema();
         let filter = filter_document(table, q.filter.as_ref());
-        let done = self
-            .collection(table)
-            .delete_many(filter.clone())
-            .await
+        let coll = self.collection(table);
+        let done = run!(coll.delete_many(filter.clone()), session)
             .map_err(|e| classify(M::NAME, "delete_many", || format!("delete {} {filter}", table.name), e))?;
         Ok(done.deleted_count)
     }
 
     /// Runs a database command.
-    pub(crate) async fn run_command(&self, command: Document) -> Result<Document> {
-        self.db.run_command(command.clone()).await.map_err(|e| classify("raw", "run_command", || command.to_string(), e))
+    pub(crate) async fn run_command(&self, command: Document, session: Option<&mut ClientSession>) -> Result<Document> {
+        run!(self.db.run_command(command.clone()), session).map_err(|e| classify("raw", "run_command", || command.to_string(), e))
     }
 }

@@ -1,7 +1,7 @@
 //! Writes over many rows: [`UpdateMany`] and [`DeleteMany`], and update expressions.
 
 use super::filter::{and_conds, Cond, Filter};
-use crate::db::Database;
+use crate::db::Executor;
 use crate::error::Result;
 use crate::field::FieldType;
 use crate::model::{Column, Model};
@@ -152,8 +152,8 @@ impl<M: Model> UpdateMany<M> {
     }
 
     /// Runs the update; returns the number of rows it matched.
-    pub async fn exec(self, db: &Database) -> Result<u64> {
-        db.update_many(&self).await
+    pub async fn exec<E: Executor + ?Sized>(self, db: &E) -> Result<u64> {
+        db.on().update_many(&self).await
     }
 }
 
@@ -182,8 +182,8 @@ impl<M: Model> DeleteMany<M> {
     }
 
     /// Runs the delete; returns the number of rows deleted.
-    pub async fn exec(self, db: &Database) -> Result<u64> {
-        db.delete_many(&self).await
+    pub async fn exec<E: Executor + ?Sized>(self, db: &E) -> Result<u64> {
+        db.on().delete_many(&self).await
     }
 }
 

@@ -1,0 +1,275 @@
+//! Transactions: [`Transaction`], savepoints for nested ones on SQL, MongoDB sessions.
+
+use super::{Backend, Database};
+use crate::error::{Error, Result};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// What a transaction holds: the connection (SQL) or the session (MongoDB) it runs on.
+pub(crate) enum TxState {
+    #[cfg(feature = "postgres")]
+    Pg(sqlx::Transaction<'static, sqlx::Postgres>),
+    #[cfg(feature = "mysql")]
+    My(sqlx::Transaction<'static, sqlx::MySql>),
+    #[cfg(feature = "sqlite")]
+    Lite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    #[cfg(feature = "mongodb")]
+    Mongo(Box<mongodb::ClientSession>),
+    /// Committed or rolled back.
+    Closed,
+}
+
+pub(crate) struct Shared {
+    pub(crate) state: tokio::sync::Mutex<TxState>,
+    /// `ROLLBACK TO SAVEPOINT` statements owed by nested transactions dropped unfinished; run
+    /// before the next statement.
+    pub(crate) pending: std::sync::Mutex<Vec<String>>,
+    savepoints: AtomicUsize,
+}
+
+/// A database transaction. Every CRUD operation and query runs inside it when given the transaction
+/// instead of the database (`db.insert(..)` / `tx.insert(..)`, `.all(&db)` / `.all(&tx)`).
+///
+/// Dropped without [`commit`](Transaction::commit), it rolls back. [`begin`](Transaction::begin)
+/// inside a transaction makes a savepoint on SQL backends. On MongoDB it is a client session with a
+/// multi-document transaction; a deployment without transactions (a standalone server) refuses to
+/// start one with [`Error::Unsupported`], never running the work non-atomically.
+///
+/// Isolation is each backend's default: READ COMMITTED on PostgreSQL, REPEATABLE READ on
+/// MySQL/MariaDB, SERIALIZABLE on SQLite (one writer at a time), snapshot on MongoDB. Updates that
+/// compute from the stored value (`set_expr(col, col.add(1))`) lose no increments under any of them.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> orm_core::Result<()> {
+/// # use orm_core::{Database, Model};
+/// # #[derive(Model, Debug, Clone, PartialEq)]
+/// # struct Note { #[orm(primary_key, auto_increment)] id: i64, body: String }
+/// let db = Database::connect("sqlite::memory:").await?;
+/// db.create_table::<Note>().await?;
+/// let tx = db.begin().await?;
+/// tx.insert(&Note { id: 0, body: "kept".into() }).await?;
+/// tx.commit().await?;
+/// let tx = db.begin().await?;
+/// tx.insert(&Note { id: 0, body: "dropped".into() }).await?;
+/// drop(tx); // rolls back
+/// assert_eq!(Note::find().count(&db).await?, 1);
+/// # Ok(()) }
+/// ```
+pub struct Transaction {
+    pub(crate) db: Database,
+    pub(crate) shared: Arc<Shared>,
+    savepoint: Option<String>,
+    finished: AtomicBool,
+}
+
+impl std::fmt::Debug for Transaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transaction").field("db", &self.db).field("savepoint", &self.savepoint).finish()
+    }
+}
+
+fn err(operation: &'static str, e: sqlx::Error) -> Error {
+    Error::from_sqlx("transaction", operation, operation, e)
+}
+
+impl Database {
+    /// Starts a transaction.
+    pub async fn begin(&self) -> Result<Transaction> {
+        let state = match &self.backend {
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(p) => TxState::Pg(p.begin().await.map_err(|e| err("BEGIN", e))?),
+            #[cfg(feature = "mysql")]
+            Backend::MySql(p) => TxState::My(p.begin().await.map_err(|e| err("BEGIN", e))?),
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(p) => TxState::Lite(p.begin().await.map_err(|e| err("BEGIN", e))?),
+            #[cfg(feature = "mongodb")]
+            Backend::Mongo(m) => {
+                if !m.transactions {
+                    return Err(Error::Unsupported {
+                        operation: "transactions",
+                        backend: "this MongoDB deployment (a standalone server; transactions need a replica set or a sharded cluster)",
+                    });
+                }
+                let classify = |e| crate::mongo::classify("transaction", "begin", || "startTransaction".into(), e);
+                let mut session = m.client.start_session().await.map_err(classify)?;
+                session.start_transaction().await.map_err(classify)?;
+                TxState::Mongo(Box::new(session))
+            }
+        };
+        let shared = Shared { state: tokio::sync::Mutex::new(state), pending: Default::default(), savepoints: AtomicUsize::new(0) };
+        Ok(Transaction { db: self.clone(), shared: Arc::new(shared), savepoint: None, finished: AtomicBool::new(false) })
+    }
+
+    /// Runs `work` in a transaction: commits when it returns `Ok`, rolls back when it returns `Err`.
+    /// On MongoDB a transient transaction error (a write conflict with a concurrent transaction,
+    /// recognised by its `TransientTransactionError` label or `WriteConflict` code in the error's
+    /// text) runs `work` again, up to 20 times with a growing pause.
+    ///
+    /// ```no_run
+    /// # use orm_core::{Database, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Account { #[orm(primary_key)] id: i64, balance: i64 }
+    /// # async fn demo(db: &Database) -> orm_core::Result<()> {
+    /// db.transaction(|tx| async move {
+    ///     Account::update_many().set_expr(Account::BALANCE, Account::BALANCE.sub(10)).filter(Account::ID.eq(1)).exec(&tx).await?;
+    ///     Account::update_many().set_expr(Account::BALANCE, Account::BALANCE.add(10)).filter(Account::ID.eq(2)).exec(&tx).await?;
+    ///     Ok::<_, orm_core::Error>(())
+    /// })
+    /// .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn transaction<T, E, F, Fut>(&self, mut work: F) -> std::result::Result<T, E>
+    where
+        F: FnMut(Transaction) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<T, E>>,
+        E: From<Error> + std::fmt::Display,
+    {
+        const ATTEMPTS: u32 = 20;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let pause = std::time::Duration::from_millis(u64::from(attempt) * 5);
+            let tx = self.begin().await?;
+            let handle = tx.handle();
+            match work(handle).await {
+                Ok(value) => match tx.commit().await {
+                    Ok(()) => return Ok(value),
+                    Err(e) if attempt < ATTEMPTS && e.is_transient() => tokio::time::sleep(pause).await,
+                    Err(e) => return Err(e.into()),
+                },
+                Err(e) => {
+                    tx.rollback().await?;
+                    let text = e.to_string();
+                    let transient = self.backend() == crate::BackendKind::MongoDb
+                        && (text.contains("TransientTransactionError") || text.contains("WriteConflict"));
+                    if attempt < ATTEMPTS && transient {
+                        tokio::time::sleep(pause).await;
+                        continue;
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+}
+
+impl Transaction {
+    /// Another handle on the same transaction (what the closure of [`Database::transaction`] gets);
+    /// only the original commits or rolls back.
+    fn handle(&self) -> Transaction {
+        Transaction { db: self.db.clone(), shared: self.shared.clone(), savepoint: self.savepoint.clone(), finished: AtomicBool::new(true) }
+    }
+
+    /// The database this transaction runs on.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// Runs the savepoint rollbacks owed by dropped nested transactions.
+    pub(crate) async fn settle(&self, state: &mut TxState) -> Result<()> {
+        let owed: Vec<String> = std::mem::take(&mut *self.shared.pending.lock().expect("pending lock"));
+        for sql in owed {
+            exec_raw(state, &sql).await?;
+        }
+        Ok(())
+    }
+
+    /// Starts a nested transaction: a savepoint (SQL). MongoDB has no nested transactions.
+    pub async fn begin(&self) -> Result<Transaction> {
+        let n = self.shared.savepoints.fetch_add(1, Ordering::SeqCst) + 1;
+        let name = format!("orm_savepoint_{n}");
+        let mut state = self.shared.state.lock().await;
+        self.settle(&mut state).await?;
+        #[cfg(feature = "mongodb")]
+        if let TxState::Mongo(_) = &*state {
+            return Err(Error::Unsupported { operation: "nested transactions", backend: "MongoDB" });
+        }
+        exec_raw(&mut state, &format!("SAVEPOINT {name}")).await?;
+        Ok(Transaction { db: self.db.clone(), shared: self.shared.clone(), savepoint: Some(name), finished: AtomicBool::new(false) })
+    }
+
+    /// Makes the transaction's work permanent (a nested one: releases its savepoint).
+    pub async fn commit(self) -> Result<()> {
+        self.finished.store(true, Ordering::SeqCst);
+        let mut state = self.shared.state.lock().await;
+        self.settle(&mut state).await?;
+        if let Some(sp) = &self.savepoint {
+            return exec_raw(&mut state, &format!("RELEASE SAVEPOINT {sp}")).await;
+        }
+        match std::mem::replace(&mut *state, TxState::Closed) {
+            #[cfg(feature = "postgres")]
+            TxState::Pg(t) => t.commit().await.map_err(|e| err("COMMIT", e)),
+            #[cfg(feature = "mysql")]
+            TxState::My(t) => t.commit().await.map_err(|e| err("COMMIT", e)),
+            #[cfg(feature = "sqlite")]
+            TxState::Lite(t) => t.commit().await.map_err(|e| err("COMMIT", e)),
+            #[cfg(feature = "mongodb")]
+            TxState::Mongo(mut s) => s
+                .commit_transaction()
+                .await
+                .map_err(|e| crate::mongo::classify("transaction", "commit", || "commitTransaction".into(), e)),
+            TxState::Closed => Err(Error::Migrate { message: "the transaction was already committed or rolled back".into() }),
+        }
+    }
+
+    /// Discards the transaction's work (a nested one: back to its savepoint).
+    pub async fn rollback(self) -> Result<()> {
+        self.finished.store(true, Ordering::SeqCst);
+        let mut state = self.shared.state.lock().await;
+        self.settle(&mut state).await?;
+        if let Some(sp) = &self.savepoint {
+            return exec_raw(&mut state, &format!("ROLLBACK TO SAVEPOINT {sp}")).await;
+        }
+        match std::mem::replace(&mut *state, TxState::Closed) {
+            #[cfg(feature = "postgres")]
+            TxState::Pg(t) => t.rollback().await.map_err(|e| err("ROLLBACK", e)),
+            #[cfg(feature = "mysql")]
+            TxState::My(t) => t.rollback().await.map_err(|e| err("ROLLBACK", e)),
+            #[cfg(feature = "sqlite")]
+            TxState::Lite(t) => t.rollback().await.map_err(|e| err("ROLLBACK", e)),
+            #[cfg(feature = "mongodb")]
+            TxState::Mongo(mut s) => s
+                .abort_transaction()
+                .await
+                .map_err(|e| crate::mongo::classify("transaction", "rollback", || "abortTransaction".into(), e)),
+            TxState::Closed => Ok(()),
+        }
+    }
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        if self.finished.load(Ordering::SeqCst) {
+            return;
+        }
+        // A nested transaction owes its savepoint a rollback; the outermost rolls back when its
+        // connection (or session) is dropped with the shared state.
+        if let Some(sp) = &self.savepoint
+            && let Ok(mut pending) = self.shared.pending.lock()
+        {
+            pending.push(format!("ROLLBACK TO SAVEPOINT {sp}"));
+        }
+    }
+}
+
+/// Runs SQL text on the transaction's connection.
+pub(crate) async fn exec_raw(state: &mut TxState, sql: &str) -> Result<()> {
+    use sqlx::AssertSqlSafe;
+    let e = |e| Error::from_sqlx("transaction", "savepoint", sql, e);
+    match state {
+        #[cfg(feature = "postgres")]
+        TxState::Pg(t) => sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut **t).await.map(|_| ()).map_err(e),
+        #[cfg(feature = "mysql")]
+        TxState::My(t) => sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut **t).await.map(|_| ()).map_err(e),
+        #[cfg(feature = "sqlite")]
+        TxState::Lite(t) => sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut **t).await.map(|_| ()).map_err(e),
+        #[cfg(feature = "mongodb")]
+        TxState::Mongo(_) => Err(Error::Unsupported { operation: "SQL", backend: "MongoDB" }),
+        TxState::Closed => Err(closed()),
+    }
+}
+
+pub(crate) fn closed() -> Error {
+    Error::Migrate { message: "the transaction was already committed or rolled back".into() }
+}

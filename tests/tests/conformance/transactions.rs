@@ -1,0 +1,162 @@
+//! Transactions on every backend: commit, rollback, drop, the closure helper, savepoints, atomic
+//! bulk inserts, and concurrent increments that lose nothing.
+
+use orm_core::{BackendKind, Database, Error, Model};
+use orm_tests::backend_tests;
+use orm_tests::models::{Item, User};
+
+backend_tests!(
+    commit_persists_and_rollback_discards,
+    dropping_an_unfinished_transaction_rolls_back,
+    closure_commits_on_ok_and_rolls_back_on_err,
+    nested_transactions_are_savepoints,
+    failed_bulk_insert_in_a_transaction_leaves_nothing,
+    concurrent_transactions_keep_a_counter_exact
+);
+
+async fn commit_persists_and_rollback_discards(db: Database) {
+    db.create_table::<User>().await.unwrap();
+    let tx = db.begin().await.unwrap();
+    let a = tx.insert(&User::new("a@example.com", "A")).await.unwrap();
+    assert_eq!(User::find_by_pk(a.id).get(&tx).await.unwrap(), a, "a transaction reads its own writes");
+    User::update_many().set(User::NAME, "A2").filter(User::ID.eq(a.id)).exec(&tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(User::find_by_pk(a.id).get(&db).await.unwrap().name, "A2");
+
+    let tx = db.begin().await.unwrap();
+    tx.insert(&User::new("b@example.com", "B")).await.unwrap();
+    tx.delete(&a).await.unwrap();
+    assert_eq!(User::find().count(&tx).await.unwrap(), 1);
+    tx.rollback().await.unwrap();
+    let names: Vec<(String,)> = User::find().select((User::NAME,)).all(&db).await.unwrap();
+    assert_eq!(names, [("A2".to_string(),)]);
+}
+
+async fn dropping_an_unfinished_transaction_rolls_back(db: Database) {
+    db.create_table::<User>().await.unwrap();
+    {
+        let tx = db.begin().await.unwrap();
+        tx.insert(&User::new("gone@example.com", "Gone")).await.unwrap();
+    }
+    assert_eq!(User::find().count(&db).await.unwrap(), 0);
+}
+
+async fn closure_commits_on_ok_and_rolls_back_on_err(db: Database) {
+    db.create_table::<User>().await.unwrap();
+    let id = db
+        .transaction(|tx| async move {
+            let u = tx.insert(&User::new("ok@example.com", "Ok")).await?;
+            Ok::<_, Error>(u.id)
+        })
+        .await
+        .unwrap();
+    assert!(User::find_by_pk(id).one(&db).await.unwrap().is_some());
+    let err = db
+        .transaction(|tx| async move {
+            tx.insert(&User::new("err@example.com", "Err")).await?;
+            // The second insert breaks the unique email: everything the closure did goes.
+            tx.insert(&User::new("ok@example.com", "Dup")).await?;
+            Ok::<_, Error>(())
+        })
+        .await
+        .unwrap_err();
+    assert!(err.is_unique_violation(), "{err}");
+    assert!(!User::find().filter(User::EMAIL.eq("err@example.com")).exists(&db).await.unwrap());
+}
+
+async fn nested_transactions_are_savepoints(db: Database) {
+    db.create_table::<User>().await.unwrap();
+    let outer = db.begin().await.unwrap();
+    outer.insert(&User::new("outer@example.com", "Outer")).await.unwrap();
+    if db.backend() == BackendKind::MongoDb {
+        // MongoDB has no savepoints: a clear typed error instead of silently flat work.
+        let err = outer.begin().await.unwrap_err();
+        assert!(matches!(err, Error::Unsupported { operation: "nested transactions", .. }), "{err}");
+        outer.commit().await.unwrap();
+        return;
+    }
+    let inner = outer.begin().await.unwrap();
+    inner.insert(&User::new("undone@example.com", "Undone")).await.unwrap();
+    inner.rollback().await.unwrap();
+    let kept = outer.begin().await.unwrap();
+    kept.insert(&User::new("kept@example.com", "Kept")).await.unwrap();
+    kept.commit().await.unwrap();
+    {
+        let dropped = outer.begin().await.unwrap();
+        dropped.insert(&User::new("dropped@example.com", "Dropped")).await.unwrap();
+    }
+    outer.commit().await.unwrap();
+    let mut names: Vec<String> = User::find().all(&db).await.unwrap().into_iter().map(|u| u.name).collect();
+    names.sort();
+    assert_eq!(names, ["Kept", "Outer"]);
+}
+
+async fn failed_bulk_insert_in_a_transaction_leaves_nothing(db: Database) {
+    db.create_table::<Item>().await.unwrap();
+    db.raw_or_unique_index().await;
+    let tx = db.begin().await.unwrap();
+    tx.insert(&Item { id: 0, n: -1, label: "before".into(), weight: 0.0 }).await.unwrap();
+    let mut rows: Vec<Item> = (0..30_000).map(|i| Item { id: 0, n: i, label: format!("{i}"), weight: 1.0 }).collect();
+    rows[29_999].n = 5; // a duplicate in the last chunk
+    assert!(tx.insert_many(&rows).await.unwrap_err().is_unique_violation());
+    if db.backend() == BackendKind::MongoDb {
+        // A documented difference: MongoDB aborts the whole transaction on a failed write (it has
+        // no savepoints), so the transaction is over and nothing of it remains.
+        let err = tx.insert(&Item { id: 0, n: -2, label: "after".into(), weight: 0.0 }).await.unwrap_err();
+        assert!(err.is_transient(), "{err}");
+        drop(tx);
+        assert_eq!(Item::find().count(&db).await.unwrap(), 0);
+        return;
+    }
+    // The transaction goes on without any of the bulk rows (they were under a savepoint).
+    tx.insert(&Item { id: 0, n: -2, label: "after".into(), weight: 0.0 }).await.unwrap();
+    tx.commit().await.unwrap();
+    let labels: Vec<(String,)> = Item::find().select((Item::LABEL,)).order_by_asc(Item::N).all(&db).await.unwrap();
+    assert_eq!(labels, [("after".to_string(),), ("before".to_string(),)]);
+}
+
+/// `Item::n` unique, so a duplicate fails the bulk insert.
+trait UniqueN {
+    async fn raw_or_unique_index(&self);
+}
+
+impl UniqueN for Database {
+    async fn raw_or_unique_index(&self) {
+        match self.backend() {
+            BackendKind::MongoDb => {
+                let cmd = orm_core::bson::doc! { "createIndexes": "items", "indexes": [{ "key": { "n": 1 }, "name": "items_n_key", "unique": true }] };
+                self.run_command(cmd).await.unwrap();
+            }
+            _ => {
+                self.raw_execute("CREATE UNIQUE INDEX items_n_key ON items (n)", []).await.unwrap();
+            }
+        }
+    }
+}
+
+/// Eight tasks each add 1 ten times, every time in its own transaction: the counter ends at 80.
+/// Isolation is each backend's default (see `Transaction`); the increment computes from the stored
+/// value, and MongoDB's write conflicts are retried by `Database::transaction`.
+async fn concurrent_transactions_keep_a_counter_exact(db: Database) {
+    db.create_table::<Item>().await.unwrap();
+    let counter = db.insert(&Item { id: 0, n: 0, label: "counter".into(), weight: 0.0 }).await.unwrap();
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                for _ in 0..10 {
+                    db.transaction(|tx| async move {
+                        Item::update_many().set_expr(Item::N, Item::N.add(1)).filter(Item::ID.eq(counter.id)).exec(&tx).await?;
+                        Ok::<_, Error>(())
+                    })
+                    .await
+                    .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(Item::find_by_pk(counter.id).get(&db).await.unwrap().n, 80);
+}
