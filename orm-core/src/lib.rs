@@ -26,7 +26,7 @@ pub use error::{Error, Result};
 pub use field::FieldType;
 #[cfg(feature = "mongodb")]
 pub use field::Json;
-pub use model::{AnyColumn, Column, KeyValues, Model};
+pub use model::{AnyColumn, Column, KeyValues, Model, Roles};
 pub use query::{Filter, Order, Partial, Select};
 pub use row::{FromRow, RowAccess};
 pub use sql::Dialect;

@@ -45,6 +45,12 @@ pub trait Model: FromRow + Sized + Send + Sync + 'static {
     /// The primary key's values, in key order.
     fn key_values(&self) -> Vec<Value>;
 
+    /// The columns the toolkit maintains: `#[orm(created_at)]`, `#[orm(updated_at)]`,
+    /// `#[orm(soft_delete)]`.
+    fn roles() -> Roles {
+        Roles::default()
+    }
+
     /// A query over all rows of the table.
     fn find() -> Select<Self> {
         Select::new()
@@ -77,13 +83,65 @@ pub(crate) fn key_filter<M: Model>(values: Vec<Value>) -> Filter<M> {
     Filter::from_cond(Cond::And(conds))
 }
 
+/// Columns the toolkit fills in itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Roles {
+    /// Set to the current time on insert.
+    pub created_at: Option<&'static str>,
+    /// Set to the current time on insert and on every update.
+    pub updated_at: Option<&'static str>,
+    /// Set to the current time by a delete, which then keeps the row; queries skip such rows
+    /// unless asked `with_deleted()`.
+    pub soft_delete: Option<&'static str>,
+}
+
+/// The current time as a value of a time column's type.
+pub(crate) fn now_value(ty: ColumnType) -> Value {
+    let now = chrono::Utc::now();
+    match ty {
+        ColumnType::DateTime => Value::DateTime(Some(now.naive_utc())),
+        _ => Value::Timestamp(Some(now)),
+    }
+}
+
+/// The value of `column` set to now, for the model `M`.
+pub(crate) fn now_for<M: Model>(column: &str) -> Value {
+    now_value(M::schema().column_named(column).map(|c| c.ty).unwrap_or(ColumnType::Timestamp))
+}
+
 /// The model's values for a new row: [`Model::values`], with a fresh value in every `auto`
-/// (client-generated) column.
+/// (client-generated) column and the current time in the `created_at` and `updated_at` ones.
 pub(crate) fn insert_values<M: Model>(model: &M) -> Vec<Value> {
-    let mut values = model.values();
+    let mut values = stamped_values(model);
     for (column, value) in M::schema().columns.iter().zip(values.iter_mut()) {
         if column.generated {
             *value = fresh_value(column.ty);
+        }
+    }
+    values
+}
+
+/// The model's values with the current time in the `created_at` and `updated_at` columns (an
+/// upsert by key: the key is the model's own).
+pub(crate) fn stamped_values<M: Model>(model: &M) -> Vec<Value> {
+    let mut values = model.values();
+    let roles = M::roles();
+    for (column, value) in M::schema().columns.iter().zip(values.iter_mut()) {
+        if roles.created_at == Some(column.name.as_str()) || roles.updated_at == Some(column.name.as_str()) {
+            *value = now_value(column.ty);
+        }
+    }
+    values
+}
+
+/// The model's values for an update: [`Model::values`] with the current time in `updated_at`.
+pub(crate) fn update_values<M: Model>(model: &M) -> Vec<Value> {
+    let mut values = model.values();
+    if let Some(updated) = M::roles().updated_at {
+        for (column, value) in M::schema().columns.iter().zip(values.iter_mut()) {
+            if column.name == updated {
+                *value = now_value(column.ty);
+            }
         }
     }
     values

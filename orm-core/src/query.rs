@@ -2,7 +2,7 @@
 //!
 //! Builders here only describe a query; the `sql` module lowers them to sea-query statements.
 
-mod filter;
+pub(crate) mod filter;
 mod select;
 mod write;
 

@@ -49,6 +49,11 @@ pub fn model(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
         }
     };
 
+    let role = |c: &Option<String>| match c {
+        Some(c) => quote!(::std::option::Option::Some(#c)),
+        None => quote!(::std::option::Option::None),
+    };
+    let (created_at, updated_at, soft_delete) = (role(&def.created_at), role(&def.updated_at), role(&def.soft_delete));
     Ok(quote! {
         const _: () = {
             impl #ident {
@@ -81,6 +86,10 @@ pub fn model(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
 
                 fn key_values(&self) -> ::std::vec::Vec<::orm_core::Value> {
                     ::std::vec![#(#key_values),*]
+                }
+
+                fn roles() -> ::orm_core::Roles {
+                    ::orm_core::Roles { created_at: #created_at, updated_at: #updated_at, soft_delete: #soft_delete }
                 }
             }
         };

@@ -40,6 +40,12 @@ pub struct ModelDef {
     pub fields: Vec<FieldDef>,
     /// `renamed_from = "..."`: the table's previous name.
     pub renamed_from: Option<String>,
+    /// The `#[orm(created_at)]` column.
+    pub created_at: Option<String>,
+    /// The `#[orm(updated_at)]` column.
+    pub updated_at: Option<String>,
+    /// The `#[orm(soft_delete)]` column.
+    pub soft_delete: Option<String>,
 }
 
 /// One field of a parsed model.
@@ -121,6 +127,7 @@ pub fn parse_model(input: &syn::DeriveInput) -> syn::Result<ModelDef> {
     let mut table = Table::new(table_name.clone());
     let mut fields = Vec::new();
     let mut field_pk: Vec<(String, proc_macro2::Span)> = Vec::new();
+    let mut roles: [Option<String>; 3] = [None, None, None];
     let mut auto_inc: Vec<(String, proc_macro2::Span)> = Vec::new();
 
     for field in fields_in {
@@ -183,6 +190,23 @@ pub fn parse_model(input: &syn::DeriveInput) -> syn::Result<ModelDef> {
             }
             column.auto_increment = true;
             auto_inc.push((column_name.clone(), span));
+        }
+        for (slot, span, name) in [
+            (0, attrs.created_at, "created_at"),
+            (1, attrs.updated_at, "updated_at"),
+            (2, attrs.soft_delete, "soft_delete"),
+        ] {
+            let Some(span) = span else { continue };
+            if !matches!(ty, ColumnType::Timestamp | ColumnType::DateTime) {
+                errors.at(span, format!("`{name}` needs a `DateTime<Utc>` or `NaiveDateTime` field"));
+            }
+            if slot == 2 && !rust.optional {
+                errors.at(span, "`soft_delete` needs an `Option<...>` field: NULL marks a live row");
+            }
+            if roles[slot].is_some() {
+                errors.at(span, format!("only one field can be `{name}`"));
+            }
+            roles[slot] = Some(column_name.clone());
         }
         if let Some(span) = attrs.auto {
             if !matches!(ty, ColumnType::ObjectId | ColumnType::Uuid) {
@@ -274,7 +298,8 @@ pub fn parse_model(input: &syn::DeriveInput) -> syn::Result<ModelDef> {
     }
 
     errors.finish()?;
-    Ok(ModelDef { ident: input.ident.clone(), table, fields, renamed_from: struct_attrs.renamed_from })
+    let [created_at, updated_at, soft_delete] = roles;
+    Ok(ModelDef { ident: input.ident.clone(), table, fields, renamed_from: struct_attrs.renamed_from, created_at, updated_at, soft_delete })
 }
 
 fn apply_sizes(base: ColumnType, attrs: &FieldAttrs, errors: &mut Errors) -> Option<ColumnType> {
@@ -354,7 +379,7 @@ pub fn parse_partial(input: &syn::DeriveInput) -> syn::Result<PartialDef> {
     for field in named_fields(input)? {
         let ident = field.ident.clone().expect("named field");
         let attrs = FieldAttrs::parse(&field.attrs, &mut errors);
-        let model_only = [attrs.primary_key, attrs.auto_increment, attrs.auto, attrs.unique, attrs.index, attrs.nullable]
+        let model_only = [attrs.primary_key, attrs.auto_increment, attrs.auto, attrs.unique, attrs.index, attrs.nullable, attrs.created_at, attrs.updated_at, attrs.soft_delete]
             .into_iter()
             .flatten()
             .chain(attrs.type_name.as_ref().map(|t| t.1))

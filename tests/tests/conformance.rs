@@ -6,6 +6,7 @@ mod conformance {
     pub mod crud;
     pub mod documents;
     pub mod generated_models;
+    pub mod lifecycle;
     pub mod migrate;
     pub mod query;
     pub mod raw;

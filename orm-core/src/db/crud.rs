@@ -3,7 +3,8 @@
 use super::exec::{Ctx, Executor, On};
 use super::{on_mongo, Database, Transaction};
 use crate::error::{Error, Result};
-use crate::model::{insert_values, key_filter, AnyColumn, Model};
+use crate::model::{insert_values, key_filter, stamped_values, update_values, AnyColumn, Model};
+use crate::query::{filter::live, Cond};
 use crate::query::{DeleteMany, Select, UpdateMany};
 use crate::row::FromRow;
 use crate::sql::{self, ddl, RenderWith};
@@ -92,14 +93,16 @@ impl On<'_> {
         let schema = M::schema();
         // Upserting by the primary key sends the key; by another key the database keeps or makes it.
         let (columns, values): (Vec<&'static str>, Vec<Value>) = if by_key {
-            M::column_names().iter().copied().zip(model.values()).unzip()
+            M::column_names().iter().copied().zip(stamped_values(model)).unzip()
         } else {
             insert_row(model)
         };
+        // An existing row keeps its key and its creation time.
+        let created = M::roles().created_at;
         let updates: Vec<&str> = columns
             .iter()
             .copied()
-            .filter(|c| !target.contains(c) && !schema.is_primary_key(c))
+            .filter(|c| !target.contains(c) && !schema.is_primary_key(c) && Some(*c) != created)
             .collect();
         let all_values = model.values();
         let target_values: Vec<Value> = target
@@ -131,11 +134,11 @@ impl On<'_> {
         on_mongo!(self, |m, session| m.update(model, session).await);
         let dialect = self.sql_dialect("update")?;
         let schema = M::schema();
-        let key = key_filter::<M>(model.key_values()).into_cond();
+        let key = live::<M>(Some(&key_filter::<M>(model.key_values()).into_cond()), false).unwrap_or(Cond::And(vec![]));
         let sets: Vec<(&str, Value)> = M::column_names()
             .iter()
             .copied()
-            .zip(model.values())
+            .zip(update_values(model))
             .filter(|(c, _)| !schema.is_primary_key(c))
             .collect();
         let found = if sets.is_empty() {
@@ -148,14 +151,27 @@ impl On<'_> {
     }
 
     pub(crate) async fn delete<M: Model>(&self, model: &M) -> Result<()> {
-        self.delete_by_pk::<M>(model.key_values()).await
+        self.delete_by_pk::<M>(model.key_values(), false).await
+    }
+
+    pub(crate) async fn force_delete<M: Model>(&self, model: &M) -> Result<()> {
+        self.delete_by_pk::<M>(model.key_values(), true).await
     }
 
     pub(crate) async fn delete_by_key<M: Model>(&self, key: M::Key) -> Result<()> {
-        self.delete_by_pk::<M>(crate::model::KeyValues::key_values(key)).await
+        self.delete_by_pk::<M>(crate::model::KeyValues::key_values(key), false).await
     }
 
-    async fn delete_by_pk<M: Model>(&self, key: Vec<Value>) -> Result<()> {
+    async fn delete_by_pk<M: Model>(&self, key: Vec<Value>, force: bool) -> Result<()> {
+        if let (Some(column), false) = (M::roles().soft_delete, force) {
+            let q = UpdateMany::<M>::new()
+                .filter(key_filter::<M>(key))
+                .set_value(column, crate::model::now_for::<M>(column));
+            return match self.update_many(&q).await? {
+                0 => Err(Error::NotFound { model: M::NAME, operation: "delete" }),
+                _ => Ok(()),
+            };
+        }
         on_mongo!(self, |m, session| m.delete_by_key::<M>(key, session).await);
         let cond = key_filter::<M>(key).into_cond();
         let stmt = sql::delete_statement(&M::schema().name, Some(&cond), self.sql_dialect("delete")?);
@@ -186,12 +202,18 @@ impl On<'_> {
         if q.sets.is_empty() {
             return Err(Error::InvalidQuery { model: M::NAME, message: "update_many sets no column".into() });
         }
+        let (sets, live_filter) = q.effective();
         on_mongo!(self, |m, session| m.update_many(q, session).await);
-        let stmt = sql::update_many_statement(&M::schema().name, &q.sets, q.filter.as_ref(), self.sql_dialect("update_many")?);
+        let stmt = sql::update_many_statement(&M::schema().name, &sets, live_filter.as_ref(), self.sql_dialect("update_many")?);
         self.execute(ctx::<M>("update_many"), &stmt).await
     }
 
     pub(crate) async fn delete_many<M: Model>(&self, q: &DeleteMany<M>) -> Result<u64> {
+        if let (Some(column), false) = (M::roles().soft_delete, q.force) {
+            let mut soft = UpdateMany::<M>::new().set_value(column, crate::model::now_for::<M>(column));
+            soft.filter = q.filter.clone();
+            return self.update_many(&soft).await;
+        }
         on_mongo!(self, |m, session| m.delete_many(q, session).await);
         let stmt = sql::delete_statement(&M::schema().name, q.filter.as_ref(), self.sql_dialect("delete_many")?);
         self.execute(ctx::<M>("delete_many"), &stmt).await
@@ -315,8 +337,14 @@ macro_rules! operations {
             }
 
             /// Deletes the row with `model`'s primary key; [`Error::NotFound`] when there is none.
+            /// A `#[orm(soft_delete)]` model's row is kept, marked deleted, and hidden from queries.
             pub async fn delete<M: Model>(&self, model: &M) -> Result<()> {
                 self.on().delete(model).await
+            }
+
+            /// Removes the row with `model`'s primary key even when the model soft-deletes.
+            pub async fn force_delete<M: Model>(&self, model: &M) -> Result<()> {
+                self.on().force_delete(model).await
             }
 
             /// Deletes the row with primary key `key`; [`Error::NotFound`] when there is none.

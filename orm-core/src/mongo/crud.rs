@@ -3,7 +3,7 @@
 use super::{classify, field_key, filter_document, run, update_document, value_to_bson, MongoBackend, MongoRow, COUNTERS};
 use mongodb::ClientSession;
 use crate::error::{Error, Result};
-use crate::model::{insert_values, Model};
+use crate::model::{insert_values, update_values, Model};
 use crate::query::{DeleteMany, Order, Select, UpdateMany};
 use crate::row::FromRow;
 use crate::schema::{ColumnType, Table};
@@ -31,12 +31,11 @@ fn key_value(ty: ColumnType, n: i64) -> Value {
     }
 }
 
-/// The model as a document; `auto` replaces the auto-increment column's value; `new_row` gives
-/// `auto` (client-generated) columns fresh values.
-fn model_document<M: Model>(model: &M, auto: Option<i64>, new_row: bool) -> Document {
+/// A document of `values` (in the model's column order); `auto` replaces the auto-increment
+/// column's value.
+fn model_document<M: Model>(values: Vec<Value>, auto: Option<i64>) -> Document {
     let table = M::schema();
     let mut doc = Document::new();
-    let values = if new_row { insert_values(model) } else { model.values() };
     for (column, value) in M::column_names().iter().zip(values) {
         let value = match (auto, table.column_named(column)) {
             (Some(n), Some(c)) if c.auto_increment => key_value(c.ty, n),
@@ -94,7 +93,7 @@ impl MongoBackend {
             Some(_) => Some(self.reserve_keys(M::NAME, table, 1).await?),
             None => None,
         };
-        let doc = model_document(model, auto, true);
+        let doc = model_document::<M>(insert_values(model), auto);
         let coll = self.collection(table);
         run!(coll.insert_one(&doc), session)
             .map_err(|e| classify(M::NAME, "insert", || format!("insert {} {doc}", table.name), e))?;
@@ -108,7 +107,7 @@ impl MongoBackend {
             None => None,
         };
         let docs: Vec<Document> =
-            models.iter().enumerate().map(|(i, m)| model_document(m, first.map(|f| f + i as i64), true)).collect();
+            models.iter().enumerate().map(|(i, m)| model_document::<M>(insert_values(m), first.map(|f| f + i as i64))).collect();
         let err = |e| classify(M::NAME, "insert_many", || format!("insert {} ({} documents)", table.name, models.len()), e);
         let coll = self.collection(table);
         if let Some(s) = session {
@@ -138,14 +137,9 @@ impl MongoBackend {
     pub(crate) async fn upsert<M: Model>(&self, model: &M, target: &[&str], by_key: bool, mut session: Option<&mut ClientSession>) -> Result<M> {
         let table = M::schema();
         let coll = self.collection(table);
-        if by_key {
-            let doc = model_document(model, None, false);
-            let filter = key_document(table, &model.key_values());
-            run!(coll.replace_one(filter, &doc).upsert(true), session.as_deref_mut())
-                .map_err(|e| classify(M::NAME, "upsert", || format!("replace {} {doc}", table.name), e))?;
-            return decode_model(&doc);
-        }
-        let full = model_document(model, None, true);
+        let values = if by_key { crate::model::stamped_values(model) } else { insert_values(model) };
+        let full = model_document::<M>(values, None);
+        let created = M::roles().created_at;
         let mut filter = Document::new();
         let mut set = Document::new();
         let mut on_insert = Document::new();
@@ -154,13 +148,14 @@ impl MongoBackend {
             let value = full.get(key).cloned().unwrap_or(Bson::Null);
             if target.contains(column) {
                 filter.insert(key, value);
-            } else if table.is_primary_key(column) {
+            } else if table.is_primary_key(column) || Some(*column) == created {
+                // An existing row keeps its key and its creation time.
                 on_insert.insert(key, value);
             } else {
                 set.insert(key, value);
             }
         }
-        if let Some(auto) = table.auto_increment_column() {
+        if let (Some(auto), false) = (table.auto_increment_column(), by_key) {
             let n = self.reserve_keys(M::NAME, table, 1).await?;
             on_insert.insert(field_key(table, &auto.name), value_to_bson(&key_value(auto.ty, n)));
         }
@@ -170,6 +165,9 @@ impl MongoBackend {
         }
         if !on_insert.is_empty() {
             update.insert("$setOnInsert", on_insert);
+        }
+        if update.is_empty() {
+            update.insert("$setOnInsert", filter.clone());
         }
         let command = || format!("update {} {filter} {update} upsert", table.name);
         run!(coll.update_one(filter.clone(), update.clone()).upsert(true), session.as_deref_mut())
@@ -182,8 +180,11 @@ impl MongoBackend {
 
     pub(crate) async fn update<M: Model>(&self, model: &M, session: Option<&mut ClientSession>) -> Result<()> {
         let table = M::schema();
-        let filter = key_document(table, &model.key_values());
-        let mut doc = model_document(model, None, false);
+        let mut filter = key_document(table, &model.key_values());
+        if let Some(deleted) = M::roles().soft_delete {
+            filter.insert(field_key(table, deleted), Bson::Null);
+        }
+        let mut doc = model_document::<M>(update_values(model), None);
         doc.remove("_id");
         let coll = self.collection(table);
         let done = run!(coll.replace_one(filter.clone(), &doc), session)
@@ -204,7 +205,7 @@ impl MongoBackend {
         let table = M::schema();
         let columns = q.column_list();
         let keys = keys(table, &columns);
-        let filter = filter_document(table, q.filter.as_ref());
+        let filter = filter_document(table, q.effective_filter().as_ref());
         let mut projection = doc! { "_id": 0 };
         for k in &keys {
             projection.insert(k.as_str(), 1);
@@ -245,7 +246,7 @@ impl MongoBackend {
         session: Option<&mut ClientSession>,
     ) -> Result<u64> {
         let table = M::schema();
-        let filter = filter_document(table, q.filter.as_ref());
+        let filter = filter_document(table, q.effective_filter().as_ref());
         let coll = self.collection(table);
         let mut count = coll.count_documents(filter.clone());
         if let Some(n) = q.offset {
@@ -262,8 +263,9 @@ impl MongoBackend {
 
     pub(crate) async fn update_many<M: Model>(&self, q: &UpdateMany<M>, session: Option<&mut ClientSession>) -> Result<u64> {
         let table = M::schema();
-        let filter = filter_document(table, q.filter.as_ref());
-        let update = update_document(table, &q.sets);
+        let (sets, live) = q.effective();
+        let filter = filter_document(table, live.as_ref());
+        let update = update_document(table, &sets);
         let command = || format!("update {} {filter} {update:?}", table.name);
         let coll = self.collection(table);
         let done = run!(coll.update_many(filter.clone(), update.clone()), session).map_err(|e| classify(M::NAME, "update_many", command, e))?;

@@ -268,6 +268,15 @@ impl<M, T: FieldType<Base = String>> Column<M, T> {
     }
 }
 
+/// `filter`, plus `soft_delete IS NULL` for a model with a soft-delete column unless deleted rows
+/// are asked for.
+pub(crate) fn live<M: crate::Model>(filter: Option<&Cond>, with_deleted: bool) -> Option<Cond> {
+    match (M::roles().soft_delete, with_deleted) {
+        (Some(column), false) => Some(and_conds(filter.cloned(), Cond::Null { column: column.to_string(), negated: false })),
+        _ => filter.cloned(),
+    }
+}
+
 /// `prev AND next`, flattening into an existing `And`.
 pub(crate) fn and_conds(prev: Option<Cond>, next: Cond) -> Cond {
     match prev {

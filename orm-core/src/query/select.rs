@@ -44,6 +44,8 @@ pub struct Select<M, R = M> {
     pub(crate) offset: Option<u64>,
     /// Selected columns; `None` selects the model's columns.
     pub(crate) columns: Option<Vec<&'static str>>,
+    /// Include soft-deleted rows.
+    pub(crate) with_deleted: bool,
     _marker: PhantomData<fn() -> (M, R)>,
 }
 
@@ -62,7 +64,7 @@ impl<M, R> std::fmt::Debug for Select<M, R> {
 impl<M: Model> Select<M, M> {
     /// A query over every row.
     pub fn new() -> Self {
-        Select { filter: None, order: Vec::new(), limit: None, offset: None, columns: None, _marker: PhantomData }
+        Select { filter: None, order: Vec::new(), limit: None, offset: None, columns: None, with_deleted: false, _marker: PhantomData }
     }
 }
 
@@ -80,8 +82,20 @@ impl<M: Model, R: FromRow> Select<M, R> {
             limit: self.limit,
             offset: self.offset,
             columns,
+            with_deleted: self.with_deleted,
             _marker: PhantomData,
         }
+    }
+
+    /// Includes rows a `#[orm(soft_delete)]` model has soft-deleted (skipped by default).
+    pub fn with_deleted(mut self) -> Self {
+        self.with_deleted = true;
+        self
+    }
+
+    /// The filter as run: with `soft_delete IS NULL` unless deleted rows were asked for.
+    pub(crate) fn effective_filter(&self) -> Option<Cond> {
+        super::filter::live::<M>(self.filter.as_ref(), self.with_deleted)
     }
 
     /// Keeps rows matching `filter` (and any filter given before).

@@ -124,18 +124,25 @@ arith!(
 pub struct UpdateMany<M> {
     pub(crate) sets: Vec<(String, SetExpr)>,
     pub(crate) filter: Option<Cond>,
+    pub(crate) with_deleted: bool,
     _marker: PhantomData<fn() -> M>,
 }
 
 impl<M: Model> UpdateMany<M> {
     /// An update with nothing set yet, over every row.
     pub fn new() -> Self {
-        UpdateMany { sets: Vec::new(), filter: None, _marker: PhantomData }
+        UpdateMany { sets: Vec::new(), filter: None, with_deleted: false, _marker: PhantomData }
     }
 
     /// `SET column = value` (`None` sets NULL on an `Option` column).
     pub fn set<T: FieldType>(mut self, column: Column<M, T>, value: impl Into<T>) -> Self {
         self.sets.push((column.name().to_string(), SetExpr::Value(value.into().to_value())));
+        self
+    }
+
+    /// `SET column = value` by name (the toolkit's own columns: timestamps, soft deletes).
+    pub(crate) fn set_value(mut self, column: &str, value: Value) -> Self {
+        self.sets.push((column.to_string(), SetExpr::Value(value)));
         self
     }
 
@@ -149,6 +156,24 @@ impl<M: Model> UpdateMany<M> {
     pub fn filter(mut self, filter: Filter<M>) -> Self {
         self.filter = Some(and_conds(self.filter.take(), filter.into_cond()));
         self
+    }
+
+    /// Includes soft-deleted rows (skipped by default).
+    pub fn with_deleted(mut self) -> Self {
+        self.with_deleted = true;
+        self
+    }
+
+    /// The update as run: the filter skips soft-deleted rows unless asked, and an `updated_at`
+    /// column is set to now unless set explicitly.
+    pub(crate) fn effective(&self) -> (Vec<(String, SetExpr)>, Option<Cond>) {
+        let mut sets = self.sets.clone();
+        if let Some(updated) = M::roles().updated_at
+            && !sets.iter().any(|(c, _)| c == updated)
+        {
+            sets.push((updated.to_string(), SetExpr::Value(crate::model::now_for::<M>(updated))));
+        }
+        (sets, super::filter::live::<M>(self.filter.as_ref(), self.with_deleted))
     }
 
     /// Runs the update; returns the number of rows it matched.
@@ -166,13 +191,14 @@ impl<M: Model> Default for UpdateMany<M> {
 /// `DELETE ... WHERE ...` over every matching row; returns the number of rows deleted.
 pub struct DeleteMany<M> {
     pub(crate) filter: Option<Cond>,
+    pub(crate) force: bool,
     _marker: PhantomData<fn() -> M>,
 }
 
 impl<M: Model> DeleteMany<M> {
     /// A delete of every row.
     pub fn new() -> Self {
-        DeleteMany { filter: None, _marker: PhantomData }
+        DeleteMany { filter: None, force: false, _marker: PhantomData }
     }
 
     /// Restricts the delete to rows matching `filter` (and any filter given before).
@@ -181,7 +207,14 @@ impl<M: Model> DeleteMany<M> {
         self
     }
 
-    /// Runs the delete; returns the number of rows deleted.
+    /// Removes the rows even when the model soft-deletes (and soft-deleted ones too).
+    pub fn force(mut self) -> Self {
+        self.force = true;
+        self
+    }
+
+    /// Runs the delete; returns the number of rows deleted (for a `#[orm(soft_delete)]` model,
+    /// soft-deleted).
     pub async fn exec<E: Executor + ?Sized>(self, db: &E) -> Result<u64> {
         db.on().delete_many(&self).await
     }

@@ -110,7 +110,7 @@ fn apply_paging(stmt: &mut sea_query::SelectStatement, limit: Option<u64>, offse
 pub fn select_statement<M: Model, R: FromRow>(q: &Select<M, R>, dialect: Dialect) -> sea_query::SelectStatement {
     let mut stmt = Query::select();
     stmt.columns(q.column_list().into_iter().map(str::to_string)).from(M::schema().name.clone());
-    if let Some(f) = &q.filter {
+    if let Some(f) = &q.effective_filter() {
         stmt.cond_where(condition(f, dialect));
     }
     for (c, o) in &q.order {
@@ -137,7 +137,7 @@ pub fn select_statement<M: Model, R: FromRow>(q: &Select<M, R>, dialect: Dialect
 pub fn count_statement<M: Model, R: FromRow>(q: &Select<M, R>, dialect: Dialect) -> sea_query::SelectStatement {
     let mut inner = Query::select();
     inner.expr(Expr::val(1)).from(M::schema().name.clone());
-    if let Some(f) = &q.filter {
+    if let Some(f) = &q.effective_filter() {
         inner.cond_where(condition(f, dialect));
     }
     if q.limit.is_none() && q.offset.is_none() {
@@ -155,7 +155,7 @@ pub fn count_statement<M: Model, R: FromRow>(q: &Select<M, R>, dialect: Dialect)
 pub fn exists_statement<M: Model, R: FromRow>(q: &Select<M, R>, dialect: Dialect) -> sea_query::SelectStatement {
     let mut stmt = Query::select();
     stmt.expr(Expr::val(1)).from(M::schema().name.clone());
-    if let Some(f) = &q.filter {
+    if let Some(f) = &q.effective_filter() {
         stmt.cond_where(condition(f, dialect));
     }
     apply_paging(&mut stmt, q.limit, q.offset, dialect);

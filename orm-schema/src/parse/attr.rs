@@ -5,7 +5,7 @@ use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
 
-const FIELD_KEYS: &str = "primary_key, auto_increment, auto, unique, index, skip, nullable, column = \"...\", \
+const FIELD_KEYS: &str = "primary_key, auto_increment, auto, unique, index, skip, nullable, created_at, updated_at, soft_delete, column = \"...\", \
                           type = \"...\", default = \"...\", length = N, precision = N, scale = N, renamed_from = \"...\"";
 const STRUCT_KEYS: &str = "table = \"...\", index(name = \"...\", columns = [...]), \
                            unique(name = \"...\", columns = [...]), primary_key(columns = [...]), \
@@ -29,6 +29,12 @@ pub struct FieldAttrs {
     pub skip: Option<Span>,
     /// `nullable`
     pub nullable: Option<Span>,
+    /// `created_at`: set to the current time on insert
+    pub created_at: Option<Span>,
+    /// `updated_at`: set to the current time on insert and every update
+    pub updated_at: Option<Span>,
+    /// `soft_delete`: deleting sets it instead of removing the row; queries skip such rows
+    pub soft_delete: Option<Span>,
     /// `column = "..."`
     pub column: Option<String>,
     /// `type = "..."`
@@ -62,6 +68,9 @@ impl FieldAttrs {
                     "index" => set_flag(&mut out.index, &meta, errors),
                     "skip" => set_flag(&mut out.skip, &meta, errors),
                     "nullable" => set_flag(&mut out.nullable, &meta, errors),
+                    "created_at" => set_flag(&mut out.created_at, &meta, errors),
+                    "updated_at" => set_flag(&mut out.updated_at, &meta, errors),
+                    "soft_delete" => set_flag(&mut out.soft_delete, &meta, errors),
                     "column" => {
                         let v = string_value(&meta)?;
                         if v.is_empty() {
