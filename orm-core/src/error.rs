@@ -82,6 +82,14 @@ pub enum Error {
         #[source]
         source: sqlx::Error,
     },
+    /// The model's validation rules refused the row; every failing field is listed.
+    #[error("{model}: invalid: {}", .errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Validation {
+        /// The model's name.
+        model: &'static str,
+        /// Each failed rule.
+        errors: Vec<crate::FieldError>,
+    },
     /// A MongoDB command failed.
     #[cfg(feature = "mongodb")]
     #[error("{model}: {operation} failed on MongoDB: {source}\n  command: {command}")]

@@ -6,6 +6,7 @@ extern crate self as orm_core;
 pub mod error;
 mod db;
 mod field;
+mod lifecycle;
 pub mod introspect;
 mod model;
 pub mod migrate;
@@ -24,6 +25,7 @@ pub mod schema {
 pub use db::{BackendKind, ConnectOptions, Database, Executor, Transaction};
 pub use error::{Error, Result};
 pub use field::FieldType;
+pub use lifecycle::{FieldError, Hooks};
 #[cfg(feature = "mongodb")]
 pub use field::Json;
 pub use model::{AnyColumn, Column, KeyValues, Model, Roles};

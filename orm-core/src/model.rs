@@ -26,7 +26,7 @@ use std::marker::PhantomData;
 /// let filter = Tag::LABEL.eq("rust"); // a `Filter<Tag>`; `Tag::LABEL.eq(5)` would not compile
 /// # let _ = filter;
 /// ```
-pub trait Model: FromRow + Sized + Send + Sync + 'static {
+pub trait Model: FromRow + crate::Hooks + Sized + Send + Sync + 'static {
     /// The primary key's type: the key field's type, or a tuple for a composite key.
     type Key: KeyValues;
 
@@ -49,6 +49,17 @@ pub trait Model: FromRow + Sized + Send + Sync + 'static {
     /// `#[orm(soft_delete)]`.
     fn roles() -> Roles {
         Roles::default()
+    }
+
+    /// A copy for the hooks to work on, when the model implements [`Hooks`](crate::Hooks) itself
+    /// (`#[orm(hooks)]`); `None` otherwise, sparing the copy.
+    fn clone_for_hooks(&self) -> Option<Self> {
+        None
+    }
+
+    /// The failures of the model's `validate(custom = "...")` functions.
+    fn custom_validation(&self) -> Vec<crate::FieldError> {
+        Vec::new()
     }
 
     /// A query over all rows of the table.

@@ -54,6 +54,33 @@ pub fn model(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
         None => quote!(::std::option::Option::None),
     };
     let (created_at, updated_at, soft_delete) = (role(&def.created_at), role(&def.updated_at), role(&def.soft_delete));
+    let (clone_for_hooks, hooks_impl) = if def.hooks {
+        (
+            quote! {
+                fn clone_for_hooks(&self) -> ::std::option::Option<Self> {
+                    ::std::option::Option::Some(::core::clone::Clone::clone(self))
+                }
+            },
+            quote!(),
+        )
+    } else {
+        (quote!(), quote!(impl ::orm_core::Hooks for #ident {}))
+    };
+    let custom_checks = def.column_fields().flat_map(|f| {
+        let field = &f.ident;
+        let column = f.column.as_deref().unwrap_or_default();
+        f.custom_validators.iter().map(move |path| {
+            quote! {
+                if let ::core::result::Result::Err(message) = #path(&self.#field) {
+                    errors.push(::orm_core::FieldError {
+                        field: ::std::string::String::from(#column),
+                        rule: "custom",
+                        message: ::std::string::ToString::to_string(&message),
+                    });
+                }
+            }
+        })
+    });
     Ok(quote! {
         const _: () = {
             impl #ident {
@@ -91,7 +118,17 @@ pub fn model(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
                 fn roles() -> ::orm_core::Roles {
                     ::orm_core::Roles { created_at: #created_at, updated_at: #updated_at, soft_delete: #soft_delete }
                 }
+
+                #clone_for_hooks
+
+                fn custom_validation(&self) -> ::std::vec::Vec<::orm_core::FieldError> {
+                    let mut errors = ::std::vec::Vec::new();
+                    #(#custom_checks)*
+                    errors
+                }
             }
+
+            #hooks_impl
         };
     })
 }

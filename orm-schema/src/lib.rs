@@ -29,5 +29,5 @@ pub mod parse;
 pub use diff::{diff, Diff, Renames};
 pub use naming::{pluralize, snake_case, table_name_for};
 pub use ops::{ColumnChange, Operation, RawSql, Schema};
-pub use table::{Column, ForeignKey, Index, ReferentialAction, Table};
+pub use table::{Check, Column, ForeignKey, Index, ReferentialAction, Table};
 pub use types::{ColumnType, DefaultValue};

@@ -46,6 +46,8 @@ pub struct ModelDef {
     pub updated_at: Option<String>,
     /// The `#[orm(soft_delete)]` column.
     pub soft_delete: Option<String>,
+    /// `#[orm(hooks)]`: the model implements `orm_core::Hooks` itself.
+    pub hooks: bool,
 }
 
 /// One field of a parsed model.
@@ -59,6 +61,8 @@ pub struct FieldDef {
     pub column: Option<String>,
     /// `renamed_from = "..."`: the column's previous name.
     pub renamed_from: Option<String>,
+    /// `validate(custom = "path")` functions: `fn(&FieldType) -> Result<(), String>`.
+    pub custom_validators: Vec<syn::Path>,
 }
 
 impl ModelDef {
@@ -138,7 +142,7 @@ pub fn parse_model(input: &syn::DeriveInput) -> syn::Result<ModelDef> {
                 errors.at(other, "`skip` fields are not columns; remove the other `orm` keys");
             }
             let _ = span;
-            fields.push(FieldDef { ident, ty: field.ty.clone(), column: None, renamed_from: None });
+            fields.push(FieldDef { ident, ty: field.ty.clone(), column: None, renamed_from: None, custom_validators: Vec::new() });
             continue;
         }
         let column_name = attrs.column.clone().unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_string());
@@ -169,7 +173,13 @@ pub fn parse_model(input: &syn::DeriveInput) -> syn::Result<ModelDef> {
             }
         };
         let Some(ty) = ty else {
-            fields.push(FieldDef { ident, ty: field.ty.clone(), column: Some(column_name), renamed_from: attrs.renamed_from });
+            fields.push(FieldDef {
+                ident,
+                ty: field.ty.clone(),
+                column: Some(column_name),
+                renamed_from: attrs.renamed_from,
+                custom_validators: attrs.custom_validators,
+            });
             continue;
         };
         let nullable = rust.optional || attrs.nullable.is_some();
@@ -236,8 +246,26 @@ pub fn parse_model(input: &syn::DeriveInput) -> syn::Result<ModelDef> {
         if table.column_named(&column_name).is_some() {
             errors.at(ident.span(), format!("column `{column_name}` is mapped twice"));
         }
+        for check in &attrs.checks {
+            let text = matches!(ty, ColumnType::String { .. } | ColumnType::Text);
+            let number = ty.is_integer() || matches!(ty, ColumnType::F32 | ColumnType::F64);
+            let fits = match check {
+                crate::Check::Min(_) | crate::Check::Max(_) => number,
+                _ => text,
+            };
+            if !fits {
+                errors.at(ident.span(), format!("`validate({check:?})` does not apply to a `{}` column", ty.name()));
+            }
+        }
+        column.checks = attrs.checks.clone();
         table.columns.push(column);
-        fields.push(FieldDef { ident, ty: field.ty.clone(), column: Some(column_name), renamed_from: attrs.renamed_from });
+        fields.push(FieldDef {
+            ident,
+            ty: field.ty.clone(),
+            column: Some(column_name),
+            renamed_from: attrs.renamed_from,
+            custom_validators: attrs.custom_validators,
+        });
     }
 
     // Primary key: declared on fields, or at struct level, never both.
@@ -299,7 +327,16 @@ pub fn parse_model(input: &syn::DeriveInput) -> syn::Result<ModelDef> {
 
     errors.finish()?;
     let [created_at, updated_at, soft_delete] = roles;
-    Ok(ModelDef { ident: input.ident.clone(), table, fields, renamed_from: struct_attrs.renamed_from, created_at, updated_at, soft_delete })
+    Ok(ModelDef {
+        ident: input.ident.clone(),
+        table,
+        fields,
+        renamed_from: struct_attrs.renamed_from,
+        created_at,
+        updated_at,
+        soft_delete,
+        hooks: struct_attrs.hooks,
+    })
 }
 
 fn apply_sizes(base: ColumnType, attrs: &FieldAttrs, errors: &mut Errors) -> Option<ColumnType> {
@@ -394,7 +431,7 @@ pub fn parse_partial(input: &syn::DeriveInput) -> syn::Result<PartialDef> {
             Some(_) => None,
             None => Some(attrs.column.clone().unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_string())),
         };
-        fields.push(FieldDef { ident, ty: field.ty.clone(), column, renamed_from: None });
+        fields.push(FieldDef { ident, ty: field.ty.clone(), column, renamed_from: None, custom_validators: Vec::new() });
     }
     errors.finish()?;
     Ok(PartialDef { ident: input.ident.clone(), fields })

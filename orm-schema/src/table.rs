@@ -96,6 +96,27 @@ pub struct Column {
     /// For a `json` column sampled from MongoDB documents that all hold an embedded document there:
     /// that document's fields (code generation makes them a nested struct). Empty otherwise.
     pub fields: Vec<Column>,
+    /// Validation rules declared on the model (`#[orm(validate(...))]`): checked before every
+    /// insert and update, and written into MongoDB's `$jsonSchema` validator.
+    pub checks: Vec<Check>,
+}
+
+/// A validation rule of a column.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Check {
+    /// At least this many characters.
+    MinLength(u32),
+    /// At most this many characters.
+    MaxLength(u32),
+    /// At least this value.
+    Min(f64),
+    /// At most this value.
+    Max(f64),
+    /// Matches this regular expression.
+    Pattern(String),
+    /// Looks like an email address (`local@domain.tld`).
+    Email,
 }
 
 impl Column {
@@ -111,6 +132,7 @@ impl Column {
             default: None,
             comment: None,
             fields: Vec::new(),
+            checks: Vec::new(),
         }
     }
 

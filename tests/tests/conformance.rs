@@ -11,5 +11,6 @@ mod conformance {
     pub mod query;
     pub mod raw;
     pub mod transactions;
+    pub mod validation;
     pub mod types;
 }

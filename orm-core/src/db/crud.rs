@@ -3,6 +3,7 @@
 use super::exec::{Ctx, Executor, On};
 use super::{on_mongo, Database, Transaction};
 use crate::error::{Error, Result};
+use crate::lifecycle;
 use crate::model::{insert_values, key_filter, stamped_values, update_values, AnyColumn, Model};
 use crate::query::{filter::live, Cond};
 use crate::query::{DeleteMany, Select, UpdateMany};
@@ -32,6 +33,15 @@ fn insert_row<M: Model>(model: &M) -> (Vec<&'static str>, Vec<Value>) {
 
 impl On<'_> {
     pub(crate) async fn insert<M: Model>(&self, model: &M) -> Result<M> {
+        let hooked = lifecycle::before_insert(model)?;
+        let model = hooked.as_ref().unwrap_or(model);
+        lifecycle::validate(model, &model.values())?;
+        let stored = self.insert_raw(model).await?;
+        stored.after_insert()?;
+        Ok(stored)
+    }
+
+    async fn insert_raw<M: Model>(&self, model: &M) -> Result<M> {
         on_mongo!(self, |m, session| m.insert(model, session).await);
         let ctx = ctx::<M>("insert");
         let table = &M::schema().name;
@@ -61,6 +71,19 @@ impl On<'_> {
     }
 
     pub(crate) async fn insert_many<M: Model>(&self, models: &[M]) -> Result<u64> {
+        let hooked: Vec<M> = models.iter().map(lifecycle::before_insert).collect::<Result<Vec<_>>>()?.into_iter().flatten().collect();
+        let rows: &[M] = if hooked.is_empty() { models } else { &hooked };
+        for row in rows {
+            lifecycle::validate(row, &row.values())?;
+        }
+        let n = self.insert_many_raw(rows).await?;
+        for row in rows {
+            row.after_insert()?;
+        }
+        Ok(n)
+    }
+
+    async fn insert_many_raw<M: Model>(&self, models: &[M]) -> Result<u64> {
         let Some(first) = models.first() else { return Ok(0) };
         on_mongo!(self, |m, session| m.insert_many(models, session).await);
         let (columns, _) = insert_row(first);
@@ -76,11 +99,17 @@ impl On<'_> {
     }
 
     pub(crate) async fn upsert<M: Model>(&self, model: &M) -> Result<M> {
+        let hooked = lifecycle::before_insert(model)?;
+        let model = hooked.as_ref().unwrap_or(model);
+        lifecycle::validate(model, &model.values())?;
         let pk: Vec<&str> = M::schema().primary_key.iter().map(String::as_str).collect();
         self.upsert_by(model, &pk, true).await
     }
 
     pub(crate) async fn upsert_on<M: Model>(&self, model: &M, columns: &[&dyn AnyColumn<M>]) -> Result<M> {
+        let hooked = lifecycle::before_insert(model)?;
+        let model = hooked.as_ref().unwrap_or(model);
+        lifecycle::validate(model, &model.values())?;
         let target: Vec<&str> = columns.iter().map(|c| c.column_name()).collect();
         if target.is_empty() {
             return Err(Error::InvalidQuery { model: M::NAME, message: "upsert_on needs at least one column".into() });
@@ -131,6 +160,13 @@ impl On<'_> {
     }
 
     pub(crate) async fn update<M: Model>(&self, model: &M) -> Result<()> {
+        let hooked = lifecycle::before_update(model)?;
+        let model = hooked.as_ref().unwrap_or(model);
+        lifecycle::validate(model, &model.values())?;
+        self.update_raw(model).await
+    }
+
+    async fn update_raw<M: Model>(&self, model: &M) -> Result<()> {
         on_mongo!(self, |m, session| m.update(model, session).await);
         let dialect = self.sql_dialect("update")?;
         let schema = M::schema();
@@ -151,10 +187,12 @@ impl On<'_> {
     }
 
     pub(crate) async fn delete<M: Model>(&self, model: &M) -> Result<()> {
+        model.before_delete()?;
         self.delete_by_pk::<M>(model.key_values(), false).await
     }
 
     pub(crate) async fn force_delete<M: Model>(&self, model: &M) -> Result<()> {
+        model.before_delete()?;
         self.delete_by_pk::<M>(model.key_values(), true).await
     }
 

@@ -83,6 +83,31 @@ fn property(column: &Column) -> Document {
     if let ColumnType::String { length: Some(n) } = column.ty {
         p.insert("maxLength", i64::from(n));
     }
+    // The model's validation rules, enforced by the server too.
+    for check in &column.checks {
+        match check {
+            crate::schema::Check::MinLength(n) => {
+                p.insert("minLength", i64::from(*n));
+            }
+            crate::schema::Check::MaxLength(n) => {
+                let n = i64::from(*n);
+                let tighter = p.get_i64("maxLength").map_or(n, |m| m.min(n));
+                p.insert("maxLength", tighter);
+            }
+            crate::schema::Check::Min(v) => {
+                p.insert("minimum", *v);
+            }
+            crate::schema::Check::Max(v) => {
+                p.insert("maximum", *v);
+            }
+            crate::schema::Check::Pattern(pattern) => {
+                p.insert("pattern", pattern.as_str());
+            }
+            _ => {
+                p.insert("pattern", crate::lifecycle::EMAIL_PATTERN);
+            }
+        }
+    }
     p
 }
 

@@ -6,11 +6,12 @@ use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
 
 const FIELD_KEYS: &str = "primary_key, auto_increment, auto, unique, index, skip, nullable, created_at, updated_at, soft_delete, column = \"...\", \
-                          type = \"...\", default = \"...\", length = N, precision = N, scale = N, renamed_from = \"...\"";
+                          type = \"...\", default = \"...\", length = N, precision = N, scale = N, renamed_from = \"...\", \
+                          validate(length(min = N, max = N), range(min = X, max = X), email, regex = \"...\", custom = \"path\")";
 const STRUCT_KEYS: &str = "table = \"...\", index(name = \"...\", columns = [...]), \
                            unique(name = \"...\", columns = [...]), primary_key(columns = [...]), \
                            foreign_key(name = \"...\", columns = [...], references = \"table\", references_columns = [...], \
-                           on_delete = \"...\", on_update = \"...\"), renamed_from = \"...\"";
+                           on_delete = \"...\", on_update = \"...\"), renamed_from = \"...\", hooks";
 
 /// The `#[orm(...)]` keys of one field.
 #[derive(Debug, Default, Clone)]
@@ -49,6 +50,10 @@ pub struct FieldAttrs {
     pub scale: Option<(u32, Span)>,
     /// `renamed_from = "..."`: the column's previous name, for generated migrations
     pub renamed_from: Option<String>,
+    /// `validate(...)` rules
+    pub checks: Vec<crate::Check>,
+    /// `validate(custom = "path")` functions
+    pub custom_validators: Vec<syn::Path>,
     column_span: Option<Span>,
 }
 
@@ -103,6 +108,7 @@ impl FieldAttrs {
                         let v = string_value(&meta)?;
                         once(&mut out.renamed_from, v, &meta, errors);
                     }
+                    "validate" => validate_spec(&meta, &mut out, errors)?,
                     _ => {
                         skip_value(&meta)?;
                         errors.at(span, format!("unknown `orm` field attribute `{key}`; expected one of: {FIELD_KEYS}"));
@@ -155,6 +161,8 @@ pub struct StructAttrs {
     pub foreign_keys: Vec<ForeignKeySpec>,
     /// `renamed_from = "..."`: the table's previous name, for generated migrations
     pub renamed_from: Option<String>,
+    /// `hooks`: the model implements `orm_core::Hooks` itself
+    pub hooks: bool,
 }
 
 /// One struct-level `foreign_key(...)`.
@@ -199,6 +207,11 @@ impl StructAttrs {
                     "renamed_from" => {
                         let v = string_value(&meta)?;
                         once(&mut out.renamed_from, v, &meta, errors);
+                    }
+                    "hooks" => {
+                        let mut flag = None;
+                        set_flag(&mut flag, &meta, errors);
+                        out.hooks = true;
                     }
                     "foreign_key" => {
                         let spec = foreign_key_spec(&meta, errors)?;
@@ -259,6 +272,84 @@ fn index_spec(meta: &ParseNestedMeta<'_>, unique: bool, errors: &mut Errors) -> 
         errors.at(spec.span, "missing `columns = [\"...\"]`");
     }
     Ok(spec)
+}
+
+fn number(meta: &ParseNestedMeta<'_>) -> syn::Result<f64> {
+    let input = meta.value()?;
+    let neg = input.parse::<Option<syn::Token![-]>>()?.is_some();
+    let lit: syn::Lit = input.parse()?;
+    let v = match &lit {
+        syn::Lit::Int(i) => i.base10_parse::<f64>()?,
+        syn::Lit::Float(f) => f.base10_parse::<f64>()?,
+        _ => return Err(syn::Error::new(lit.span(), "expected a number")),
+    };
+    Ok(if neg { -v } else { v })
+}
+
+fn validate_spec(meta: &ParseNestedMeta<'_>, out: &mut FieldAttrs, errors: &mut Errors) -> syn::Result<()> {
+    use crate::Check;
+    meta.parse_nested_meta(|rule| {
+        let key = key_name(&rule);
+        let span = rule.path.span();
+        match key.as_str() {
+            "length" | "range" => rule.parse_nested_meta(|bound| {
+                let which = key_name(&bound);
+                let check = match (key.as_str(), which.as_str()) {
+                    ("length", "min") => Check::MinLength(int_value(&bound)?),
+                    ("length", "max") => Check::MaxLength(int_value(&bound)?),
+                    ("range", "min") => Check::Min(number(&bound)?),
+                    ("range", "max") => Check::Max(number(&bound)?),
+                    _ => {
+                        skip_value(&bound)?;
+                        errors.at(bound.path.span(), format!("`{key}(...)` takes `min` and `max`"));
+                        return Ok(());
+                    }
+                };
+                out.checks.push(check);
+                Ok(())
+            })?,
+            "email" => out.checks.push(Check::Email),
+            "regex" => {
+                let pattern = string_value(&rule)?;
+                if let Err(e) = regex_lite_check(&pattern) {
+                    errors.at(span, format!("invalid regex: {e}"));
+                }
+                out.checks.push(Check::Pattern(pattern));
+            }
+            "custom" => {
+                let path: syn::LitStr = rule.value()?.parse()?;
+                match path.parse::<syn::Path>() {
+                    Ok(p) => out.custom_validators.push(p),
+                    Err(_) => errors.at(path.span(), "`custom = \"...\"` names a function path"),
+                }
+            }
+            _ => {
+                skip_value(&rule)?;
+                errors.at(span, format!("unknown rule `{key}`; expected length(..), range(..), email, regex = \"...\" or custom = \"...\""));
+            }
+        }
+        Ok(())
+    })
+}
+
+/// A cheap syntax check of a pattern: balanced brackets (the regex engine checks the rest when the
+/// model is first validated).
+fn regex_lite_check(pattern: &str) -> Result<(), String> {
+    let mut depth = 0i32;
+    let mut escaped = false;
+    for c in pattern.chars() {
+        match (escaped, c) {
+            (true, _) => escaped = false,
+            (false, '\\') => escaped = true,
+            (false, '(') => depth += 1,
+            (false, ')') => depth -= 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return Err("unbalanced `)`".into());
+        }
+    }
+    if depth != 0 { Err("unbalanced `(`".into()) } else { Ok(()) }
 }
 
 fn string_list(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<String>> {

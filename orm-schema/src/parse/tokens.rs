@@ -1,6 +1,6 @@
 //! Rust code that rebuilds a [`Table`] value at run time (what the derive embeds in a model).
 
-use crate::{Column, ColumnType, DefaultValue, ForeignKey, Index, ReferentialAction, Table};
+use crate::{Check, Column, ColumnType, DefaultValue, ForeignKey, Index, ReferentialAction, Table};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -35,6 +35,7 @@ fn column_tokens(c: &Column, krate: &TokenStream) -> TokenStream {
     let ty = type_tokens(&c.ty, krate);
     let nullable = c.nullable;
     let auto_increment = c.auto_increment;
+    let checks = c.checks.iter().map(|check| check_tokens(check, krate));
     let generated = c.generated;
     let unique = c.unique;
     let default = match &c.default {
@@ -55,7 +56,19 @@ fn column_tokens(c: &Column, krate: &TokenStream) -> TokenStream {
             default: #default,
             comment: ::std::option::Option::None,
             fields: ::std::vec::Vec::new(),
+            checks: ::std::vec![#(#checks),*],
         }
+    }
+}
+
+fn check_tokens(c: &Check, krate: &TokenStream) -> TokenStream {
+    match c {
+        Check::MinLength(n) => quote!(#krate::Check::MinLength(#n)),
+        Check::MaxLength(n) => quote!(#krate::Check::MaxLength(#n)),
+        Check::Min(v) => quote!(#krate::Check::Min(#v)),
+        Check::Max(v) => quote!(#krate::Check::Max(#v)),
+        Check::Pattern(p) => quote!(#krate::Check::Pattern(::std::string::String::from(#p))),
+        _ => quote!(#krate::Check::Email),
     }
 }
 
