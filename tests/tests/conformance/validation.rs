@@ -6,7 +6,7 @@ use orm_tests::{backend_tests, mongodb_tests};
 backend_tests!(validation_lists_every_failing_field, hooks_run_around_writes);
 mongodb_tests!(mongodb_validator_enforces_the_rules_too);
 
-fn no_admins(name: &String) -> Result<(), String> {
+fn no_admins(name: &str) -> Result<(), String> {
     if name.eq_ignore_ascii_case("admin") { Err("`admin` is reserved".into()) } else { Ok(()) }
 }
 
