@@ -65,6 +65,8 @@ pub fn scan(dir: &Path) -> anyhow::Result<Models> {
     let mut files = Vec::new();
     rust_files(dir, &mut files)?;
     let mut models = Models::default();
+    let mut belongs: Vec<(String, orm_schema::parse::RelationDef)> = Vec::new();
+    let mut by_ident: std::collections::HashMap<String, String> = Default::default();
     for file in files {
         let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
         let parsed = syn::parse_file(&text).map_err(|e| {
@@ -91,8 +93,32 @@ pub fn scan(dir: &Path) -> anyhow::Result<Models> {
                     models.renames.columns.insert((name.clone(), column.clone()), old.clone());
                 }
             }
+            by_ident.insert(def.ident.to_string(), name.clone());
+            for r in def.relations.iter().filter(|r| r.kind == orm_schema::parse::RelationKind::BelongsTo) {
+                belongs.push((name.clone(), r.clone()));
+            }
             models.origins.push((name.clone(), file.clone()));
             models.schema.tables.insert(name, def.table);
+        }
+    }
+    // `belongs_to` relations become foreign keys, as the derive makes them.
+    for (table, r) in belongs {
+        let target_ident = r.target.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        let target = if target_ident == "Self" { Some(table.clone()) } else { by_ident.get(&target_ident).cloned() };
+        let Some(target) = target else {
+            bail!("model of table `{table}`: `belongs_to = {target_ident}` names no model found under {}", dir.display());
+        };
+        let key = models.schema.tables[&target].primary_key.clone();
+        let t = models.schema.tables.get_mut(&table).expect("scanned");
+        if !t.foreign_keys.iter().any(|f| f.columns == [r.foreign_key.clone()]) {
+            t.foreign_keys.push(orm_schema::ForeignKey {
+                name: format!("{table}_{}_fkey", r.foreign_key),
+                columns: vec![r.foreign_key.clone()],
+                references_table: target,
+                references_columns: key,
+                on_delete: r.on_delete,
+                on_update: r.on_update,
+            });
         }
     }
     Ok(models)

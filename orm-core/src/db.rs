@@ -5,6 +5,8 @@ mod exec;
 mod tx;
 
 pub use exec::Executor;
+#[doc(hidden)]
+pub use exec::On;
 pub use tx::Transaction;
 
 use crate::error::{redact_url, Error, Result};
@@ -40,6 +42,7 @@ compile_error!("orm-core needs at least one backend feature: `postgres`, `mysql`
 pub struct Database {
     pub(crate) backend: Backend,
     url: String,
+    queries: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for Database {
@@ -80,6 +83,7 @@ macro_rules! on_mongo {
     ($on:expr, |$m:ident, $s:ident| $body:expr) => {
         #[cfg(feature = "mongodb")]
         if let $crate::db::Backend::Mongo($m) = &$on.db.backend {
+            $on.db.count_query();
             let mut guard = match $on.tx {
                 Some(tx) => Some(tx.shared.state.lock().await),
                 None => None,
@@ -247,7 +251,7 @@ impl Database {
                 });
             }
         };
-        Ok(Database { backend, url: redacted })
+        Ok(Database { backend, url: redacted, queries: Default::default() })
     }
 
     /// Which database this is.
@@ -277,6 +281,16 @@ impl Database {
     /// The SQL dialect, or [`Error::Unsupported`] naming `operation` on MongoDB.
     pub(crate) fn sql_dialect(&self, operation: &'static str) -> Result<Dialect> {
         self.dialect().ok_or(Error::Unsupported { operation, backend: "MongoDB" })
+    }
+
+    /// How many statements (SQL) or operations (MongoDB) this handle and its clones have issued: a
+    /// way to see that eager loading costs one query per relation, not one per row.
+    pub fn queries_issued(&self) -> u64 {
+        self.queries.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn count_query(&self) {
+        self.queries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The URL this database was opened with, password redacted.

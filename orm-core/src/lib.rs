@@ -13,6 +13,7 @@ pub mod migrate;
 #[cfg(feature = "mongodb")]
 pub mod mongo;
 pub mod query;
+pub mod relation;
 mod row;
 pub mod sql;
 mod value;
@@ -30,6 +31,7 @@ pub use lifecycle::{FieldError, Hooks};
 pub use field::Json;
 pub use model::{AnyColumn, Column, KeyValues, Model, Roles};
 pub use query::{Filter, Order, Partial, Select};
+pub use relation::{LoadRelated, Loaded, Relation};
 pub use row::{FromRow, RowAccess};
 pub use sql::Dialect;
 pub use value::Value;

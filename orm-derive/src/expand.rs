@@ -1,6 +1,6 @@
 //! Code generation from the parsed model (`orm_schema::parse`).
 
-use orm_schema::parse::{parse_model, parse_partial, table_tokens, FieldDef};
+use orm_schema::parse::{parse_model, parse_partial, table_tokens, FieldDef, ModelDef, RelationKind};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -66,6 +66,7 @@ pub fn model(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
     } else {
         (quote!(), quote!(impl ::orm_core::Hooks for #ident {}))
     };
+    let (relation_consts, relation_fks) = relations(&def, vis);
     let custom_checks = def.column_fields().flat_map(|f| {
         let field = &f.ident;
         let column = f.column.as_deref().unwrap_or_default();
@@ -85,6 +86,7 @@ pub fn model(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
         const _: () = {
             impl #ident {
                 #(#constants)*
+                #(#relation_consts)*
             }
 
             impl ::orm_core::FromRow for #ident {
@@ -100,7 +102,12 @@ pub fn model(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
                 fn schema() -> &'static ::orm_core::schema::Table {
                     static SCHEMA: ::orm_core::__private::OnceLock<::orm_core::schema::Table> =
                         ::orm_core::__private::OnceLock::new();
-                    SCHEMA.get_or_init(|| #schema)
+                    SCHEMA.get_or_init(|| {
+                        #[allow(unused_mut)]
+                        let mut table = #schema;
+                        #(#relation_fks)*
+                        table
+                    })
                 }
 
                 fn column_names() -> &'static [&'static str] {
@@ -131,6 +138,74 @@ pub fn model(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
             #hooks_impl
         };
     })
+}
+
+fn action(a: orm_schema::ReferentialAction) -> TokenStream {
+    use orm_schema::ReferentialAction as R;
+    match a {
+        R::NoAction => quote!(::orm_core::schema::ReferentialAction::NoAction),
+        R::Restrict => quote!(::orm_core::schema::ReferentialAction::Restrict),
+        R::Cascade => quote!(::orm_core::schema::ReferentialAction::Cascade),
+        R::SetNull => quote!(::orm_core::schema::ReferentialAction::SetNull),
+        R::SetDefault => quote!(::orm_core::schema::ReferentialAction::SetDefault),
+    }
+}
+
+/// The relation constants (`Post::user`) and the foreign keys `belongs_to` adds to the schema.
+fn relations(def: &ModelDef, vis: &syn::Visibility) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let ident = &def.ident;
+    let mut consts = Vec::new();
+    let mut fks = Vec::new();
+    for r in &def.relations {
+        let name = &r.name;
+        let const_ident = format_ident!("{}", name);
+        let target = &r.target;
+        let fk = &r.foreign_key;
+        let target_key = r.target_key.clone().unwrap_or_default();
+        let kind = match r.kind {
+            RelationKind::BelongsTo => quote!(::orm_core::relation::BelongsTo),
+            RelationKind::HasMany => quote!(::orm_core::relation::HasMany),
+            RelationKind::HasOne => quote!(::orm_core::relation::HasOne),
+            RelationKind::ManyToMany => {
+                let through = r.through.as_ref().expect("checked by the parser");
+                quote!(::orm_core::relation::ManyToMany<#through>)
+            }
+        };
+        let doc = format!("The `{name}` relation.");
+        consts.push(quote! {
+            #[doc = #doc]
+            #[allow(non_upper_case_globals)]
+            #vis const #const_ident: ::orm_core::Relation<#ident, #target, #kind> = ::orm_core::Relation::new(#name, #fk, #target_key);
+        });
+        if r.kind == RelationKind::BelongsTo {
+            let fk_name = format!("{}_{}_fkey", def.table.name, fk);
+            let (on_delete, on_update) = (action(r.on_delete), action(r.on_update));
+            let is_self = target.is_ident("Self") || target.segments.last().is_some_and(|s| s.ident == *ident);
+            let (target_table, target_key) = if is_self {
+                (quote!(table.name.clone()), quote!(table.primary_key.clone()))
+            } else {
+                (
+                    quote!(<#target as ::orm_core::Model>::schema().name.clone()),
+                    quote!(<#target as ::orm_core::Model>::schema().primary_key.clone()),
+                )
+            };
+            fks.push(quote! {
+                if !table.foreign_keys.iter().any(|f| f.columns == [#fk]) {
+                    let references_table = #target_table;
+                    let references_columns = #target_key;
+                    table.foreign_keys.push(::orm_core::schema::ForeignKey {
+                        name: ::std::string::String::from(#fk_name),
+                        columns: ::std::vec![::std::string::String::from(#fk)],
+                        references_table,
+                        references_columns,
+                        on_delete: #on_delete,
+                        on_update: #on_update,
+                    });
+                }
+            });
+        }
+    }
+    (consts, fks)
 }
 
 /// `Self { field: row.get(i)?, skipped: Default::default(), ... }`, decoding columns in order.

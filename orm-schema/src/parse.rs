@@ -22,7 +22,7 @@ mod attr;
 mod rust_type;
 mod tokens;
 
-pub use attr::{FieldAttrs, StructAttrs};
+pub use attr::{FieldAttrs, RelationKind, RelationSpec, StructAttrs};
 pub use rust_type::{classify, RustType};
 pub use tokens::table_tokens;
 
@@ -48,6 +48,34 @@ pub struct ModelDef {
     pub soft_delete: Option<String>,
     /// `#[orm(hooks)]`: the model implements `orm_core::Hooks` itself.
     pub hooks: bool,
+    /// Relations: `belongs_to` fields and struct-level `has_many` / `has_one` / `many_to_many`.
+    pub relations: Vec<RelationDef>,
+}
+
+/// A relation of a model, as declared.
+#[derive(Debug, Clone)]
+pub struct RelationDef {
+    /// The handle's name (`Post::user`).
+    pub name: String,
+    /// Its kind.
+    pub kind: RelationKind,
+    /// The related model.
+    pub target: syn::Path,
+    /// `belongs_to`: this model's column holding the key; `has_*`: the target's column holding
+    /// this model's key; `many_to_many`: the join model's column holding this model's key.
+    pub foreign_key: String,
+    /// `many_to_many`: the join model.
+    pub through: Option<syn::Path>,
+    /// `many_to_many`: the join model's column holding the target's key.
+    pub target_key: Option<String>,
+    /// `belongs_to`: the foreign key's actions.
+    pub on_delete: crate::ReferentialAction,
+    /// See `on_delete`.
+    pub on_update: crate::ReferentialAction,
+}
+
+fn last_ident(path: &syn::Path) -> String {
+    path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default()
 }
 
 /// One field of a parsed model.
@@ -132,6 +160,7 @@ pub fn parse_model(input: &syn::DeriveInput) -> syn::Result<ModelDef> {
     let mut fields = Vec::new();
     let mut field_pk: Vec<(String, proc_macro2::Span)> = Vec::new();
     let mut roles: [Option<String>; 3] = [None, None, None];
+    let mut relations: Vec<RelationDef> = Vec::new();
     let mut auto_inc: Vec<(String, proc_macro2::Span)> = Vec::new();
 
     for field in fields_in {
@@ -217,6 +246,21 @@ pub fn parse_model(input: &syn::DeriveInput) -> syn::Result<ModelDef> {
                 errors.at(span, format!("only one field can be `{name}`"));
             }
             roles[slot] = Some(column_name.clone());
+        }
+        if let Some((target, _)) = &attrs.belongs_to {
+            let name = attrs.relation_name.clone().unwrap_or_else(|| {
+                column_name.strip_suffix("_id").map(str::to_string).unwrap_or_else(|| format!("{column_name}_rel"))
+            });
+            relations.push(RelationDef {
+                name,
+                kind: RelationKind::BelongsTo,
+                target: target.clone(),
+                foreign_key: column_name.clone(),
+                through: None,
+                target_key: None,
+                on_delete: attrs.on_delete.unwrap_or_default(),
+                on_update: attrs.on_update.unwrap_or_default(),
+            });
         }
         if let Some(span) = attrs.auto {
             if !matches!(ty, ColumnType::ObjectId | ColumnType::Uuid) {
@@ -326,6 +370,24 @@ pub fn parse_model(input: &syn::DeriveInput) -> syn::Result<ModelDef> {
     }
 
     errors.finish()?;
+    let own = crate::snake_case(&input.ident.to_string());
+    for spec in &struct_attrs.relations {
+        let target = crate::snake_case(&last_ident(&spec.target));
+        let name = spec.name.clone().unwrap_or_else(|| match spec.kind {
+            RelationKind::HasOne => target.clone(),
+            _ => crate::pluralize(&target),
+        });
+        relations.push(RelationDef {
+            name,
+            kind: spec.kind,
+            target: spec.target.clone(),
+            foreign_key: spec.foreign_key.clone().unwrap_or_else(|| format!("{own}_id")),
+            through: spec.through.clone(),
+            target_key: Some(spec.target_key.clone().unwrap_or_else(|| format!("{target}_id"))),
+            on_delete: Default::default(),
+            on_update: Default::default(),
+        });
+    }
     let [created_at, updated_at, soft_delete] = roles;
     Ok(ModelDef {
         ident: input.ident.clone(),
@@ -336,6 +398,7 @@ pub fn parse_model(input: &syn::DeriveInput) -> syn::Result<ModelDef> {
         updated_at,
         soft_delete,
         hooks: struct_attrs.hooks,
+        relations,
     })
 }
 

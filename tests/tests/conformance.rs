@@ -10,6 +10,7 @@ mod conformance {
     pub mod migrate;
     pub mod query;
     pub mod raw;
+    pub mod relations;
     pub mod transactions;
     pub mod validation;
     pub mod types;

@@ -38,7 +38,8 @@ impl Executor for Transaction {
 /// Runs `$body` with `$conn` bound to an sqlx executor (the pool, or the transaction's connection)
 /// and `$dialect` to its dialect; the body is compiled once per backend.
 macro_rules! dispatch {
-    ($on:expr, $conn:ident, $dialect:ident => $body:expr) => {
+    ($on:expr, $conn:ident, $dialect:ident => $body:expr) => {{
+        $on.db.count_query();
         match $on.tx {
             None => match &$on.db.backend {
                 #[cfg(feature = "postgres")]
@@ -87,7 +88,7 @@ macro_rules! dispatch {
                 }
             }
         }
-    };
+    }};
 }
 
 /// What a statement is run for: the model and the operation, for error messages.

@@ -4,7 +4,9 @@ use super::{classify, field_key, filter_document, run, update_document, value_to
 use mongodb::ClientSession;
 use crate::error::{Error, Result};
 use crate::model::{insert_values, update_values, Model};
-use crate::query::{DeleteMany, Order, Select, UpdateMany};
+use crate::query::{Cond, DeleteMany, Order, Select, UpdateMany};
+use std::future::Future;
+use std::pin::Pin;
 use crate::row::FromRow;
 use crate::schema::{ColumnType, Table};
 use crate::value::Value;
@@ -56,6 +58,57 @@ fn key_document(table: &Table, key: &[Value]) -> Document {
 }
 
 impl MongoBackend {
+    /// Replaces every `Related` condition (`relation.any(filter)`) with `local IN (keys)`, the keys
+    /// found by a query on the related collection: MongoDB's two-step form of `EXISTS`.
+    fn resolve_related<'a>(&'a self, parent: &'a Table, cond: Cond) -> Pin<Box<dyn Future<Output = Result<Cond>> + Send + 'a>> {
+        Box::pin(async move {
+            Ok(match cond {
+                Cond::And(list) => Cond::And(self.resolve_all(parent, list).await?),
+                Cond::Or(list) => Cond::Or(self.resolve_all(parent, list).await?),
+                Cond::Not(inner) => Cond::Not(Box::new(self.resolve_related(parent, *inner).await?)),
+                Cond::Related { local, table, remote, filter, .. } => {
+                    let inner = self.resolve_related(&table, *filter).await?;
+                    let query = filter_document(&table, Some(&inner));
+                    let key = field_key(&table, &remote).to_string();
+                    let command = || format!("find {} {query}", table.name);
+                    let cursor = self
+                        .db
+                        .collection::<Document>(&table.name)
+                        .find(query.clone())
+                        .projection(doc! { key.as_str(): 1 })
+                        .await
+                        .map_err(|e| classify("relation", "any", command, e))?;
+                    let docs: Vec<Document> = cursor.try_collect().await.map_err(|e| classify("relation", "any", command, e))?;
+                    let ty = parent.column_named(&local).map(|c| c.ty).unwrap_or(ColumnType::I64);
+                    let mut values = Vec::new();
+                    for d in &docs {
+                        let v = super::bson_to_value(d.get(&key), ty).map_err(|e| Error::decode("relation", remote.clone(), e))?;
+                        if !v.is_null() && !values.contains(&v) {
+                            values.push(v);
+                        }
+                    }
+                    Cond::In { column: local, values, negated: false }
+                }
+                other => other,
+            })
+        })
+    }
+
+    async fn resolve_all(&self, parent: &Table, list: Vec<Cond>) -> Result<Vec<Cond>> {
+        let mut out = Vec::with_capacity(list.len());
+        for c in list {
+            out.push(self.resolve_related(parent, c).await?);
+        }
+        Ok(out)
+    }
+
+    async fn resolved(&self, parent: &Table, cond: Option<Cond>) -> Result<Option<Cond>> {
+        match cond {
+            Some(c) => Ok(Some(self.resolve_related(parent, c).await?)),
+            None => Ok(None),
+        }
+    }
+
     /// Reserves `n` auto-increment values for `table`; returns the first.
     async fn reserve_keys(&self, model: &'static str, table: &Table, n: u64) -> Result<i64> {
         let n = i64::try_from(n).map_err(|_| Error::InvalidQuery { model, message: "too many rows".into() })?;
@@ -205,7 +258,8 @@ impl MongoBackend {
         let table = M::schema();
         let columns = q.column_list();
         let keys = keys(table, &columns);
-        let filter = filter_document(table, q.effective_filter().as_ref());
+        let live = self.resolved(table, q.effective_filter()).await?;
+        let filter = filter_document(table, live.as_ref());
         let mut projection = doc! { "_id": 0 };
         for k in &keys {
             projection.insert(k.as_str(), 1);
@@ -246,7 +300,8 @@ impl MongoBackend {
         session: Option<&mut ClientSession>,
     ) -> Result<u64> {
         let table = M::schema();
-        let filter = filter_document(table, q.effective_filter().as_ref());
+        let live = self.resolved(table, q.effective_filter()).await?;
+        let filter = filter_document(table, live.as_ref());
         let coll = self.collection(table);
         let mut count = coll.count_documents(filter.clone());
         if let Some(n) = q.offset {
@@ -264,6 +319,7 @@ impl MongoBackend {
     pub(crate) async fn update_many<M: Model>(&self, q: &UpdateMany<M>, session: Option<&mut ClientSession>) -> Result<u64> {
         let table = M::schema();
         let (sets, live) = q.effective();
+        let live = self.resolved(table, live).await?;
         let filter = filter_document(table, live.as_ref());
         let update = update_document(table, &sets);
         let command = || format!("update {} {filter} {update:?}", table.name);
@@ -274,7 +330,8 @@ impl MongoBackend {
 
     pub(crate) async fn delete_many<M: Model>(&self, q: &DeleteMany<M>, session: Option<&mut ClientSession>) -> Result<u64> {
         let table = M::schema();
-        let filter = filter_document(table, q.filter.as_ref());
+        let live = self.resolved(table, q.filter.clone()).await?;
+        let filter = filter_document(table, live.as_ref());
         let coll = self.collection(table);
         let done = run!(coll.delete_many(filter.clone()), session)
             .map_err(|e| classify(M::NAME, "delete_many", || format!("delete {} {filter}", table.name), e))?;

@@ -90,6 +90,9 @@ fn lower(table: &Table, cond: &Cond, negated: bool) -> Document {
             }
         }
         Cond::Not(inner) => lower(table, inner, !negated),
+        // Resolved into `In` by the CRUD layer before lowering (see `resolve_related`); one left
+        // here matches nothing rather than everything.
+        Cond::Related { .. } => NOTHING(),
     }
 }
 

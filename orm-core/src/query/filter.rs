@@ -75,6 +75,19 @@ pub enum Cond {
     Or(Vec<Cond>),
     /// Not.
     Not(Box<Cond>),
+    /// At least one row of `table` whose `remote` equals this row's `local` matches `filter`.
+    Related {
+        /// This row's table (to qualify `local` inside the subquery).
+        parent_table: String,
+        /// This row's column.
+        local: String,
+        /// The related table's schema.
+        table: Box<crate::schema::Table>,
+        /// The related table's column.
+        remote: String,
+        /// What the related row must match.
+        filter: Box<Cond>,
+    },
 }
 
 /// A typed filter on model `M`, built from its column handles and combined with

@@ -69,6 +69,14 @@ fn leaf_expr(c: &Cond, dialect: Dialect) -> Expr {
         Cond::Null { column, negated } => {
             if *negated { col(column).is_not_null() } else { col(column).is_null() }
         }
+        Cond::Related { parent_table, local, table, remote, filter } => {
+            let mut sub = Query::select();
+            sub.expr(Expr::val(1))
+                .from(table.name.clone())
+                .and_where(Expr::col((table.name.clone(), remote.clone())).equals((parent_table.clone(), local.clone())))
+                .cond_where(condition(filter, dialect));
+            Expr::exists(sub)
+        }
         Cond::And(_) | Cond::Or(_) | Cond::Not(_) => unreachable!("composite conditions are lowered by `condition`"),
     }
 }

@@ -54,6 +54,14 @@ pub struct FieldAttrs {
     pub checks: Vec<crate::Check>,
     /// `validate(custom = "path")` functions
     pub custom_validators: Vec<syn::Path>,
+    /// `belongs_to = Model`: this field holds the key of a `Model` row
+    pub belongs_to: Option<(syn::Path, Span)>,
+    /// `on_delete = "..."` / `on_update = "..."` of a `belongs_to`
+    pub on_delete: Option<crate::ReferentialAction>,
+    /// See `on_delete`.
+    pub on_update: Option<crate::ReferentialAction>,
+    /// `relation = "name"`: the name of a `belongs_to` relation (default: the field without `_id`)
+    pub relation_name: Option<String>,
     column_span: Option<Span>,
 }
 
@@ -109,6 +117,27 @@ impl FieldAttrs {
                         once(&mut out.renamed_from, v, &meta, errors);
                     }
                     "validate" => validate_spec(&meta, &mut out, errors)?,
+                    "belongs_to" => {
+                        let path: syn::Path = meta.value()?.parse()?;
+                        once(&mut out.belongs_to, (path, span), &meta, errors);
+                    }
+                    "foreign_key" => {
+                        // The field itself holds the key; accepted for the `belongs_to` spelling
+                        // `#[orm(belongs_to = User, foreign_key = "user_id")]`.
+                        let _ = string_value(&meta)?;
+                    }
+                    "relation" => {
+                        let v = string_value(&meta)?;
+                        once(&mut out.relation_name, v, &meta, errors);
+                    }
+                    "on_delete" | "on_update" => {
+                        let text = string_value(&meta)?;
+                        match parse_action(&text) {
+                            Some(a) if key == "on_delete" => out.on_delete = Some(a),
+                            Some(a) => out.on_update = Some(a),
+                            None => errors.at(span, format!("unknown action `{text}`")),
+                        }
+                    }
                     _ => {
                         skip_value(&meta)?;
                         errors.at(span, format!("unknown `orm` field attribute `{key}`; expected one of: {FIELD_KEYS}"));
@@ -163,6 +192,41 @@ pub struct StructAttrs {
     pub renamed_from: Option<String>,
     /// `hooks`: the model implements `orm_core::Hooks` itself
     pub hooks: bool,
+    /// `has_many(...)`, `has_one(...)`, `many_to_many(...)`
+    pub relations: Vec<RelationSpec>,
+}
+
+/// The kind of a relation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelationKind {
+    /// This model holds the other's key.
+    BelongsTo,
+    /// The other model holds this one's key; many of them.
+    HasMany,
+    /// The other model holds this one's key; one of them.
+    HasOne,
+    /// Through a join model holding both keys.
+    ManyToMany,
+}
+
+/// One struct-level relation declaration.
+#[derive(Debug, Clone)]
+pub struct RelationSpec {
+    /// Its kind.
+    pub kind: RelationKind,
+    /// The related model.
+    pub target: syn::Path,
+    /// `name = "..."` (default: the target's snake_case name, plural for many)
+    pub name: Option<String>,
+    /// `foreign_key = "..."`: the column of the target (`has_*`) or of the join model holding this
+    /// model's key (default `{this model}_id`)
+    pub foreign_key: Option<String>,
+    /// `through = Model` (`many_to_many`)
+    pub through: Option<syn::Path>,
+    /// `target_key = "..."`: the join model's column holding the target's key (default `{target}_id`)
+    pub target_key: Option<String>,
+    /// Where it was declared.
+    pub span: Span,
 }
 
 /// One struct-level `foreign_key(...)`.
@@ -207,6 +271,14 @@ impl StructAttrs {
                     "renamed_from" => {
                         let v = string_value(&meta)?;
                         once(&mut out.renamed_from, v, &meta, errors);
+                    }
+                    "has_many" | "has_one" | "many_to_many" => {
+                        let kind = match key.as_str() {
+                            "has_many" => RelationKind::HasMany,
+                            "has_one" => RelationKind::HasOne,
+                            _ => RelationKind::ManyToMany,
+                        };
+                        out.relations.push(relation_spec(&meta, kind, errors)?);
                     }
                     "hooks" => {
                         let mut flag = None;
@@ -270,6 +342,36 @@ fn index_spec(meta: &ParseNestedMeta<'_>, unique: bool, errors: &mut Errors) -> 
     })?;
     if !saw_columns {
         errors.at(spec.span, "missing `columns = [\"...\"]`");
+    }
+    Ok(spec)
+}
+
+fn relation_spec(meta: &ParseNestedMeta<'_>, kind: RelationKind, errors: &mut Errors) -> syn::Result<RelationSpec> {
+    let span = meta.path.span();
+    let content;
+    syn::parenthesized!(content in meta.input);
+    let target: syn::Path = content.parse()?;
+    let mut spec = RelationSpec { kind, target, name: None, foreign_key: None, through: None, target_key: None, span };
+    while !content.is_empty() {
+        content.parse::<syn::Token![,]>()?;
+        if content.is_empty() {
+            break;
+        }
+        let key: syn::Ident = content.parse()?;
+        content.parse::<syn::Token![=]>()?;
+        match key.to_string().as_str() {
+            "name" => spec.name = Some(content.parse::<syn::LitStr>()?.value()),
+            "foreign_key" => spec.foreign_key = Some(content.parse::<syn::LitStr>()?.value()),
+            "target_key" => spec.target_key = Some(content.parse::<syn::LitStr>()?.value()),
+            "through" => spec.through = Some(content.parse()?),
+            other => {
+                let _: syn::Expr = content.parse()?;
+                errors.at(key.span(), format!("unknown key `{other}`; expected name, foreign_key, through or target_key"));
+            }
+        }
+    }
+    if kind == RelationKind::ManyToMany && spec.through.is_none() {
+        errors.at(span, "`many_to_many(Target, through = JoinModel)` needs `through`");
     }
     Ok(spec)
 }

@@ -1,0 +1,385 @@
+//! Relations between models: loading one row's related rows, and eager loading of a whole result
+//! set with one query per relation level (`IN (...)` on SQL, `$in` on MongoDB; a many-to-many
+//! relation adds one for its join rows), never one per row.
+
+use crate::db::{Executor, On};
+use crate::error::Result;
+use crate::model::Model;
+use crate::query::{Cond, Filter, Select};
+use crate::value::Value;
+use std::any::Any;
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Related rows by the key of the row they belong to.
+type Grouped<T> = HashMap<String, Vec<T>>;
+
+/// A key's identity for matching rows across tables (integers of any width match).
+fn key_of(v: &Value) -> Option<String> {
+    if v.is_null() {
+        return None;
+    }
+    Some(match v {
+        Value::I16(Some(n)) => n.to_string(),
+        Value::I32(Some(n)) => n.to_string(),
+        Value::I64(Some(n)) => n.to_string(),
+        other => format!("{other:?}"),
+    })
+}
+
+fn column_value<M: Model>(model: &M, column: &str) -> Option<Value> {
+    M::column_names().iter().position(|c| *c == column).map(|i| model.values().swap_remove(i))
+}
+
+fn first_key<M: Model>() -> &'static str {
+    M::schema().primary_key.first().map(String::as_str).unwrap_or("id")
+}
+
+/// Rows of `M` whose `column` is one of `values`, with `(key, row)` pairs for `group_by`.
+async fn fetch_in<M: Model>(on: On<'_>, column: &str, values: Vec<Value>) -> Result<Vec<M>> {
+    if values.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = Select::<M>::new().filter(Filter::from_cond(Cond::In { column: column.to_string(), values, negated: false }));
+    on.select_all(&q).await
+}
+
+fn group<M: Model>(rows: Vec<M>, column: &str) -> Grouped<M> {
+    let mut out: Grouped<M> = HashMap::new();
+    for row in rows {
+        if let Some(k) = column_value(&row, column).and_then(|v| key_of(&v)) {
+            out.entry(k).or_default().push(row);
+        }
+    }
+    out
+}
+
+/// What a relation is and how its rows are found.
+pub trait Kind: Send + Sync + 'static {
+    /// `Option<T>` (belongs-to, has-one) or `Vec<T>`.
+    type Output<T>;
+    #[doc(hidden)]
+    fn collect<T>(items: Vec<T>) -> Self::Output<T>;
+    #[doc(hidden)]
+    fn local_column<F: Model>(foreign_key: &'static str) -> &'static str;
+    #[doc(hidden)]
+    fn fetch<'a, T: Model + Clone>(on: On<'a>, foreign_key: &'static str, target_key: &'static str, keys: Vec<Value>) -> BoxFuture<'a, Result<Grouped<T>>>;
+}
+
+/// `Post::user`: this model's field holds the other's key.
+#[derive(Debug, Clone, Copy)]
+pub struct BelongsTo;
+/// `User::posts`: the other model holds this one's key; many rows.
+#[derive(Debug, Clone, Copy)]
+pub struct HasMany;
+/// `User::profile`: the other model holds this one's key; one row.
+#[derive(Debug, Clone, Copy)]
+pub struct HasOne;
+/// `Post::tags`: through the join model `J`, which holds both keys.
+#[derive(Debug)]
+pub struct ManyToMany<J>(PhantomData<fn() -> J>);
+
+impl Kind for BelongsTo {
+    type Output<T> = Option<T>;
+    fn collect<T>(items: Vec<T>) -> Option<T> {
+        items.into_iter().next()
+    }
+    fn local_column<F: Model>(foreign_key: &'static str) -> &'static str {
+        foreign_key
+    }
+    fn fetch<'a, T: Model + Clone>(on: On<'a>, _: &'static str, _: &'static str, keys: Vec<Value>) -> BoxFuture<'a, Result<Grouped<T>>> {
+        Box::pin(async move { Ok(group(fetch_in::<T>(on, first_key::<T>(), keys).await?, first_key::<T>())) })
+    }
+}
+
+macro_rules! has_kind {
+    ($kind:ty, $out:ident, $collect:expr) => {
+        impl Kind for $kind {
+            type Output<T> = $out<T>;
+            fn collect<T>(items: Vec<T>) -> $out<T> {
+                $collect(items)
+            }
+            fn local_column<F: Model>(_: &'static str) -> &'static str {
+                first_key::<F>()
+            }
+            fn fetch<'a, T: Model + Clone>(on: On<'a>, foreign_key: &'static str, _: &'static str, keys: Vec<Value>) -> BoxFuture<'a, Result<Grouped<T>>> {
+                Box::pin(async move { Ok(group(fetch_in::<T>(on, foreign_key, keys).await?, foreign_key)) })
+            }
+        }
+    };
+}
+has_kind!(HasMany, Vec, |items: Vec<T>| items);
+has_kind!(HasOne, Option, |items: Vec<T>| items.into_iter().next());
+
+impl<J: Model> Kind for ManyToMany<J> {
+    type Output<T> = Vec<T>;
+    fn collect<T>(items: Vec<T>) -> Vec<T> {
+        items
+    }
+    fn local_column<F: Model>(_: &'static str) -> &'static str {
+        first_key::<F>()
+    }
+    fn fetch<'a, T: Model + Clone>(on: On<'a>, foreign_key: &'static str, target_key: &'static str, keys: Vec<Value>) -> BoxFuture<'a, Result<Grouped<T>>> {
+        Box::pin(async move {
+            let joins = fetch_in::<J>(on, foreign_key, keys).await?;
+            let mut links: Vec<(String, String)> = Vec::new();
+            let mut wanted = Vec::new();
+            let mut seen = HashSet::new();
+            for j in &joins {
+                let (Some(source), Some(target)) = (column_value(j, foreign_key), column_value(j, target_key)) else { continue };
+                let (Some(s), Some(t)) = (key_of(&source), key_of(&target)) else { continue };
+                if seen.insert(t.clone()) {
+                    wanted.push(target);
+                }
+                links.push((s, t));
+            }
+            let targets = group(fetch_in::<T>(on, first_key::<T>(), wanted).await?, first_key::<T>());
+            let mut out: Grouped<T> = HashMap::new();
+            for (source, target) in links {
+                out.entry(source).or_default().extend(targets.get(&target).into_iter().flatten().cloned());
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// A relation of model `F` to model `T`, declared on `F`; the derive emits one constant per
+/// relation (`Post::user`, `User::posts`, `Post::tags`).
+pub struct Relation<F, T, K> {
+    name: &'static str,
+    /// BelongsTo: F's column holding T's key. Has*: T's column holding F's key. ManyToMany: the
+    /// join model's column holding F's key.
+    foreign_key: &'static str,
+    /// ManyToMany: the join model's column holding T's key.
+    target_key: &'static str,
+    _marker: PhantomData<Marker<F, T, K>>,
+}
+
+/// The types a [`Relation`] is about, held without owning any of them.
+type Marker<F, T, K> = fn() -> (F, T, K);
+
+impl<F, T, K> Clone for Relation<F, T, K> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<F, T, K> Copy for Relation<F, T, K> {}
+
+impl<F: Model, T: Model + Clone, K: Kind> Relation<F, T, K> {
+    #[doc(hidden)]
+    pub const fn new(name: &'static str, foreign_key: &'static str, target_key: &'static str) -> Self {
+        Relation { name, foreign_key, target_key, _marker: PhantomData }
+    }
+
+    /// The relation's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Loads the rows related to `model` (one query; two for many-to-many).
+    pub async fn load<E: Executor + ?Sized>(self, model: &F, db: &E) -> Result<K::Output<T>> {
+        let local = K::local_column::<F>(self.foreign_key);
+        let Some(key) = column_value(model, local) else { return Ok(K::collect(Vec::new())) };
+        let Some(k) = key_of(&key) else { return Ok(K::collect(Vec::new())) };
+        let mut grouped = K::fetch::<T>(db.on(), self.foreign_key, self.target_key, vec![key]).await?;
+        Ok(K::collect(grouped.remove(&k).unwrap_or_default()))
+    }
+
+    /// Loads `next` for the related rows too: `User::posts.then(Post::tags)`.
+    pub fn then(self, next: impl Loader<T> + 'static) -> Nested<F, T, K> {
+        Nested { relation: self, next: vec![Arc::new(next)] }
+    }
+}
+
+macro_rules! any_filter {
+    ($kind:ty, $keys:expr) => {
+        impl<F: Model, T: Model> Relation<F, T, $kind> {
+            /// Rows with at least one related row matching `filter`: an `EXISTS` subquery on SQL;
+            /// on MongoDB a query for the matching keys first, then `$in`.
+            pub fn any(self, filter: Filter<T>) -> Filter<F> {
+                #[allow(clippy::redundant_closure_call)]
+                let (local, remote): (&str, &str) = ($keys)(self.foreign_key);
+                Filter::from_cond(Cond::Related {
+                    parent_table: F::schema().name.clone(),
+                    local: local.to_string(),
+                    table: Box::new(T::schema().clone()),
+                    remote: remote.to_string(),
+                    filter: Box::new(filter.into_cond()),
+                })
+            }
+        }
+    };
+}
+any_filter!(BelongsTo, |fk: &'static str| (fk, first_key::<T>()));
+any_filter!(HasMany, |fk: &'static str| (first_key::<F>(), fk));
+any_filter!(HasOne, |fk: &'static str| (first_key::<F>(), fk));
+
+/// A row with the related rows eager loading attached; derefs to the row.
+pub struct Loaded<M> {
+    /// The row.
+    pub model: M,
+    related: HashMap<&'static str, Arc<dyn Any + Send + Sync>>,
+}
+
+impl<M: Clone> Clone for Loaded<M> {
+    fn clone(&self) -> Self {
+        Loaded { model: self.model.clone(), related: self.related.clone() }
+    }
+}
+
+impl<M: std::fmt::Debug> std::fmt::Debug for Loaded<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Loaded").field("model", &self.model).field("relations", &self.related.keys().collect::<Vec<_>>()).finish()
+    }
+}
+
+impl<M> std::ops::Deref for Loaded<M> {
+    type Target = M;
+    fn deref(&self) -> &M {
+        &self.model
+    }
+}
+
+impl<M: Model> Loaded<M> {
+    /// A row with nothing loaded yet.
+    pub fn new(model: M) -> Self {
+        Loaded { model, related: HashMap::new() }
+    }
+
+    /// The rows of `relation` loaded with `.with(...)`: `Option` for belongs-to and has-one, `Vec`
+    /// otherwise; empty (`None`) when the relation was not loaded.
+    pub fn get<T: Model, K: Kind>(&self, relation: Relation<M, T, K>) -> K::Output<&Loaded<T>> {
+        let items: Vec<&Loaded<T>> = self
+            .related
+            .get(relation.name)
+            .and_then(|r| r.downcast_ref::<Vec<Loaded<T>>>())
+            .map(|v| v.iter().collect())
+            .unwrap_or_default();
+        K::collect(items)
+    }
+}
+
+/// Something that loads related rows onto a set of rows: a [`Relation`], or a [`Nested`] one.
+pub trait Loader<M>: Send + Sync {
+    #[doc(hidden)]
+    fn load<'a>(&'a self, parents: &'a mut Vec<Loaded<M>>, on: On<'a>) -> BoxFuture<'a, Result<()>>;
+}
+
+async fn attach<F: Model, T: Model + Clone, K: Kind>(
+    relation: &Relation<F, T, K>,
+    next: &[Arc<dyn Loader<T>>],
+    parents: &mut [Loaded<F>],
+    on: On<'_>,
+) -> Result<()> {
+    let local = K::local_column::<F>(relation.foreign_key);
+    let mut keys = Vec::new();
+    let mut seen = HashSet::new();
+    for p in parents.iter() {
+        if let Some(v) = column_value(&p.model, local)
+            && let Some(k) = key_of(&v)
+            && seen.insert(k)
+        {
+            keys.push(v);
+        }
+    }
+    let grouped = K::fetch::<T>(on, relation.foreign_key, relation.target_key, keys).await?;
+    // Nested relations load once over every related row, then each parent takes its share.
+    let mut flat: Vec<Loaded<T>> = Vec::new();
+    let mut spans: HashMap<String, (usize, usize)> = HashMap::new();
+    for (k, rows) in grouped {
+        let start = flat.len();
+        flat.extend(rows.into_iter().map(Loaded::new));
+        spans.insert(k, (start, flat.len()));
+    }
+    for loader in next {
+        loader.load(&mut flat, on).await?;
+    }
+    for p in parents.iter_mut() {
+        let items: Vec<Loaded<T>> = column_value(&p.model, local)
+            .and_then(|v| key_of(&v))
+            .and_then(|k| spans.get(&k))
+            .map(|(a, b)| flat[*a..*b].to_vec())
+            .unwrap_or_default();
+        p.related.insert(relation.name, Arc::new(items));
+    }
+    Ok(())
+}
+
+impl<F: Model, T: Model + Clone, K: Kind> Loader<F> for Relation<F, T, K> {
+    fn load<'a>(&'a self, parents: &'a mut Vec<Loaded<F>>, on: On<'a>) -> BoxFuture<'a, Result<()>> {
+        Box::pin(attach(self, &[], parents, on))
+    }
+}
+
+/// A relation with more relations to load on its rows (`User::posts.then(Post::tags)`).
+pub struct Nested<F, T, K> {
+    relation: Relation<F, T, K>,
+    next: Vec<Arc<dyn Loader<T>>>,
+}
+
+impl<F: Model, T: Model + Clone, K: Kind> Nested<F, T, K> {
+    /// Loads one more relation on the related rows.
+    pub fn then(mut self, next: impl Loader<T> + 'static) -> Self {
+        self.next.push(Arc::new(next));
+        self
+    }
+}
+
+impl<F: Model, T: Model + Clone, K: Kind> Loader<F> for Nested<F, T, K> {
+    fn load<'a>(&'a self, parents: &'a mut Vec<Loaded<F>>, on: On<'a>) -> BoxFuture<'a, Result<()>> {
+        Box::pin(attach(&self.relation, &self.next, parents, on))
+    }
+}
+
+/// A query that eager-loads relations: `Post::find().with(Post::user).with(Post::tags).all(&db)`.
+pub struct WithSelect<M> {
+    select: Select<M>,
+    loaders: Vec<Arc<dyn Loader<M>>>,
+}
+
+impl<M: Model> Select<M> {
+    /// Eager-loads `relation` (or a nested path) for every row the query returns.
+    pub fn with(self, relation: impl Loader<M> + 'static) -> WithSelect<M> {
+        WithSelect { select: self, loaders: vec![Arc::new(relation)] }
+    }
+}
+
+impl<M: Model> WithSelect<M> {
+    /// Eager-loads one more relation.
+    pub fn with(mut self, relation: impl Loader<M> + 'static) -> Self {
+        self.loaders.push(Arc::new(relation));
+        self
+    }
+
+    /// The rows with their related rows: one query for the rows, one per relation level.
+    pub async fn all<E: Executor + ?Sized>(self, db: &E) -> Result<Vec<Loaded<M>>> {
+        let on = db.on();
+        let mut rows: Vec<Loaded<M>> = on.select_all(&self.select).await?.into_iter().map(Loaded::new).collect();
+        for loader in &self.loaders {
+            loader.load(&mut rows, on).await?;
+        }
+        Ok(rows)
+    }
+}
+
+/// `post.load(Post::user, &db)`: loading a relation from a row.
+pub trait LoadRelated: Model + Sized {
+    /// Loads the rows of `relation` related to this row.
+    fn load<T: Model + Clone, K: Kind, E: Executor + ?Sized>(
+        &self,
+        relation: Relation<Self, T, K>,
+        db: &E,
+    ) -> impl Future<Output = Result<K::Output<T>>> + Send
+    where
+        K::Output<T>: Send,
+    {
+        relation.load(self, db)
+    }
+}
+
+impl<M: Model> LoadRelated for M {}
