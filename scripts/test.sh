@@ -29,8 +29,8 @@ cleanup() {
         log "stopping the throwaway PostgreSQL"
         runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$STATE/pg" -m immediate stop >/dev/null 2>&1 || true ;;
       mongodb)
-        log "stopping the MongoDB test server"
-        if [ -n "${MONGO_PID:-}" ]; then kill "$MONGO_PID" 2>/dev/null || true; wait "$MONGO_PID" 2>/dev/null || true; fi ;;
+        log "stopping the MongoDB test servers"
+        for pid in ${MONGO_PID:-} ${MONGO_STANDALONE_PID:-}; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done ;;
       mariadb)
         log "stopping the throwaway MariaDB"
         if [ -f "$STATE/mysql-run/mariadb.pid" ]; then kill "$(cat "$STATE/mysql-run/mariadb.pid")" 2>/dev/null || true; fi ;;
@@ -133,6 +133,15 @@ provide_mongodb() {
   STARTED+=(mongodb)
   wait_port "$port" || { log "secantusdb did not start; see $STATE/mongodb.log"; return 1; }
   export TEST_MONGODB_URL="mongodb://127.0.0.1:$port/test?directConnection=true"
+  # A standalone server too: the transaction tests check that it refuses transactions cleanly.
+  if [ -z "${TEST_MONGODB_STANDALONE_URL:-}" ]; then
+    local standalone; standalone=$(free_port)
+    "$venv/bin/secantusd-py" --host 127.0.0.1 --port "$standalone" --storage-path :memory: --standalone --log-level WARNING \
+      >"$STATE/mongodb-standalone.log" 2>&1 &
+    MONGO_STANDALONE_PID=$!
+    wait_port "$standalone" || { log "the standalone secantusdb did not start"; return 1; }
+    export TEST_MONGODB_STANDALONE_URL="mongodb://127.0.0.1:$standalone/test?directConnection=true"
+  fi
 }
 
 need() {

@@ -1,6 +1,65 @@
 //! Relations between models: loading one row's related rows, and eager loading of a whole result
 //! set with one query per relation level (`IN (...)` on SQL, `$in` on MongoDB; a many-to-many
 //! relation adds one for its join rows), never one per row.
+//!
+//! ```no_run
+//! use orm_core::{Database, LoadRelated, Model};
+//!
+//! #[derive(Model, Debug, Clone)]
+//! #[orm(has_many(Post, foreign_key = "user_id"), has_one(Profile, foreign_key = "user_id"))]
+//! struct User {
+//!     #[orm(primary_key, auto_increment)]
+//!     id: i64,
+//!     name: String,
+//! }
+//!
+//! #[derive(Model, Debug, Clone)]
+//! #[orm(many_to_many(Tag, through = PostTag))]
+//! struct Post {
+//!     #[orm(primary_key, auto_increment)]
+//!     id: i64,
+//!     #[orm(belongs_to = User, on_delete = "cascade")] // the relation `Post::user`, and a foreign key
+//!     user_id: i64,
+//!     title: String,
+//! }
+//!
+//! #[derive(Model, Debug, Clone)]
+//! struct Profile {
+//!     #[orm(primary_key, auto_increment)]
+//!     id: i64,
+//!     #[orm(belongs_to = User)]
+//!     user_id: i64,
+//! }
+//!
+//! #[derive(Model, Debug, Clone)]
+//! struct Tag {
+//!     #[orm(primary_key, auto_increment)]
+//!     id: i64,
+//!     label: String,
+//! }
+//!
+//! #[derive(Model, Debug, Clone)]
+//! #[orm(primary_key(columns = ["post_id", "tag_id"]))]
+//! struct PostTag {
+//!     #[orm(belongs_to = Post)]
+//!     post_id: i64,
+//!     #[orm(belongs_to = Tag)]
+//!     tag_id: i64,
+//! }
+//!
+//! # async fn demo(db: &Database, post: Post) -> orm_core::Result<()> {
+//! let author: Option<User> = post.load(Post::user, db).await?;
+//! // Three queries for any number of users: users, their posts, the posts' tags (+ join rows).
+//! let users = User::find().with(User::posts.then(Post::tags)).with(User::profile).all(db).await?;
+//! for user in &users {
+//!     for post in user.get(User::posts) {
+//!         let labels: Vec<&str> = post.get(Post::tags).iter().map(|t| t.label.as_str()).collect();
+//!         println!("{}: {} {labels:?}", user.name, post.title);
+//!     }
+//! }
+//! let rustaceans = User::find().filter(User::posts.any(Post::TITLE.like("%rust%"))).all(db).await?;
+//! # Ok(()) }
+//! ```
 
 use crate::db::{Executor, On};
 use crate::error::Result;

@@ -160,3 +160,30 @@ async fn concurrent_transactions_keep_a_counter_exact(db: Database) {
     }
     assert_eq!(Item::find_by_pk(counter.id).get(&db).await.unwrap().n, 80);
 }
+
+/// A MongoDB deployment without transactions (a standalone server) refuses to start one with a
+/// typed error instead of running the work without atomicity. The test command starts such a
+/// server and names it in `TEST_MONGODB_STANDALONE_URL`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn standalone_mongodb_refuses_transactions() {
+    let Ok(url) = std::env::var("TEST_MONGODB_STANDALONE_URL") else {
+        assert!(std::env::var("CI").is_err(), "CI=true needs TEST_MONGODB_STANDALONE_URL (scripts/test.sh starts one)");
+        eprintln!("skipping: no TEST_MONGODB_STANDALONE_URL");
+        return;
+    };
+    let db = Database::connect(&url).await.unwrap();
+    let err = db.begin().await.unwrap_err();
+    assert!(matches!(err, Error::Unsupported { operation: "transactions", .. }), "{err}");
+    let err = db.transaction(|_tx| async move { Ok::<_, Error>(()) }).await.unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err}");
+    // Everything else works; insert_many stays all-or-nothing by compensating.
+    db.create_table::<Item>().await.unwrap();
+    db.raw_or_unique_index().await;
+    let rows = vec![
+        Item { id: 0, n: 1, label: "a".into(), weight: 0.0 },
+        Item { id: 0, n: 1, label: "dup".into(), weight: 0.0 },
+    ];
+    assert!(db.insert_many(&rows).await.unwrap_err().is_unique_violation());
+    assert_eq!(Item::find().count(&db).await.unwrap(), 0);
+    db.run_command(orm_core::bson::doc! { "dropDatabase": 1 }).await.unwrap();
+}
