@@ -99,13 +99,17 @@ fn first_key<M: Model>() -> &'static str {
     M::schema().primary_key.first().map(String::as_str).unwrap_or("id")
 }
 
-/// Rows of `M` whose `column` is one of `values`, with `(key, row)` pairs for `group_by`.
+/// Keys per `IN (...)` query: under every backend's bind-parameter limit (SQLite's 32,766).
+const KEYS_PER_QUERY: usize = 10_000;
+
+/// Rows of `M` whose `column` is one of `values`: one query per 10,000 keys.
 async fn fetch_in<M: Model>(on: On<'_>, column: &str, values: Vec<Value>) -> Result<Vec<M>> {
-    if values.is_empty() {
-        return Ok(Vec::new());
+    let mut out = Vec::new();
+    for chunk in values.chunks(KEYS_PER_QUERY) {
+        let cond = Cond::In { column: column.to_string(), values: chunk.to_vec(), negated: false };
+        out.extend(on.select_all(&Select::<M>::new().filter(Filter::from_cond(cond))).await?);
     }
-    let q = Select::<M>::new().filter(Filter::from_cond(Cond::In { column: column.to_string(), values, negated: false }));
-    on.select_all(&q).await
+    Ok(out)
 }
 
 fn group<M: Model>(rows: Vec<M>, column: &str) -> Grouped<M> {
