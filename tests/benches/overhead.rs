@@ -5,7 +5,7 @@
 //! `BENCH_ROWS` scales the bulk workloads (default 10,000). Results and ratios: `BENCHMARKS.md`.
 #![allow(missing_docs)]
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion};
 use orm_core::{Database, Model};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -170,15 +170,36 @@ macro_rules! sql_benches {
         });
         g.bench_function("update_many/raw", |b| b.to_async(rt).iter(|| async { $raw::update_many(&pool, 100).await }));
         let doomed: Vec<Item> = (0..100).map(|i| Item { label: "doomed".into(), ..item(i) }).collect();
+        // Deleting 100 rows: each iteration first inserts them again, untimed.
         g.bench_function("delete_many/orm", |b| {
-            b.to_async(rt).iter_batched(
-                || rt.block_on(db.insert_many(&doomed)).unwrap(),
-                |_| async { Item::delete_many().filter(Item::LABEL.eq("doomed")).exec(&db).await.unwrap() },
-                BatchSize::PerIteration,
-            )
+            b.to_async(rt).iter_custom(|iters| {
+                let (db, doomed) = (&db, &doomed);
+                async move {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        db.insert_many(doomed).await.unwrap();
+                        let start = std::time::Instant::now();
+                        Item::delete_many().filter(Item::LABEL.eq("doomed")).exec(db).await.unwrap();
+                        total += start.elapsed();
+                    }
+                    total
+                }
+            })
         });
         g.bench_function("delete_many/raw", |b| {
-            b.to_async(rt).iter_batched(|| rt.block_on(db.insert_many(&doomed)).unwrap(), |_| async { $raw::delete_many(&pool, "doomed").await }, BatchSize::PerIteration)
+            b.to_async(rt).iter_custom(|iters| {
+                let (db, doomed, pool) = (&db, &doomed, &pool);
+                async move {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        db.insert_many(doomed).await.unwrap();
+                        let start = std::time::Instant::now();
+                        $raw::delete_many(pool, "doomed").await;
+                        total += start.elapsed();
+                    }
+                    total
+                }
+            })
         });
         g.bench_function("eager_1000/orm", |b| {
             b.to_async(rt).iter(|| async { Item::find().order_by_asc(Item::ID).limit(1000).with(Item::parts).all(&db).await.unwrap() })

@@ -126,10 +126,14 @@ pub fn select_statement<M: Model, R: FromRow>(q: &Select<M, R>, dialect: Dialect
             Order::Asc => sea_query::Order::Asc,
             Order::Desc => sea_query::Order::Desc,
         };
-        let is_decimal = M::schema().column_named(c).is_some_and(|c| matches!(c.ty, ColumnType::Decimal { .. }));
+        let column = M::schema().column_named(c);
+        let is_decimal = column.is_some_and(|c| matches!(c.ty, ColumnType::Decimal { .. }));
+        // Only a nullable column needs the NULL placement spelled out; leaving it off elsewhere
+        // keeps PostgreSQL's plain btree indexes usable for the sort.
+        let nullable = column.is_none_or(|c| c.nullable);
         if dialect == Dialect::Sqlite && is_decimal {
             stmt.order_by_expr(col(c).cast_as("REAL"), order);
-        } else if dialect == Dialect::Postgres {
+        } else if dialect == Dialect::Postgres && nullable {
             // NULLs sort first ascending and last descending, as on MySQL, SQLite and MongoDB.
             let nulls = if *o == Order::Asc { NullOrdering::First } else { NullOrdering::Last };
             stmt.order_by_with_nulls(c.clone(), order, nulls);
@@ -282,7 +286,7 @@ mod tests {
             .offset(10);
         assert_eq!(
             render(&q, Dialect::Postgres),
-            r#"SELECT "id", "name", "price", "qty" FROM "items" WHERE ("qty" > 1 AND "name" LIKE E'a\\%%' ESCAPE E'\\') OR (NOT "qty" IS NULL) ORDER BY "id" DESC NULLS LAST LIMIT 5 OFFSET 10"#
+            r#"SELECT "id", "name", "price", "qty" FROM "items" WHERE ("qty" > 1 AND "name" LIKE E'a\\%%' ESCAPE E'\\') OR (NOT "qty" IS NULL) ORDER BY "id" DESC LIMIT 5 OFFSET 10"#
         );
         assert_eq!(
             render(&q, Dialect::MySql),
@@ -326,7 +330,7 @@ mod tests {
             render(&q, Dialect::Sqlite),
             r#"SELECT "id", "name", "price", "qty" FROM "items" WHERE CAST("price" AS REAL) > 1.5 ORDER BY CAST("price" AS REAL) ASC"#
         );
-        assert!(render(&q, Dialect::Postgres).contains(r#"WHERE "price" > 1.5 ORDER BY "price" ASC NULLS FIRST"#));
+        assert!(render(&q, Dialect::Postgres).contains(r#"WHERE "price" > 1.5 ORDER BY "price" ASC"#));
     }
 
     #[test]
