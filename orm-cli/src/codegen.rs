@@ -1,6 +1,6 @@
 //! Rust model code from a schema: one file per table plus a `mod.rs`, formatted with prettyplease.
 
-use orm_schema::{snake_case, Column, ColumnType, DefaultValue, ReferentialAction, Schema, Table};
+use orm_schema::{snake_case, Column, ColumnType, DefaultValue, Schema, Table};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -189,16 +189,6 @@ fn field(table: &Table, c: &Column, nested: &mut Vec<TokenStream>) -> TokenStrea
     }
 }
 
-fn action(a: ReferentialAction) -> &'static str {
-    match a {
-        ReferentialAction::NoAction => "no_action",
-        ReferentialAction::Restrict => "restrict",
-        ReferentialAction::Cascade => "cascade",
-        ReferentialAction::SetNull => "set_null",
-        ReferentialAction::SetDefault => "set_default",
-    }
-}
-
 /// The source of one model file for `table`.
 pub fn model_file(table: &Table) -> String {
     let name = format_ident!("{}", struct_name(&table.name));
@@ -218,7 +208,7 @@ pub fn model_file(table: &Table) -> String {
     }
     for fk in &table.foreign_keys {
         let (fk_name, cols, target, ref_cols) = (&fk.name, &fk.columns, &fk.references_table, &fk.references_columns);
-        let (od, ou) = (action(fk.on_delete), action(fk.on_update));
+        let (od, ou) = (fk.on_delete.as_str(), fk.on_update.as_str());
         struct_attrs.push(quote!(#[orm(foreign_key(name = #fk_name, columns = [#(#cols),*], references = #target,
             references_columns = [#(#ref_cols),*], on_delete = #od, on_update = #ou))]));
     }

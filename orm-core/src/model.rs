@@ -45,6 +45,11 @@ pub trait Model: FromRow + crate::Hooks + Sized + Send + Sync + 'static {
     /// The primary key's values, in key order.
     fn key_values(&self) -> Vec<Value>;
 
+    /// One column's value (without building the whole row's values).
+    fn column_value(&self, column: &str) -> Option<Value> {
+        Self::column_names().iter().position(|c| *c == column).map(|i| self.values().swap_remove(i))
+    }
+
     /// The columns the toolkit maintains: `#[orm(created_at)]`, `#[orm(updated_at)]`,
     /// `#[orm(soft_delete)]`.
     fn roles() -> Roles {

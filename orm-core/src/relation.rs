@@ -92,7 +92,7 @@ fn key_of(v: &Value) -> Option<String> {
 }
 
 fn column_value<M: Model>(model: &M, column: &str) -> Option<Value> {
-    M::column_names().iter().position(|c| *c == column).map(|i| model.values().swap_remove(i))
+    model.column_value(column)
 }
 
 fn first_key<M: Model>() -> &'static str {

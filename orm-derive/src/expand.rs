@@ -67,6 +67,11 @@ pub fn model(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
         (quote!(), quote!(impl ::orm_core::Hooks for #ident {}))
     };
     let (relation_consts, relation_fks) = relations(&def, vis);
+    let column_arms = def.column_fields().map(|f| {
+        let field = &f.ident;
+        let column = f.column.as_deref().unwrap_or_default();
+        quote!(#column => ::std::option::Option::Some(::orm_core::FieldType::to_value(&self.#field)),)
+    });
     let custom_checks = def.column_fields().flat_map(|f| {
         let field = &f.ident;
         let column = f.column.as_deref().unwrap_or_default();
@@ -120,6 +125,13 @@ pub fn model(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
 
                 fn key_values(&self) -> ::std::vec::Vec<::orm_core::Value> {
                     ::std::vec![#(#key_values),*]
+                }
+
+                fn column_value(&self, column: &str) -> ::std::option::Option<::orm_core::Value> {
+                    match column {
+                        #(#column_arms)*
+                        _ => ::std::option::Option::None,
+                    }
                 }
 
                 fn roles() -> ::orm_core::Roles {

@@ -222,6 +222,39 @@ pub enum ReferentialAction {
     SetDefault,
 }
 
+impl ReferentialAction {
+    /// The name migration files and model attributes use: `no_action`, `restrict`, `cascade`,
+    /// `set_null`, `set_default`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReferentialAction::NoAction => "no_action",
+            ReferentialAction::Restrict => "restrict",
+            ReferentialAction::Cascade => "cascade",
+            ReferentialAction::SetNull => "set_null",
+            ReferentialAction::SetDefault => "set_default",
+        }
+    }
+
+    /// The action a name from [`as_str`](ReferentialAction::as_str) stands for.
+    ///
+    /// ```
+    /// use orm_schema::ReferentialAction;
+    /// assert_eq!(ReferentialAction::from_name("set_null"), Some(ReferentialAction::SetNull));
+    /// assert_eq!(ReferentialAction::from_name(ReferentialAction::Cascade.as_str()), Some(ReferentialAction::Cascade));
+    /// ```
+    pub fn from_name(name: &str) -> Option<ReferentialAction> {
+        [
+            ReferentialAction::NoAction,
+            ReferentialAction::Restrict,
+            ReferentialAction::Cascade,
+            ReferentialAction::SetNull,
+            ReferentialAction::SetDefault,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == name)
+    }
+}
+
 /// A foreign key from columns of one table to columns of another.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ForeignKey {

@@ -1,6 +1,6 @@
 //! Writing operations back as a migration file (what `orm migrate generate` and `baseline` produce).
 
-use crate::schema::{Column, ColumnType, DefaultValue, Operation, ReferentialAction};
+use crate::schema::{Column, ColumnType, DefaultValue, Operation};
 
 fn s(text: &str) -> String {
     toml::Value::String(text.to_string()).to_string()
@@ -56,16 +56,6 @@ fn column(c: &Column, primary_key: bool) -> String {
     }
     out.push_str(" }");
     out
-}
-
-fn action(a: ReferentialAction) -> &'static str {
-    match a {
-        ReferentialAction::NoAction => "no_action",
-        ReferentialAction::Restrict => "restrict",
-        ReferentialAction::Cascade => "cascade",
-        ReferentialAction::SetNull => "set_null",
-        ReferentialAction::SetDefault => "set_default",
-    }
 }
 
 fn operation(section: &str, op: &Operation) -> String {
@@ -133,8 +123,8 @@ fn operation(section: &str, op: &Operation) -> String {
             kv("columns", list(&fk.columns));
             kv("references_table", s(&fk.references_table));
             kv("references_columns", list(&fk.references_columns));
-            kv("on_delete", s(action(fk.on_delete)));
-            kv("on_update", s(action(fk.on_update)));
+            kv("on_delete", s(fk.on_delete.as_str()));
+            kv("on_update", s(fk.on_update.as_str()));
         }
         Operation::Sql(raw) => {
             for (k, v) in [("sql", &raw.all), ("postgres", &raw.postgres), ("mysql", &raw.mysql), ("sqlite", &raw.sqlite)] {
@@ -189,7 +179,7 @@ pub fn write_file(comment: &str, up: &[Operation], down: &[Operation]) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::{ColumnChange, ForeignKey, Index, RawSql, Table};
+    use crate::schema::{ColumnChange, ForeignKey, Index, RawSql, ReferentialAction, Table};
 
     #[test]
     fn every_operation_survives_a_round_trip() {

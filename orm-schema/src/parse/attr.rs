@@ -464,15 +464,7 @@ fn string_list(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<String>> {
 
 /// The referential action a `on_delete = "..."` names.
 pub fn parse_action(text: &str) -> Option<crate::ReferentialAction> {
-    use crate::ReferentialAction as R;
-    Some(match text {
-        "cascade" => R::Cascade,
-        "set_null" => R::SetNull,
-        "set_default" => R::SetDefault,
-        "restrict" => R::Restrict,
-        "no_action" => R::NoAction,
-        _ => return None,
-    })
+    crate::ReferentialAction::from_name(text)
 }
 
 fn foreign_key_spec(meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<ForeignKeySpec> {
