@@ -74,12 +74,6 @@ macro_rules! raw_sql {
                 Item { id: r.get(0), n: r.get(1), label: r.get(2), weight: r.get(3) }
             }
 
-            pub async fn insert_one(pool: &Pool, it: &Item) -> Item {
-                let sql = format!("INSERT INTO items (n, label, weight) VALUES ({}, {}, {}) RETURNING id, n, label, weight", ph(1), ph(2), ph(3));
-                let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(it.n).bind(&it.label).bind(it.weight).fetch_one(pool).await.unwrap();
-                decode(&row)
-            }
-
             pub async fn by_pk(pool: &Pool, id: i64) -> Option<Item> {
                 let sql = format!("SELECT id, n, label, weight FROM items WHERE id = {}", ph(1));
                 sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await.unwrap().map(|r| decode(&r))
@@ -146,9 +140,28 @@ macro_rules! raw_sql {
 
 raw_sql!(raw_sqlite, sqlx::Sqlite, |_n: usize| "?".to_string());
 raw_sql!(raw_pg, sqlx::Postgres, |n: usize| format!("${n}"));
+raw_sql!(raw_mysql, sqlx::MySql, |_n: usize| "?".to_string());
+
+/// `INSERT ... RETURNING` where the backend has it.
+macro_rules! insert_returning {
+    ($name:ident, $db:ty, $sql:expr) => {
+        async fn $name(pool: &sqlx::Pool<$db>, it: &Item) -> Item {
+            let row = sqlx::query($sql).bind(it.n).bind(&it.label).bind(it.weight).fetch_one(pool).await.unwrap();
+            Item { id: row.get(0), n: row.get(1), label: row.get(2), weight: row.get(3) }
+        }
+    };
+}
+insert_returning!(insert_sqlite, sqlx::Sqlite, "INSERT INTO items (n, label, weight) VALUES (?, ?, ?) RETURNING id, n, label, weight");
+insert_returning!(insert_pg, sqlx::Postgres, "INSERT INTO items (n, label, weight) VALUES ($1, $2, $3) RETURNING id, n, label, weight");
+
+/// MySQL has no RETURNING: insert, then read the row back by its generated key, as the toolkit does.
+async fn insert_mysql(pool: &sqlx::MySqlPool, it: &Item) -> Item {
+    let done = sqlx::query("INSERT INTO items (n, label, weight) VALUES (?, ?, ?)").bind(it.n).bind(&it.label).bind(it.weight).execute(pool).await.unwrap();
+    raw_mysql::by_pk(pool, done.last_insert_id() as i64).await.unwrap()
+}
 
 macro_rules! sql_benches {
-    ($c:expr, $rt:expr, $name:expr, $url:expr, $raw:ident, $pool:ty) => {{
+    ($c:expr, $rt:expr, $name:expr, $url:expr, $raw:ident, $insert:ident, $pool:ty) => {{
         let rt: &tokio::runtime::Runtime = $rt;
         let db = rt.block_on(seeded($url));
         let pool: $pool = rt.block_on(<$pool>::connect($url)).expect("raw pool");
@@ -156,7 +169,7 @@ macro_rules! sql_benches {
         g.sample_size(20).measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_millis(500));
         let one = item(7);
         g.bench_function("insert_one/orm", |b| b.to_async(rt).iter(|| async { db.insert(&one).await.unwrap() }));
-        g.bench_function("insert_one/raw", |b| b.to_async(rt).iter(|| async { $raw::insert_one(&pool, &one).await }));
+        g.bench_function("insert_one/raw", |b| b.to_async(rt).iter(|| async { $insert(&pool, &one).await }));
         g.bench_function("select_pk/orm", |b| b.to_async(rt).iter(|| async { Item::find_by_pk(500).one(&db).await.unwrap() }));
         g.bench_function("select_pk/raw", |b| b.to_async(rt).iter(|| async { $raw::by_pk(&pool, 500).await }));
         g.bench_function("select_1000/orm", |b| b.to_async(rt).iter(|| async { Item::find().limit(1000).all(&db).await.unwrap() }));
@@ -218,20 +231,26 @@ fn sqlite_memory(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     // Shared between the toolkit's pool and the raw one: a named in-memory database.
     let url = "sqlite:file:orm_bench?mode=memory&cache=shared";
-    sql_benches!(c, &rt, "sqlite_memory", url, raw_sqlite, sqlx::SqlitePool);
+    sql_benches!(c, &rt, "sqlite_memory", url, raw_sqlite, insert_sqlite, sqlx::SqlitePool);
 }
 
 fn sqlite_file(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
-    sql_benches!(c, &rt, "sqlite_file", &url, raw_sqlite, sqlx::SqlitePool);
+    sql_benches!(c, &rt, "sqlite_file", &url, raw_sqlite, insert_sqlite, sqlx::SqlitePool);
 }
 
 fn postgres(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let url = std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    sql_benches!(c, &rt, "postgres", &url, raw_pg, sqlx::PgPool);
+    sql_benches!(c, &rt, "postgres", &url, raw_pg, insert_pg, sqlx::PgPool);
+}
+
+fn mysql(c: &mut Criterion) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let url = std::env::var("TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into());
+    sql_benches!(c, &rt, "mysql", &url, raw_mysql, insert_mysql, sqlx::MySqlPool);
 }
 
 fn mongodb(c: &mut Criterion) {
@@ -292,5 +311,5 @@ fn mongodb(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, sqlite_memory, sqlite_file, postgres, mongodb);
+criterion_group!(benches, sqlite_memory, sqlite_file, postgres, mysql, mongodb);
 criterion_main!(benches);
