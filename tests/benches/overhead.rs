@@ -295,6 +295,38 @@ fn mongodb(c: &mut Criterion) {
             cursor.try_collect::<Vec<Item>>().await.unwrap()
         })
     });
+    g.bench_function("update_many/orm", |b| {
+        b.to_async(&rt).iter(|| async { Item::update_many().set_expr(Item::WEIGHT, Item::WEIGHT.add(1.0)).filter(Item::N.lt(100)).exec(&db).await.unwrap() })
+    });
+    g.bench_function("update_many/raw", |b| {
+        b.to_async(&rt).iter(|| async {
+            use mongodb::bson::doc;
+            items.update_many(doc! { "n": { "$lt": 100_i64 } }, doc! { "$inc": { "weight": 1.0 } }).await.unwrap().modified_count
+        })
+    });
+    // Deleting 100 documents: each iteration first inserts them again, untimed.
+    let doomed: Vec<Item> = (0..100).map(|i| Item { label: "doomed".into(), ..item(i) }).collect();
+    for (name, raw) in [("delete_many/orm", false), ("delete_many/raw", true)] {
+        g.bench_function(name, |b| {
+            b.to_async(&rt).iter_custom(|iters| {
+                let (db, doomed, items) = (&db, &doomed, &items);
+                async move {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        db.insert_many(doomed).await.unwrap();
+                        let start = std::time::Instant::now();
+                        if raw {
+                            items.delete_many(mongodb::bson::doc! { "label": "doomed" }).await.unwrap();
+                        } else {
+                            Item::delete_many().filter(Item::LABEL.eq("doomed")).exec(db).await.unwrap();
+                        }
+                        total += start.elapsed();
+                    }
+                    total
+                }
+            })
+        });
+    }
     g.bench_function("eager_1000/orm", |b| {
         b.to_async(&rt).iter(|| async { Item::find().order_by_asc(Item::ID).limit(1000).with(Item::parts).all(&db).await.unwrap() })
     });
@@ -306,6 +338,23 @@ fn mongodb(c: &mut Criterion) {
             let ids: Vec<i64> = parents.iter().map(|p| p.id).collect();
             let children: Vec<Part> = parts.find(mongodb::bson::doc! { "item_id": { "$in": ids } }).await.unwrap().try_collect().await.unwrap();
             (parents, children)
+        })
+    });
+    // The raw side writes its own `_id`s, as an application without the toolkit's counter would.
+    let bulk: Vec<Item> = (0..rows()).map(item).collect();
+    g.sample_size(10).measurement_time(Duration::from_secs(5));
+    g.bench_function("bulk_insert/orm", |b| b.to_async(&rt).iter(|| async { db.insert_many(&bulk).await.unwrap() }));
+    g.bench_function("bulk_insert/raw", |b| {
+        b.to_async(&rt).iter(|| {
+            let docs: Vec<Item> = bulk
+                .iter()
+                .map(|it| {
+                    next += 1;
+                    Item { id: next, ..it.clone() }
+                })
+                .collect();
+            let items = items.clone();
+            async move { items.insert_many(&docs).await.unwrap() }
         })
     });
     g.finish();
