@@ -157,7 +157,16 @@ impl Conn {
 
     /// Every history row, oldest first.
     pub(crate) async fn history(&mut self, db: &Database) -> Result<Vec<HistoryRow>> {
-        let q = HistoryRow::find().order_by_asc(HistoryRow::VERSION);
+        self.rows(db, HistoryRow::find().order_by_asc(HistoryRow::VERSION)).await
+    }
+
+    /// Whether the history has a row for `version`.
+    pub(crate) async fn is_applied(&mut self, db: &Database, version: i64) -> Result<bool> {
+        Ok(!self.rows(db, HistoryRow::find().filter(HistoryRow::VERSION.eq(version)).limit(1)).await?.is_empty())
+    }
+
+    /// The history rows `q` selects, read on this connection (inside its transaction, if any).
+    async fn rows(&mut self, db: &Database, q: crate::Select<HistoryRow>) -> Result<Vec<HistoryRow>> {
         let Some(dialect) = self.dialect() else { return q.all(db).await };
         let (text, values) = sql::select_statement(&q, dialect).build_with(dialect);
         on_conn!(self,
@@ -174,6 +183,14 @@ impl Conn {
             return db.upsert(row).await.map(|_| ());
         }
         self.remove(db, row.version).await?;
+        self.append(db, row).await
+    }
+
+    /// Inserts a history row whose version the history does not have yet.
+    pub(crate) async fn append(&mut self, db: &Database, row: &HistoryRow) -> Result<()> {
+        if self.dialect().is_none() {
+            return db.upsert(row).await.map(|_| ());
+        }
         let stmt = sql::insert_statement(&HistoryRow::schema().name, HistoryRow::column_names(), [row.values()], None)
             .map_err(|e| Error::InvalidQuery { model: "HistoryRow", message: e.to_string() })?;
         self.exec_stmt(&stmt).await

@@ -181,14 +181,19 @@ impl Migrator {
         &self.files
     }
 
-    /// The schema the `up` operations of every file older than `version` describe.
-    fn schema_before(&self, version: i64) -> Result<Schema> {
-        let mut schema = Schema::new();
-        for file in self.files.iter().take_while(|f| f.version < version) {
+    /// The schema the `up` operations of every file older than `version` describe. `cache` holds the
+    /// last answer, so a run going up advances it by one file instead of replaying every file again.
+    fn schema_before(&self, version: i64, cache: &mut Option<(i64, Schema)>) -> Result<Schema> {
+        let (from, mut schema) = match cache.take() {
+            Some((bound, schema)) if bound <= version => (bound, schema),
+            _ => (i64::MIN, Schema::new()),
+        };
+        for file in self.files.iter().skip_while(|f| f.version < from).take_while(|f| f.version < version) {
             for step in &file.up {
                 schema.apply(&step.op).map_err(|message| file_err(file, step.line, message))?;
             }
         }
+        *cache = Some((version, schema.clone()));
         Ok(schema)
     }
 
@@ -434,8 +439,9 @@ impl Migrator {
         };
         let mut entries = Vec::new();
         let mut overtaken = false;
+        let mut schemas = None;
         for file in chosen {
-            match self.run_one(conn, file, direction).await? {
+            match self.run_one(conn, file, direction, &mut schemas).await? {
                 Some(entry) => entries.push(entry),
                 None => overtaken = true,
             }
@@ -444,11 +450,17 @@ impl Migrator {
     }
 
     /// Runs one migration; `None` when another runner did it first.
-    async fn run_one(&self, conn: &mut Conn, file: &MigrationFile, direction: Direction) -> Result<Option<RunEntry>> {
+    async fn run_one(
+        &self,
+        conn: &mut Conn,
+        file: &MigrationFile,
+        direction: Direction,
+        schemas: &mut Option<(i64, Schema)>,
+    ) -> Result<Option<RunEntry>> {
         let dialect = conn.dialect();
         let (steps, before) = match direction {
-            Direction::Up => (&file.up, self.schema_before(file.version)?),
-            Direction::Down => (&file.down, self.schema_before(file.version + 1)?),
+            Direction::Up => (&file.up, self.schema_before(file.version, schemas)?),
+            Direction::Down => (&file.down, self.schema_before(file.version + 1, schemas)?),
         };
         let plan = self.plan(file, steps, before, dialect)?;
         let statements: Vec<String> = plan.steps.iter().map(|(_, _, s)| s.describe()).collect();
@@ -478,8 +490,7 @@ impl Migrator {
         if conn.transactional() {
             conn.begin().await?;
             // Another runner may have applied it while this one waited for the transaction.
-            let history = conn.history(&self.db).await?;
-            let already = history.iter().any(|r| r.version == file.version) == (direction == Direction::Up);
+            let already = conn.is_applied(&self.db, file.version).await? == (direction == Direction::Up);
             if already {
                 conn.rollback().await;
                 return Ok(None);
@@ -495,7 +506,8 @@ impl Migrator {
                 row.execution_ms = started.elapsed().as_millis() as i64;
                 row.steps_done = plan.steps.len() as i32;
                 match direction {
-                    Direction::Up => conn.save(&self.db, &row).await?,
+                    // Checked absent above, inside this transaction.
+                    Direction::Up => conn.append(&self.db, &row).await?,
                     Direction::Down => conn.remove(&self.db, file.version).await?,
                 }
                 conn.commit().await
@@ -612,3 +624,6 @@ fn file_err(file: &MigrationFile, line: usize, message: String) -> Error {
 fn step_err(file: &MigrationFile, line: usize, operation: &'static str, source: Error) -> Error {
     Error::MigrationStep { file: file.path.display().to_string(), line, operation, source: Box::new(source) }
 }
+
+#[cfg(test)]
+mod tests;
