@@ -137,6 +137,12 @@ pub fn describe(op: &orm_schema::Operation) -> String {
 
 /// Writes a new migration file with `up` and `down`; returns its path.
 fn write_migration(dir: &std::path::Path, name: &str, comment: &str, diff: &orm_schema::Diff) -> anyhow::Result<std::path::PathBuf> {
+    create_migration(dir, name, &migrate::write_file(comment, &diff.up, &diff.down))
+}
+
+/// Creates `<dir>/<UTC timestamp>_<name>.toml` holding `content`, refusing a non-snake_case name
+/// and an existing file; returns its path.
+fn create_migration(dir: &std::path::Path, name: &str, content: &str) -> anyhow::Result<std::path::PathBuf> {
     if !is_snake_case(name) {
         bail!("migration names are snake_case (a-z, 0-9, _): `{name}` is not");
     }
@@ -146,7 +152,7 @@ fn write_migration(dir: &std::path::Path, name: &str, comment: &str, diff: &orm_
     if path.exists() {
         bail!("{} already exists", path.display());
     }
-    std::fs::write(&path, migrate::write_file(comment, &diff.up, &diff.down)).with_context(|| format!("writing {}", path.display()))?;
+    std::fs::write(&path, content).with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
 }
 
@@ -269,16 +275,7 @@ pub async fn run(cli: &Cli, cmd: &MigrateCommand, out: &mut dyn std::io::Write, 
     let dir = &cli.migrations_dir;
     match cmd {
         MigrateCommand::New { name } => {
-            if !is_snake_case(name) {
-                bail!("migration names are snake_case (a-z, 0-9, _): `{name}` is not");
-            }
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            let version = chrono::Utc::now().format("%Y%m%d%H%M%S");
-            let path = dir.join(format!("{version}_{name}.toml"));
-            if path.exists() {
-                bail!("{} already exists", path.display());
-            }
-            std::fs::write(&path, migrate::template(name)).with_context(|| format!("writing {}", path.display()))?;
+            let path = create_migration(dir, name, &migrate::template(name))?;
             match cli.format {
                 Format::Json => writeln!(out, "{}", json!({ "created": path.display().to_string() }))?,
                 Format::Text => writeln!(out, "created {}", path.display())?,
