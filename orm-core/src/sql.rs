@@ -2,6 +2,7 @@
 
 pub mod ddl;
 mod lower;
+mod writer;
 
 pub use lower::{count_statement, delete_statement, exists_statement, insert_statement, select_statement,
     update_many_statement, update_statement, upsert_statement};
@@ -63,6 +64,18 @@ pub trait RenderWith {
     fn build_with(&self, dialect: Dialect) -> (String, sea_query_sqlx::SqlxValues);
 }
 
+/// Builds `stmt` with `builder`'s placeholders; `inline_paging` writes LIMIT/OFFSET counts as literals.
+fn build<S, B>(stmt: &S, builder: B, inline_paging: bool) -> (String, Vec<sea_query::Value>)
+where
+    S: sea_query::QueryStatementWriter,
+    B: sea_query::QueryBuilder,
+{
+    let (placeholder, numbered) = builder.placeholder();
+    let mut sql = writer::Writer::new(placeholder, numbered, inline_paging);
+    stmt.build_collect_into(builder, &mut sql);
+    sql.into_parts()
+}
+
 macro_rules! render_with {
     ($($t:ty),+) => {$(
         impl RenderWith for $t {
@@ -74,13 +87,12 @@ macro_rules! render_with {
                 }
             }
             fn build_with(&self, dialect: Dialect) -> (String, sea_query_sqlx::SqlxValues) {
-                use sea_query_sqlx::SqlxBinder;
                 let (sql, values) = match dialect {
-                    Dialect::Postgres => self.build_sqlx(sea_query::PostgresQueryBuilder),
-                    Dialect::MySql => self.build_sqlx(sea_query::MysqlQueryBuilder),
-                    Dialect::Sqlite => self.build_sqlx(sea_query::SqliteQueryBuilder),
+                    Dialect::Postgres => build(self, sea_query::PostgresQueryBuilder, false),
+                    Dialect::MySql => build(self, sea_query::MysqlQueryBuilder, false),
+                    Dialect::Sqlite => build(self, sea_query::SqliteQueryBuilder, true),
                 };
-                (sql, dialect.adapt_values(values.0.0))
+                (sql, dialect.adapt_values(values))
             }
         }
     )+};

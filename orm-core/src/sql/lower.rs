@@ -303,6 +303,35 @@ mod tests {
     }
 
     #[test]
+    fn sqlite_writes_paging_counts_inline_and_binds_the_rest() {
+        let q = Item::find().filter(Item::QTY.eq(7)).limit(5).offset(10);
+        let (sql, values) = select_statement(&q, Dialect::Sqlite).build_with(Dialect::Sqlite);
+        assert!(sql.ends_with(r#"WHERE "qty" = ? LIMIT 5 OFFSET 10"#), "{sql}");
+        assert_eq!(values.0.0, [sea_query::Value::Int(Some(7))]);
+        let (sql, values) = exists_statement(&q, Dialect::Sqlite).build_with(Dialect::Sqlite);
+        assert!(sql.ends_with("LIMIT 5 OFFSET 10"), "{sql}");
+        assert_eq!(values.0.0.len(), 2, "the selected 1 and the filter value");
+        let (sql, values) = count_statement(&q, Dialect::Sqlite).build_with(Dialect::Sqlite);
+        assert!(sql.contains(r#"WHERE "qty" = ? LIMIT 5 OFFSET 10) AS "counted""#), "{sql}");
+        assert_eq!(values.0.0.len(), 2);
+        // A text value that spells the keyword is still bound.
+        let q = Item::find().filter(Item::NAME.eq(" LIMIT ")).limit(1);
+        let (sql, values) = select_statement(&q, Dialect::Sqlite).build_with(Dialect::Sqlite);
+        assert!(sql.ends_with(r#""name" = ? LIMIT 1"#), "{sql}");
+        assert_eq!(values.0.0.len(), 1);
+    }
+
+    #[test]
+    fn postgres_and_mysql_bind_paging_counts() {
+        let q = Item::find().filter(Item::QTY.eq(7)).limit(5).offset(10);
+        let (sql, values) = select_statement(&q, Dialect::Postgres).build_with(Dialect::Postgres);
+        assert!(sql.ends_with(r#"WHERE "qty" = $1 LIMIT $2 OFFSET $3"#), "{sql}");
+        assert_eq!(values.0.0.len(), 3);
+        let (sql, _) = select_statement(&q, Dialect::MySql).build_with(Dialect::MySql);
+        assert!(sql.ends_with("WHERE `qty` = ? LIMIT ? OFFSET ?"), "{sql}");
+    }
+
+    #[test]
     fn offset_without_limit() {
         let q = Item::find().offset(3);
         assert!(render(&q, Dialect::Postgres).ends_with(r#"FROM "items" OFFSET 3"#));
