@@ -124,7 +124,7 @@ impl ConnectOptions {
         ConnectOptions::default()
     }
 
-    /// The most connections the pool opens (an in-memory SQLite database always uses one).
+    /// The most connections the pool opens (a private in-memory SQLite database always uses one).
     pub fn max_connections(mut self, n: u32) -> Self {
         self.max_connections = Some(n);
         self
@@ -178,8 +178,10 @@ impl ConnectOptions {
 impl Database {
     /// Connects with default pool settings. The URL scheme picks the backend:
     /// `postgres://` / `postgresql://`, `mysql://` / `mariadb://`, `sqlite:path` (created when missing
-    /// unless the URL sets `mode=`), `sqlite::memory:`, `mongodb://` / `mongodb+srv://` (the path names
-    /// the database, `test` by default; pool settings come from the URL's options there).
+    /// unless the URL sets `mode=`), `sqlite::memory:` (private to one connection, so the pool holds
+    /// one), `sqlite:file:name?mode=memory&cache=shared` (shared by the pool's connections),
+    /// `mongodb://` / `mongodb+srv://` (the path names the database, `test` by default; pool
+    /// settings come from the URL's options there).
     pub async fn connect(url: &str) -> Result<Database> {
         Database::connect_with(url, ConnectOptions::default()).await
     }
@@ -227,8 +229,15 @@ impl Database {
                     }
                     let mut pool = options.pool::<sqlx::Sqlite>();
                     if in_memory {
-                        // One connection, kept forever: the database lives as long as it does.
-                        pool = pool.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
+                        // An in-memory database lives as long as a connection to it: keep one forever.
+                        pool = pool.min_connections(1).idle_timeout(None).max_lifetime(None);
+                        // A private one (`:memory:`, or `mode=memory` without a shared cache) exists
+                        // on one connection only. A shared-cache one is seen by every connection of
+                        // the process, so it keeps the pool's size: with a single connection every
+                        // query would wait for the previous one's release.
+                        if !url.contains("cache=shared") {
+                            pool = pool.max_connections(1);
+                        }
                     }
                     Backend::Sqlite(pool.connect_with(opts).await.map_err(connect_err)?)
                 }
@@ -310,5 +319,45 @@ impl Database {
             #[cfg(feature = "mongodb")]
             Backend::Mongo(m) => m.client.clone().shutdown().await,
         }
+    }
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use super::*;
+    use crate::Value;
+
+    #[tokio::test]
+    async fn a_shared_cache_memory_database_uses_several_connections() {
+        let url = "sqlite:file:orm_core_shared_pool?mode=memory&cache=shared";
+        let options = ConnectOptions::new().max_connections(3).acquire_timeout(std::time::Duration::from_secs(5));
+        let db = Database::connect_with(url, options).await.unwrap();
+        db.raw_execute("CREATE TABLE a (x INTEGER)", []).await.unwrap();
+        db.raw_execute("CREATE TABLE b (x INTEGER)", []).await.unwrap();
+        db.raw_execute("INSERT INTO b (x) VALUES (?)", [Value::I64(Some(2))]).await.unwrap();
+        let tx = db.begin().await.unwrap();
+        tx.raw_execute("INSERT INTO a (x) VALUES (?)", [Value::I64(Some(1))]).await.unwrap();
+        // The open transaction holds one connection; the pool serves this read from another
+        // (with a single connection it would wait for the transaction until the acquire timeout).
+        let rows: Vec<(i64,)> = db.raw_query("SELECT x FROM b", []).await.unwrap();
+        assert_eq!(rows, [(2,)]);
+        tx.commit().await.unwrap();
+        let rows: Vec<(i64,)> = db.raw_query("SELECT x FROM a UNION ALL SELECT x FROM b ORDER BY 1", []).await.unwrap();
+        assert_eq!(rows, [(1,), (2,)]);
+        // A second handle on the same name sees the same database.
+        let other = Database::connect(url).await.unwrap();
+        let rows: Vec<(i64,)> = other.raw_query("SELECT x FROM b", []).await.unwrap();
+        assert_eq!(rows, [(2,)]);
+    }
+
+    #[tokio::test]
+    async fn a_private_memory_database_keeps_one_connection() {
+        let db = Database::connect_with("sqlite::memory:", ConnectOptions::new().max_connections(3)).await.unwrap();
+        db.raw_execute("CREATE TABLE a (x INTEGER)", []).await.unwrap();
+        for i in 0..5 {
+            db.raw_execute("INSERT INTO a (x) VALUES (?)", [Value::I64(Some(i))]).await.unwrap();
+        }
+        let rows: Vec<(i64,)> = db.raw_query("SELECT COUNT(*) FROM a", []).await.unwrap();
+        assert_eq!(rows, [(5,)]);
     }
 }

@@ -43,7 +43,7 @@ async fn main() {
                 db.raw_query("SELECT id, n, label, weight FROM items WHERE id = ?", [Value::I64(Some(500))]).await.unwrap();
         }
         let raw_path = start.elapsed() / n;
-        let pool = sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect(url).await.unwrap();
+        let pool = sqlx::sqlite::SqlitePoolOptions::new().connect(url).await.unwrap();
         if url.contains("cache=shared") {
             let start = Instant::now();
             for _ in 0..n {
