@@ -2,6 +2,8 @@
 
 pub mod ddl;
 mod lower;
+#[cfg(feature = "postgres")]
+pub(crate) mod unnest;
 mod writer;
 
 pub use lower::{count_statement, delete_statement, exists_statement, insert_statement, select_statement,
@@ -54,6 +56,13 @@ impl Dialect {
     pub fn render<S: RenderWith>(self, stmt: &S) -> String {
         stmt.render_with(self)
     }
+}
+
+/// `name` as a quoted identifier of `dialect` (quote characters inside doubled).
+pub(crate) fn quote_ident(name: &str, dialect: Dialect) -> String {
+    let q = if dialect == Dialect::MySql { '`' } else { '"' };
+    let escaped = name.replace(q, &format!("{q}{q}"));
+    format!("{q}{escaped}{q}")
 }
 
 /// A sea-query statement that can be rendered in every dialect.

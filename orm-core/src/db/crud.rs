@@ -1,6 +1,6 @@
 //! The CRUD operations of [`Database`].
 
-use super::exec::{Ctx, Executor, On};
+use super::exec::{Batch, Ctx, Executor, On};
 use super::{on_mongo, Database, Transaction};
 use crate::error::{Error, Result};
 use crate::lifecycle;
@@ -10,6 +10,10 @@ use crate::query::{DeleteMany, Select, UpdateMany};
 use crate::row::FromRow;
 use crate::sql::{self, ddl, RenderWith};
 use crate::value::Value;
+
+/// Rows per PostgreSQL `UNNEST` insert.
+#[cfg(feature = "postgres")]
+const UNNEST_CHUNK_ROWS: usize = 50_000;
 
 fn ctx<M: Model>(operation: &'static str) -> Ctx {
     Ctx { model: M::NAME, operation }
@@ -87,15 +91,26 @@ impl On<'_> {
         let Some(first) = models.first() else { return Ok(0) };
         on_mongo!(self, |m, session| m.insert_many(models, session).await);
         let (columns, _) = insert_row(first);
-        let per_row = columns.len().max(1);
-        let chunk_rows = (self.sql_dialect("insert_many")?.max_bind_params() / per_row).max(1);
+        let dialect = self.sql_dialect("insert_many")?;
         let table = &M::schema().name;
-        let mut stmts = Vec::with_capacity(models.len().div_ceil(chunk_rows));
+        #[cfg(feature = "postgres")]
+        if dialect == sql::Dialect::Postgres && !columns.is_empty() {
+            // One array per column: no bind-parameter limit, so chunks only bound the message size.
+            let batches = models
+                .chunks(UNNEST_CHUNK_ROWS)
+                .map(|chunk| sql::unnest::UnnestInsert::new(table, &columns, chunk.iter().map(|m| insert_row(m).1)))
+                .collect::<Option<Vec<_>>>();
+            if let Some(batches) = batches {
+                return self.execute_all_in_transaction(ctx::<M>("insert_many"), batches.into_iter().map(Batch::Unnest).collect()).await;
+            }
+        }
+        let chunk_rows = (dialect.max_bind_params() / columns.len().max(1)).max(1);
+        let mut batches = Vec::with_capacity(models.len().div_ceil(chunk_rows));
         for chunk in models.chunks(chunk_rows) {
             let rows = chunk.iter().map(|m| insert_row(m).1);
-            stmts.push(sql::insert_statement(table, &columns, rows, None).map_err(|e| build_err(M::NAME, e))?);
+            batches.push(Batch::Insert(Box::new(sql::insert_statement(table, &columns, rows, None).map_err(|e| build_err(M::NAME, e))?)));
         }
-        self.execute_all_in_transaction(ctx::<M>("insert_many"), &stmts).await
+        self.execute_all_in_transaction(ctx::<M>("insert_many"), batches).await
     }
 
     pub(crate) async fn upsert<M: Model>(&self, model: &M) -> Result<M> {

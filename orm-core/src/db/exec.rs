@@ -91,6 +91,40 @@ macro_rules! dispatch {
     }};
 }
 
+/// Runs `$body` with `$conn` bound to one backend's executor (its pool, or the transaction's
+/// connection), for operations only that backend has; the caller knows the backend is `$backend`.
+macro_rules! on_connection {
+    ($on:expr, $backend:ident, $state:ident, $conn:ident => $body:expr) => {{
+        $on.db.count_query();
+        match $on.tx {
+            None => {
+                let Backend::$backend($conn) = &$on.db.backend else {
+                    unreachable!(concat!("called on ", stringify!($backend), " only"));
+                };
+                $body
+            }
+            Some(tx) => {
+                let mut guard = tx.shared.state.lock().await;
+                tx.settle(&mut guard).await?;
+                let TxState::$state(t) = &mut *guard else {
+                    return Err(super::tx::closed());
+                };
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    }};
+}
+
+/// One statement of a bulk write.
+pub(crate) enum Batch {
+    /// A multi-row `INSERT ... VALUES`.
+    Insert(Box<sea_query::InsertStatement>),
+    /// PostgreSQL's `INSERT ... SELECT * FROM UNNEST(...)`.
+    #[cfg(feature = "postgres")]
+    Unnest(crate::sql::unnest::UnnestInsert),
+}
+
 /// What a statement is run for: the model and the operation, for error messages.
 #[derive(Clone, Copy)]
 pub(crate) struct Ctx {
@@ -146,15 +180,20 @@ impl On<'_> {
 
     /// Runs statements all or nothing (a transaction, or a savepoint inside one); returns the rows
     /// they affected.
-    pub(crate) async fn execute_all_in_transaction<S: RenderWith>(&self, ctx: Ctx, stmts: &[S]) -> Result<u64> {
+    pub(crate) async fn execute_all_in_transaction(&self, ctx: Ctx, batches: Vec<Batch>) -> Result<u64> {
         let tx = match self.tx {
             Some(outer) => outer.begin().await?,
             None => self.db.begin().await?,
         };
         let inner = On { db: self.db, tx: Some(&tx) };
         let mut total = 0;
-        for stmt in stmts {
-            match inner.execute(ctx, stmt).await {
+        for batch in batches {
+            let done = match batch {
+                Batch::Insert(stmt) => inner.execute(ctx, &*stmt).await,
+                #[cfg(feature = "postgres")]
+                Batch::Unnest(insert) => inner.execute_unnest(ctx, insert).await,
+            };
+            match done {
                 Ok(n) => total += n,
                 Err(e) => {
                     tx.rollback().await?;
@@ -166,27 +205,25 @@ impl On<'_> {
         Ok(total)
     }
 
+    /// Runs an `INSERT ... SELECT * FROM UNNEST(...)` on PostgreSQL.
+    #[cfg(feature = "postgres")]
+    async fn execute_unnest(&self, ctx: Ctx, insert: crate::sql::unnest::UnnestInsert) -> Result<u64> {
+        let (sql, args) = insert.into_parts();
+        let args = args.map_err(|e| ctx.err(&sql, sqlx::Error::Encode(e)))?;
+        let done = on_connection!(self, Postgres, Pg, conn => {
+            sqlx::query_with(AssertSqlSafe(sql.as_str()), args).execute(conn).await
+        });
+        done.map(|d| d.rows_affected()).map_err(|e| ctx.err(&sql, e))
+    }
+
     /// Runs an INSERT on MySQL; returns the generated auto-increment key.
     #[cfg(feature = "mysql")]
     pub(crate) async fn execute_insert_mysql<S: RenderWith>(&self, ctx: Ctx, stmt: &S) -> Result<u64> {
         let (sql, values) = stmt.build_with(Dialect::MySql);
-        let id = match self.tx {
-            None => {
-                let Backend::MySql(pool) = &self.db.backend else {
-                    unreachable!("called on MySQL only");
-                };
-                sqlx::query_with(AssertSqlSafe(sql.as_str()), values).execute(pool).await.map(|d| d.last_insert_id())
-            }
-            Some(tx) => {
-                let mut guard = tx.shared.state.lock().await;
-                tx.settle(&mut guard).await?;
-                let TxState::My(t) = &mut *guard else {
-                    return Err(super::tx::closed());
-                };
-                sqlx::query_with(AssertSqlSafe(sql.as_str()), values).execute(&mut **t).await.map(|d| d.last_insert_id())
-            }
-        };
-        id.map_err(|e| ctx.err(&sql, e))
+        let done = on_connection!(self, MySql, My, conn => {
+            sqlx::query_with(AssertSqlSafe(sql.as_str()), values).execute(conn).await
+        });
+        done.map(|d| d.last_insert_id()).map_err(|e| ctx.err(&sql, e))
     }
 
     /// Runs DDL text (no bound values).

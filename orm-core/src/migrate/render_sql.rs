@@ -33,11 +33,7 @@ pub struct SqlPlan {
     pub notice: Option<String>,
 }
 
-fn quote(name: &str, dialect: Dialect) -> String {
-    let q = if dialect == Dialect::MySql { '`' } else { '"' };
-    let escaped = name.replace(q, &format!("{q}{q}"));
-    format!("{q}{escaped}{q}")
-}
+use crate::sql::quote_ident as quote;
 
 /// Renders `op`, which acts on the schema `before`, in `dialect`.
 pub fn render_sql(op: &Operation, before: &Schema, dialect: Dialect) -> Result<SqlPlan, String> {
