@@ -245,6 +245,49 @@ fn postgres(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let url = std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     sql_benches!(c, &rt, "postgres", &url, raw_pg, insert_pg, sqlx::PgPool);
+    postgres_bulk_paths(c, &rt, &url);
+}
+
+/// PostgreSQL's three ways to load rows, hand-written on sqlx, to choose the toolkit's bulk path:
+/// a multi-row `VALUES` list, one array per column through `UNNEST`, and `COPY ... FROM STDIN`.
+fn postgres_bulk_paths(c: &mut Criterion, rt: &tokio::runtime::Runtime, url: &str) {
+    use sqlx::postgres::PgPoolCopyExt;
+    let pool = rt.block_on(sqlx::PgPool::connect(url)).expect("raw pool");
+    let bulk: Vec<Item> = (0..rows()).map(item).collect();
+    let mut g = c.benchmark_group("postgres_bulk_paths");
+    g.sample_size(10).measurement_time(Duration::from_secs(5)).warm_up_time(Duration::from_millis(500));
+    g.bench_function("values", |b| b.to_async(rt).iter(|| async { raw_pg::bulk(&pool, &bulk).await }));
+    g.bench_function("unnest", |b| {
+        b.to_async(rt).iter(|| async {
+            let (mut n, mut label, mut weight) = (Vec::new(), Vec::new(), Vec::new());
+            for it in &bulk {
+                n.push(it.n);
+                label.push(it.label.clone());
+                weight.push(it.weight);
+            }
+            sqlx::query("INSERT INTO items (n, label, weight) SELECT * FROM UNNEST($1::int8[], $2::text[], $3::float8[])")
+                .bind(n)
+                .bind(label)
+                .bind(weight)
+                .execute(&pool)
+                .await
+                .unwrap()
+        })
+    });
+    g.bench_function("copy_text", |b| {
+        b.to_async(rt).iter(|| async {
+            // The bench's labels hold no tab, newline or backslash: no escaping needed.
+            let mut data = String::with_capacity(bulk.len() * 24);
+            for it in &bulk {
+                use std::fmt::Write;
+                writeln!(data, "{}\t{}\t{}", it.n, it.label, it.weight).unwrap();
+            }
+            let mut copy = pool.copy_in_raw("COPY items (n, label, weight) FROM STDIN").await.unwrap();
+            copy.send(data.into_bytes()).await.unwrap();
+            copy.finish().await.unwrap()
+        })
+    });
+    g.finish();
 }
 
 fn mysql(c: &mut Criterion) {
