@@ -134,6 +134,30 @@ impl Operation {
             Operation::Mongo { .. } => "mongo",
         }
     }
+
+    /// The tables the operation reads or changes (for a foreign key, the referenced table too).
+    ///
+    /// ```
+    /// use orm_schema::Operation;
+    /// let op = Operation::RenameTable { from: "a".into(), to: "b".into() };
+    /// assert_eq!(op.tables(), ["a", "b"]);
+    /// ```
+    pub fn tables(&self) -> Vec<&str> {
+        match self {
+            Operation::CreateTable(t) => vec![&t.name],
+            Operation::RenameTable { from, to } => vec![from, to],
+            Operation::AddForeignKey { table, foreign_key } => vec![table, &foreign_key.references_table],
+            Operation::DropTable { table }
+            | Operation::AddColumn { table, .. }
+            | Operation::DropColumn { table, .. }
+            | Operation::RenameColumn { table, .. }
+            | Operation::AlterColumn { table, .. }
+            | Operation::CreateIndex { table, .. }
+            | Operation::DropIndex { table, .. }
+            | Operation::DropForeignKey { table, .. } => vec![table],
+            Operation::Sql(_) | Operation::Mongo { .. } => Vec::new(),
+        }
+    }
 }
 
 /// A whole database schema: its tables by name.
@@ -152,6 +176,28 @@ impl Schema {
     /// The table named `name`.
     pub fn table(&self, name: &str) -> Result<&Table, String> {
         self.tables.get(name).ok_or_else(|| format!("table `{name}` does not exist"))
+    }
+
+    /// The tables `op` touches ([`Operation::tables`]) as they are after it, checked as
+    /// [`Schema::apply`] checks it, without copying the tables it leaves alone.
+    ///
+    /// ```
+    /// use orm_schema::{Column, ColumnType, Operation, Schema, Table};
+    /// let mut s = Schema::new();
+    /// for name in ["a", "b"] {
+    ///     s.apply(&Operation::CreateTable(Table::new(name).column(Column::new("id", ColumnType::I64)))).unwrap();
+    /// }
+    /// let add = Operation::AddColumn { table: "a".into(), column: Column::new("n", ColumnType::I32).nullable() };
+    /// let after = s.touched_after(&add).unwrap();
+    /// assert_eq!(after.tables.len(), 1);
+    /// assert_eq!(after.table("a").unwrap().columns.len(), 2);
+    /// assert!(s.touched_after(&Operation::DropTable { table: "nope".into() }).is_err());
+    /// ```
+    pub fn touched_after(&self, op: &Operation) -> Result<Schema, String> {
+        let tables = op.tables().into_iter().filter_map(|name| self.tables.get_key_value(name));
+        let mut touched = Schema { tables: tables.map(|(k, v)| (k.clone(), v.clone())).collect() };
+        touched.apply(op)?;
+        Ok(touched)
     }
 
     fn table_mut(&mut self, name: &str) -> Result<&mut Table, String> {

@@ -72,8 +72,8 @@ fn default_bson(ty: ColumnType, d: &DefaultValue) -> Bson {
 
 /// Renders `op`, which acts on the schema `before`, for the database named `database`.
 pub fn render_mongo(op: &Operation, before: &Schema, database: &str) -> Result<Vec<MongoStep>, String> {
-    let mut after = before.clone();
-    after.apply(op)?;
+    // Only the touched tables: cloning the whole schema per operation made long runs quadratic.
+    let after = before.touched_after(op)?;
     Ok(match op {
         Operation::CreateTable(table) => {
             let mut create = doc! { "create": &table.name };

@@ -37,8 +37,8 @@ use crate::sql::quote_ident as quote;
 
 /// Renders `op`, which acts on the schema `before`, in `dialect`.
 pub fn render_sql(op: &Operation, before: &Schema, dialect: Dialect) -> Result<SqlPlan, String> {
-    let mut after = before.clone();
-    after.apply(op)?;
+    // Only the touched tables: cloning the whole schema per operation made long runs quadratic.
+    let after = before.touched_after(op)?;
     let stmts = |s: Vec<String>| Ok(SqlPlan { statements: s, notice: None });
     match op {
         Operation::CreateTable(table) => stmts(ddl::create_table_sql(table, false, dialect)),

@@ -181,9 +181,9 @@ impl Migrator {
         &self.files
     }
 
-    /// The schema the `up` operations of every file older than `version` describe. `cache` holds the
-    /// last answer, so a run going up advances it by one file instead of replaying every file again.
-    fn schema_before(&self, version: i64, cache: &mut Option<(i64, Schema)>) -> Result<Schema> {
+    /// The schema the `up` operations of every file older than `version` describe, kept in `cache`
+    /// with its bound, so a run going up advances it by one file instead of replaying every file.
+    fn schema_before<'c>(&self, version: i64, cache: &'c mut Option<(i64, Schema)>) -> Result<&'c mut Schema> {
         let (from, mut schema) = match cache.take() {
             Some((bound, schema)) if bound <= version => (bound, schema),
             _ => (i64::MIN, Schema::new()),
@@ -193,21 +193,31 @@ impl Migrator {
                 schema.apply(&step.op).map_err(|message| file_err(file, step.line, message))?;
             }
         }
-        *cache = Some((version, schema.clone()));
-        Ok(schema)
+        Ok(&mut cache.insert((version, schema)).1)
     }
 
-    fn plan(&self, file: &MigrationFile, steps: &[Step], mut schema: Schema, dialect: Option<Dialect>) -> Result<Plan> {
+    /// Plans `file`'s `up` on the cached schema before it, which it leaves as the schema after it
+    /// (the one before the next version) instead of copying it.
+    fn plan_up(&self, file: &MigrationFile, dialect: Option<Dialect>, cache: &mut Option<(i64, Schema)>) -> Result<Plan> {
+        let plan = self.plan(file, &file.up, self.schema_before(file.version, cache)?, dialect);
+        match (&plan, cache.as_mut()) {
+            (Ok(_), Some((bound, _))) => *bound = file.version + 1,
+            _ => *cache = None,
+        }
+        plan
+    }
+
+    fn plan(&self, file: &MigrationFile, steps: &[Step], schema: &mut Schema, dialect: Option<Dialect>) -> Result<Plan> {
         let mut plan = Plan { steps: Vec::new(), notices: Vec::new() };
         for step in steps {
             let op_name = step.op.name();
             match dialect {
                 Some(d) => {
-                    let rendered = render_sql(&step.op, &schema, d).map_err(|m| file_err(file, step.line, m))?;
+                    let rendered = render_sql(&step.op, schema, d).map_err(|m| file_err(file, step.line, m))?;
                     plan.notices.extend(rendered.notice.map(|n| format!("{}:{}: {n}", file.path.display(), step.line)));
                     plan.steps.extend(rendered.statements.into_iter().map(|s| (step.line, op_name, Planned::Sql(s))));
                 }
-                None => self.plan_mongo(file, step, &schema, &mut plan)?,
+                None => self.plan_mongo(file, step, schema, &mut plan)?,
             }
             schema.apply(&step.op).map_err(|m| file_err(file, step.line, m))?;
         }
@@ -458,11 +468,13 @@ impl Migrator {
         schemas: &mut Option<(i64, Schema)>,
     ) -> Result<Option<RunEntry>> {
         let dialect = conn.dialect();
-        let (steps, before) = match direction {
-            Direction::Up => (&file.up, self.schema_before(file.version, schemas)?),
-            Direction::Down => (&file.down, self.schema_before(file.version + 1, schemas)?),
+        let plan = match direction {
+            Direction::Up => self.plan_up(file, dialect, schemas)?,
+            Direction::Down => {
+                let mut after = self.schema_before(file.version + 1, schemas)?.clone();
+                self.plan(file, &file.down, &mut after, dialect)?
+            }
         };
-        let plan = self.plan(file, steps, before, dialect)?;
         let statements: Vec<String> = plan.steps.iter().map(|(_, _, s)| s.describe()).collect();
         let mut entry = RunEntry {
             version: file.version,
