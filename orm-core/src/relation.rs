@@ -76,18 +76,33 @@ use std::sync::Arc;
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Related rows by the key of the row they belong to.
-type Grouped<T> = HashMap<String, Vec<T>>;
+#[doc(hidden)]
+pub type Grouped<T> = HashMap<Key, Vec<T>>;
 
-/// A key's identity for matching rows across tables (integers of any width match).
-fn key_of(v: &Value) -> Option<String> {
-    if v.is_null() {
-        return None;
-    }
+/// A key's identity for matching rows across tables: integers of any width match, and the
+/// common key types hash without formatting.
+#[doc(hidden)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Key {
+    /// An integer of any width.
+    Int(i64),
+    /// A string.
+    Text(String),
+    /// A UUID.
+    Uuid(uuid::Uuid),
+    /// Any other type, by its debug form (which keeps the type: an ObjectId never matches text).
+    Other(String),
+}
+
+fn key_of(v: &Value) -> Option<Key> {
     Some(match v {
-        Value::I16(Some(n)) => n.to_string(),
-        Value::I32(Some(n)) => n.to_string(),
-        Value::I64(Some(n)) => n.to_string(),
-        other => format!("{other:?}"),
+        Value::I16(Some(n)) => Key::Int(i64::from(*n)),
+        Value::I32(Some(n)) => Key::Int(i64::from(*n)),
+        Value::I64(Some(n)) => Key::Int(*n),
+        Value::String(Some(s)) => Key::Text(s.clone()),
+        Value::Uuid(Some(u)) => Key::Uuid(*u),
+        v if v.is_null() => return None,
+        other => Key::Other(format!("{other:?}")),
     })
 }
 
@@ -190,7 +205,7 @@ impl<J: Model> Kind for ManyToMany<J> {
     fn fetch<'a, T: Model + Clone>(on: On<'a>, foreign_key: &'static str, target_key: &'static str, keys: Vec<Value>) -> BoxFuture<'a, Result<Grouped<T>>> {
         Box::pin(async move {
             let joins = fetch_in::<J>(on, foreign_key, keys).await?;
-            let mut links: Vec<(String, String)> = Vec::new();
+            let mut links: Vec<(Key, Key)> = Vec::new();
             let mut wanted = Vec::new();
             let mut seen = HashSet::new();
             for j in &joins {
@@ -286,7 +301,8 @@ any_filter!(HasOne, |fk: &'static str| (first_key::<F>(), fk));
 pub struct Loaded<M> {
     /// The row.
     pub model: M,
-    related: HashMap<&'static str, Arc<dyn Any + Send + Sync>>,
+    /// Loaded relations by name: a few at most, so a list beats a map.
+    related: Vec<(&'static str, Arc<dyn Any + Send + Sync>)>,
 }
 
 impl<M: Clone> Clone for Loaded<M> {
@@ -297,7 +313,7 @@ impl<M: Clone> Clone for Loaded<M> {
 
 impl<M: std::fmt::Debug> std::fmt::Debug for Loaded<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Loaded").field("model", &self.model).field("relations", &self.related.keys().collect::<Vec<_>>()).finish()
+        f.debug_struct("Loaded").field("model", &self.model).field("relations", &self.related.iter().map(|(name, _)| name).collect::<Vec<_>>()).finish()
     }
 }
 
@@ -311,7 +327,14 @@ impl<M> std::ops::Deref for Loaded<M> {
 impl<M: Model> Loaded<M> {
     /// A row with nothing loaded yet.
     pub fn new(model: M) -> Self {
-        Loaded { model, related: HashMap::new() }
+        Loaded { model, related: Vec::new() }
+    }
+
+    fn set_related(&mut self, name: &'static str, rows: Arc<dyn Any + Send + Sync>) {
+        match self.related.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = rows,
+            None => self.related.push((name, rows)),
+        }
     }
 
     /// The rows of `relation` loaded with `.with(...)`: `Option` for belongs-to and has-one, `Vec`
@@ -319,8 +342,9 @@ impl<M: Model> Loaded<M> {
     pub fn get<T: Model, K: Kind>(&self, relation: Relation<M, T, K>) -> K::Output<&Loaded<T>> {
         let items: Vec<&Loaded<T>> = self
             .related
-            .get(relation.name)
-            .and_then(|r| r.downcast_ref::<Vec<Loaded<T>>>())
+            .iter()
+            .find(|(name, _)| *name == relation.name)
+            .and_then(|(_, r)| r.downcast_ref::<Vec<Loaded<T>>>())
             .map(|v| v.iter().collect())
             .unwrap_or_default();
         K::collect(items)
@@ -340,35 +364,49 @@ async fn attach<F: Model, T: Model + Clone, K: Kind>(
     on: On<'_>,
 ) -> Result<()> {
     let local = K::local_column::<F>(relation.foreign_key);
+    // Each parent's key, the distinct key values to fetch, and how many parents share each key.
     let mut keys = Vec::new();
-    let mut seen = HashSet::new();
-    for p in parents.iter() {
-        if let Some(v) = column_value(&p.model, local)
-            && let Some(k) = key_of(&v)
-            && seen.insert(k)
-        {
-            keys.push(v);
-        }
-    }
+    let mut uses: HashMap<Key, usize> = HashMap::new();
+    let parent_keys: Vec<Option<Key>> = parents
+        .iter()
+        .map(|p| {
+            let value = column_value(&p.model, local)?;
+            let key = key_of(&value)?;
+            match uses.get_mut(&key) {
+                Some(n) => *n += 1,
+                None => {
+                    uses.insert(key.clone(), 1);
+                    keys.push(value);
+                }
+            }
+            Some(key)
+        })
+        .collect();
     let grouped = K::fetch::<T>(on, relation.foreign_key, relation.target_key, keys).await?;
-    // Nested relations load once over every related row, then each parent takes its share.
+    // Nested relations load once over every related row, then each key takes its share back.
     let mut flat: Vec<Loaded<T>> = Vec::new();
-    let mut spans: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut spans: Vec<(Key, usize)> = Vec::with_capacity(grouped.len());
     for (k, rows) in grouped {
-        let start = flat.len();
+        spans.push((k, flat.len()));
         flat.extend(rows.into_iter().map(Loaded::new));
-        spans.insert(k, (start, flat.len()));
     }
     for loader in next {
         loader.load(&mut flat, on).await?;
     }
-    for p in parents.iter_mut() {
-        let items: Vec<Loaded<T>> = column_value(&p.model, local)
-            .and_then(|v| key_of(&v))
-            .and_then(|k| spans.get(&k))
-            .map(|(a, b)| flat[*a..*b].to_vec())
-            .unwrap_or_default();
-        p.related.insert(relation.name, Arc::new(items));
+    let mut groups: HashMap<Key, Vec<Loaded<T>>> = HashMap::with_capacity(spans.len());
+    for (k, start) in spans.into_iter().rev() {
+        groups.insert(k, flat.split_off(start));
+    }
+    // The last parent with a key takes its rows; others sharing it (belongs-to) get copies.
+    for (p, key) in parents.iter_mut().zip(parent_keys) {
+        let items = match key.and_then(|k| uses.get_mut(&k).map(|n| (k, n))) {
+            Some((k, n)) => {
+                *n -= 1;
+                if *n == 0 { groups.remove(&k) } else { groups.get(&k).cloned() }
+            }
+            None => None,
+        };
+        p.set_related(relation.name, Arc::new(items.unwrap_or_default()));
     }
     Ok(())
 }

@@ -128,6 +128,14 @@ async fn eager_loading_costs_one_query_per_relation(db: Database) {
     let first_book = nested[0].get(Author::books)[0];
     assert_eq!(first_book.get(Book::genres)[0].name, "all");
     assert_eq!(first_book.get(Book::author).unwrap().id, nested[0].id);
+    // Parents sharing a key (both books of an author, every book of the genre) each get the rows.
+    for author in &nested {
+        assert_eq!(author.get(Author::books).len(), 2);
+        for book in author.get(Author::books) {
+            assert_eq!(book.get(Book::author).map(|a| a.id), Some(author.id));
+            assert_eq!(book.get(Book::genres).iter().map(|g| g.id).collect::<Vec<_>>(), [genre.id]);
+        }
+    }
 }
 
 async fn filter_by_related_rows(db: Database) {
