@@ -5,7 +5,9 @@
 //! `BENCH_ROWS` scales the bulk workloads (default 10,000). Results and ratios: `BENCHMARKS.md`.
 #![allow(missing_docs)]
 
+use criterion::measurement::Measurement;
 use criterion::{criterion_group, criterion_main, Criterion};
+use orm_tests::process_cpu::ProcessCpu;
 use orm_core::{Database, Model};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -296,7 +298,22 @@ fn mysql(c: &mut Criterion) {
     sql_benches!(c, &rt, "mysql", &url, raw_mysql, insert_mysql, sqlx::MySqlPool);
 }
 
+/// Wall time since the first call, as a clock for `iter_custom`.
+fn wall_now() -> Duration {
+    static BASE: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    BASE.get_or_init(std::time::Instant::now).elapsed()
+}
+
 fn mongodb(c: &mut Criterion) {
+    mongodb_group(c, "mongodb", wall_now);
+}
+
+/// The same workloads in this process's CPU time: the client's cost, without the server's.
+fn mongodb_client_cpu(c: &mut Criterion<ProcessCpu>) {
+    mongodb_group(c, "mongodb_cpu", orm_tests::process_cpu::now);
+}
+
+fn mongodb_group<M: Measurement<Value = Duration> + 'static>(c: &mut Criterion<M>, group: &str, now: fn() -> Duration) {
     let Ok(url) = std::env::var("TEST_MONGODB_URL") else {
         eprintln!("no TEST_MONGODB_URL: MongoDB benchmarks skipped");
         return;
@@ -307,7 +324,7 @@ fn mongodb(c: &mut Criterion) {
     let name = client.default_database().map(|d| d.name().to_string()).unwrap_or_else(|| "test".into());
     let items = client.database(&name).collection::<Item>("items");
     let parts = client.database(&name).collection::<Part>("parts");
-    let mut g = c.benchmark_group("mongodb");
+    let mut g = c.benchmark_group(group);
     g.sample_size(20).measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_millis(500));
     let mut next = 10_000_000i64;
     g.bench_function("insert_one/orm", |b| b.to_async(&rt).iter(|| async { db.insert(&item(7)).await.unwrap() }));
@@ -357,13 +374,13 @@ fn mongodb(c: &mut Criterion) {
                     let mut total = Duration::ZERO;
                     for _ in 0..iters {
                         db.insert_many(doomed).await.unwrap();
-                        let start = std::time::Instant::now();
+                        let start = now();
                         if raw {
                             items.delete_many(mongodb::bson::doc! { "label": "doomed" }).await.unwrap();
                         } else {
                             Item::delete_many().filter(Item::LABEL.eq("doomed")).exec(db).await.unwrap();
                         }
-                        total += start.elapsed();
+                        total += now() - start;
                     }
                     total
                 }
@@ -404,4 +421,9 @@ fn mongodb(c: &mut Criterion) {
 }
 
 criterion_group!(benches, sqlite_memory, sqlite_file, postgres, mysql, mongodb);
-criterion_main!(benches);
+criterion_group! {
+    name = client_cpu;
+    config = Criterion::default().with_measurement(ProcessCpu);
+    targets = mongodb_client_cpu
+}
+criterion_main!(benches, client_cpu);

@@ -5,6 +5,7 @@
 //! `test` database). When a server cannot be reached the test is skipped with a message, except
 //! under `CI=true`, where it fails.
 
+pub mod process_cpu;
 pub mod models;
 
 use futures_util::FutureExt;
