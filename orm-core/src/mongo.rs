@@ -91,16 +91,31 @@ pub fn field_key<'a>(table: &Table, column: &'a str) -> &'a str {
     if table.primary_key.len() == 1 && table.primary_key[0] == column { "_id" } else { column }
 }
 
-/// A document read back, with the document keys of the selected columns in order.
-pub(crate) struct MongoRow<'a> {
-    pub(crate) doc: &'a Document,
+/// A document read back (a parsed [`Document`], or the raw bytes of a query's result), with the
+/// document keys of the selected columns in order.
+pub(crate) struct MongoRow<'a, D: ?Sized> {
+    pub(crate) doc: &'a D,
     pub(crate) keys: &'a [String],
 }
 
-impl RowAccess for MongoRow<'_> {
+impl<D: ?Sized> MongoRow<'_, D> {
+    fn key(&self, idx: usize) -> std::result::Result<&str, BoxError> {
+        self.keys.get(idx).map(String::as_str).ok_or_else(|| "column index out of range".into())
+    }
+}
+
+impl RowAccess for MongoRow<'_, Document> {
     fn get<T: FieldType>(&self, idx: usize) -> std::result::Result<T, BoxError> {
-        let key = self.keys.get(idx).ok_or("column index out of range")?;
-        T::decode_bson(self.doc.get(key))
+        T::decode_bson(self.doc.get(self.key(idx)?))
+    }
+}
+
+/// Query results stay raw: each selected field is read straight from the bytes, without building
+/// a whole [`Document`] (a map with an owned key per field) for every row.
+impl RowAccess for MongoRow<'_, bson::RawDocument> {
+    fn get<T: FieldType>(&self, idx: usize) -> std::result::Result<T, BoxError> {
+        let field = self.doc.get(self.key(idx)?)?.map(Bson::try_from).transpose()?;
+        T::decode_bson(field.as_ref())
     }
 }
 

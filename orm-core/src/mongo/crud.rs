@@ -268,7 +268,7 @@ impl MongoBackend {
         for (column, order) in &q.order {
             sort.insert(field_key(table, column), if *order == Order::Asc { 1 } else { -1 });
         }
-        let coll = self.collection(table);
+        let coll = self.collection(table).clone_with_type::<bson::RawDocumentBuf>();
         let mut find = coll.find(filter.clone()).projection(projection);
         if !sort.is_empty() {
             find = find.sort(sort);
@@ -280,7 +280,7 @@ impl MongoBackend {
             find = find.limit(i64::try_from(n).unwrap_or(i64::MAX));
         }
         let command = || format!("find {} {filter}", table.name);
-        let docs: Vec<Document> = match session {
+        let docs: Vec<bson::RawDocumentBuf> = match session {
             Some(s) => {
                 let mut cursor = find.session(&mut *s).await.map_err(|e| classify(M::NAME, "find", command, e))?;
                 cursor.stream(s).try_collect().await.map_err(|e| classify(M::NAME, "find", command, e))?
@@ -290,7 +290,7 @@ impl MongoBackend {
                 cursor.try_collect().await.map_err(|e| classify(M::NAME, "find", command, e))?
             }
         };
-        docs.iter().map(|doc| R::from_row(&MongoRow { doc, keys: &keys })).collect()
+        docs.iter().map(|doc| R::from_row(&MongoRow { doc: doc.as_ref(), keys: &keys })).collect()
     }
 
     pub(crate) async fn count<M: Model, R: FromRow>(
