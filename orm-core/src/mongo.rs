@@ -125,18 +125,44 @@ fn date_from_millis(ms: i64) -> std::result::Result<chrono::DateTime<Utc>, BoxEr
 
 /// A [`Value`] as BSON (see the module's type mapping).
 pub fn value_to_bson(value: &Value) -> Bson {
-    fn opt<T>(v: &Option<T>, f: impl FnOnce(&T) -> Bson) -> Bson {
-        v.as_ref().map(f).unwrap_or(Bson::Null)
+    match value {
+        // The owned conversion moves these; borrowed, only they need copying.
+        Value::String(_) | Value::Bytes(_) | Value::Json(_) | Value::ObjectId(_) => value_into_bson(value.clone()),
+        Value::Bool(v) => value_into_bson(Value::Bool(*v)),
+        Value::I16(v) => value_into_bson(Value::I16(*v)),
+        Value::I32(v) => value_into_bson(Value::I32(*v)),
+        Value::I64(v) => value_into_bson(Value::I64(*v)),
+        Value::F32(v) => value_into_bson(Value::F32(*v)),
+        Value::F64(v) => value_into_bson(Value::F64(*v)),
+        Value::Date(v) => value_into_bson(Value::Date(*v)),
+        Value::Time(v) => value_into_bson(Value::Time(*v)),
+        Value::DateTime(v) => value_into_bson(Value::DateTime(*v)),
+        Value::Timestamp(v) => value_into_bson(Value::Timestamp(*v)),
+        Value::Uuid(v) => value_into_bson(Value::Uuid(*v)),
+        Value::Decimal(v) => value_into_bson(Value::Decimal(*v)),
+    }
+}
+
+/// A [`Value`] as BSON, moving its text, bytes or JSON instead of copying them.
+///
+/// ```
+/// use orm_core::{mongo::value_into_bson, Value};
+/// assert_eq!(value_into_bson(Value::String(Some("a".into()))), orm_core::bson::Bson::String("a".into()));
+/// assert_eq!(value_into_bson(Value::I64(None)), orm_core::bson::Bson::Null);
+/// ```
+pub fn value_into_bson(value: Value) -> Bson {
+    fn opt<T>(v: Option<T>, f: impl FnOnce(T) -> Bson) -> Bson {
+        v.map(f).unwrap_or(Bson::Null)
     }
     match value {
-        Value::Bool(v) => opt(v, |b| Bson::Boolean(*b)),
-        Value::I16(v) => opt(v, |i| Bson::Int32(i32::from(*i))),
-        Value::I32(v) => opt(v, |i| Bson::Int32(*i)),
-        Value::I64(v) => opt(v, |i| Bson::Int64(*i)),
-        Value::F32(v) => opt(v, |f| Bson::Double(f64::from(*f))),
-        Value::F64(v) => opt(v, |f| Bson::Double(*f)),
-        Value::String(v) => opt(v, |s| Bson::String(s.clone())),
-        Value::Bytes(v) => opt(v, |b| Bson::Binary(bson::Binary { subtype: bson::spec::BinarySubtype::Generic, bytes: b.clone() })),
+        Value::Bool(v) => opt(v, Bson::Boolean),
+        Value::I16(v) => opt(v, |i| Bson::Int32(i32::from(i))),
+        Value::I32(v) => opt(v, Bson::Int32),
+        Value::I64(v) => opt(v, Bson::Int64),
+        Value::F32(v) => opt(v, |f| Bson::Double(f64::from(f))),
+        Value::F64(v) => opt(v, Bson::Double),
+        Value::String(v) => opt(v, Bson::String),
+        Value::Bytes(v) => opt(v, |b| Bson::Binary(bson::Binary { subtype: bson::spec::BinarySubtype::Generic, bytes: b })),
         Value::Date(v) => opt(v, |d| {
             let midnight = d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
             Bson::DateTime(bson::DateTime::from_millis(midnight.timestamp_millis()))
@@ -149,9 +175,9 @@ pub fn value_to_bson(value: &Value) -> Bson {
             Bson::Decimal128(d.to_string().parse().expect("every rust_decimal fits a decimal128"))
         }),
         Value::Json(v) => opt(v, |j| Bson::try_from(j.clone()).unwrap_or_else(|_| Bson::String(j.to_string()))),
-        Value::ObjectId(v) => opt(v, |hex| match bson::oid::ObjectId::parse_str(hex) {
+        Value::ObjectId(v) => opt(v, |hex| match bson::oid::ObjectId::parse_str(&hex) {
             Ok(oid) => Bson::ObjectId(oid),
-            Err(_) => Bson::String(hex.clone()),
+            Err(_) => Bson::String(hex),
         }),
     }
 }

@@ -33,19 +33,34 @@ fn key_value(ty: ColumnType, n: i64) -> Value {
     }
 }
 
-/// A document of `values` (in the model's column order); `auto` replaces the auto-increment
-/// column's value.
-fn model_document<M: Model>(values: Vec<Value>, auto: Option<i64>) -> Document {
+/// The document fields of `values` (in the model's column order); `auto` replaces the
+/// auto-increment column's value.
+fn model_fields<M: Model>(values: Vec<Value>, auto: Option<i64>) -> impl Iterator<Item = (&'static str, Bson)> {
     let table = M::schema();
-    let mut doc = Document::new();
-    for (column, value) in M::column_names().iter().zip(values) {
+    M::column_names().iter().zip(values).map(move |(column, value)| {
         let value = match (auto, table.column_named(column)) {
             (Some(n), Some(c)) if c.auto_increment => key_value(c.ty, n),
             _ => value,
         };
-        doc.insert(field_key(table, column), value_to_bson(&value));
+        (field_key(table, column), super::value_into_bson(value))
+    })
+}
+
+/// A document of `values`; see [`model_fields`].
+fn model_document<M: Model>(values: Vec<Value>, auto: Option<i64>) -> Document {
+    model_fields::<M>(values, auto).map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// The raw bytes of a document of `values`, which the driver sends as they are (a bulk insert of
+/// `Document`s would build a map per row and then serialize it).
+fn model_raw_document<M: Model>(values: Vec<Value>, auto: Option<i64>) -> Result<bson::RawDocumentBuf> {
+    let mut doc = bson::RawDocumentBuf::new();
+    for (key, value) in model_fields::<M>(values, auto) {
+        let bad = |e: bson::error::Error| Error::InvalidQuery { model: M::NAME, message: format!("field `{key}`: {e}") };
+        let raw = bson::RawBson::try_from(value).map_err(bad)?;
+        doc.append(<&bson::raw::CStr>::try_from(key).map_err(bad)?, raw);
     }
-    doc
+    Ok(doc)
 }
 
 /// `{key fields: values}` for the primary key values.
@@ -159,10 +174,13 @@ impl MongoBackend {
             Some(_) => Some(self.reserve_keys(M::NAME, table, models.len() as u64).await?),
             None => None,
         };
-        let docs: Vec<Document> =
-            models.iter().enumerate().map(|(i, m)| model_document::<M>(insert_values(m), first.map(|f| f + i as i64))).collect();
+        let docs = models
+            .iter()
+            .enumerate()
+            .map(|(i, m)| model_raw_document::<M>(insert_values(m), first.map(|f| f + i as i64)))
+            .collect::<Result<Vec<_>>>()?;
         let err = |e| classify(M::NAME, "insert_many", || format!("insert {} ({} documents)", table.name, models.len()), e);
-        let coll = self.collection(table);
+        let coll = self.collection(table).clone_with_type::<bson::RawDocumentBuf>();
         if let Some(s) = session {
             // Inside the caller's transaction: atomic with it.
             coll.insert_many(&docs).session(&mut *s).await.map_err(err)?;
@@ -178,7 +196,7 @@ impl MongoBackend {
             }
         } else if let Err(e) = coll.insert_many(&docs).ordered(true).await {
             // Without transactions, take back what the failed call stored before its first error.
-            let ids: Vec<Bson> = docs.iter().filter_map(|d| d.get("_id").cloned()).collect();
+            let ids: Vec<Bson> = docs.iter().filter_map(|d| d.get("_id").ok().flatten()).filter_map(|id| Bson::try_from(id).ok()).collect();
             if !ids.is_empty() {
                 let _ = coll.delete_many(doc! { "_id": { "$in": ids } }).await;
             }
