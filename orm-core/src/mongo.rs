@@ -125,22 +125,7 @@ fn date_from_millis(ms: i64) -> std::result::Result<chrono::DateTime<Utc>, BoxEr
 
 /// A [`Value`] as BSON (see the module's type mapping).
 pub fn value_to_bson(value: &Value) -> Bson {
-    match value {
-        // The owned conversion moves these; borrowed, only they need copying.
-        Value::String(_) | Value::Bytes(_) | Value::Json(_) | Value::ObjectId(_) => value_into_bson(value.clone()),
-        Value::Bool(v) => value_into_bson(Value::Bool(*v)),
-        Value::I16(v) => value_into_bson(Value::I16(*v)),
-        Value::I32(v) => value_into_bson(Value::I32(*v)),
-        Value::I64(v) => value_into_bson(Value::I64(*v)),
-        Value::F32(v) => value_into_bson(Value::F32(*v)),
-        Value::F64(v) => value_into_bson(Value::F64(*v)),
-        Value::Date(v) => value_into_bson(Value::Date(*v)),
-        Value::Time(v) => value_into_bson(Value::Time(*v)),
-        Value::DateTime(v) => value_into_bson(Value::DateTime(*v)),
-        Value::Timestamp(v) => value_into_bson(Value::Timestamp(*v)),
-        Value::Uuid(v) => value_into_bson(Value::Uuid(*v)),
-        Value::Decimal(v) => value_into_bson(Value::Decimal(*v)),
-    }
+    value_into_bson(value.clone())
 }
 
 /// A [`Value`] as BSON, moving its text, bytes or JSON instead of copying them.
