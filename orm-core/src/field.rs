@@ -66,14 +66,14 @@ pub trait FieldType: Sized + Send + Sync + 'static {
 
     /// Decodes a MongoDB document field (`None` when the field is missing), NULL as `None`.
     #[cfg(feature = "mongodb")]
-    fn decode_bson_opt(value: Option<&bson::Bson>) -> Result<Option<Self>, BoxError> {
-        let v = crate::mongo::bson_to_value(value, Self::column_type())?;
+    fn decode_bson_opt(value: Option<bson::Bson>) -> Result<Option<Self>, BoxError> {
+        let v = crate::mongo::bson_into_value(value, Self::column_type())?;
         if v.is_null() { Ok(None) } else { Self::from_value(v).map(Some) }
     }
 
     /// Decodes a MongoDB document field.
     #[cfg(feature = "mongodb")]
-    fn decode_bson(value: Option<&bson::Bson>) -> Result<Self, BoxError> {
+    fn decode_bson(value: Option<bson::Bson>) -> Result<Self, BoxError> {
         Self::decode_bson_opt(value)?.ok_or_else(unexpected_null)
     }
 
@@ -266,11 +266,11 @@ impl<T: FieldType<Base = T>> FieldType for Option<T> {
         if value.is_null() { Ok(None) } else { T::from_value(value).map(Some) }
     }
     #[cfg(feature = "mongodb")]
-    fn decode_bson_opt(value: Option<&bson::Bson>) -> Result<Option<Self>, BoxError> {
+    fn decode_bson_opt(value: Option<bson::Bson>) -> Result<Option<Self>, BoxError> {
         T::decode_bson_opt(value).map(Some)
     }
     #[cfg(feature = "mongodb")]
-    fn decode_bson(value: Option<&bson::Bson>) -> Result<Self, BoxError> {
+    fn decode_bson(value: Option<bson::Bson>) -> Result<Self, BoxError> {
         T::decode_bson_opt(value)
     }
     #[cfg(feature = "postgres")]

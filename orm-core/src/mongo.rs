@@ -106,7 +106,7 @@ impl<D: ?Sized> MongoRow<'_, D> {
 
 impl RowAccess for MongoRow<'_, Document> {
     fn get<T: FieldType>(&self, idx: usize) -> std::result::Result<T, BoxError> {
-        T::decode_bson(self.doc.get(self.key(idx)?))
+        T::decode_bson(self.doc.get(self.key(idx)?).cloned())
     }
 }
 
@@ -115,7 +115,7 @@ impl RowAccess for MongoRow<'_, Document> {
 impl RowAccess for MongoRow<'_, bson::RawDocument> {
     fn get<T: FieldType>(&self, idx: usize) -> std::result::Result<T, BoxError> {
         let field = self.doc.get(self.key(idx)?)?.map(Bson::try_from).transpose()?;
-        T::decode_bson(field.as_ref())
+        T::decode_bson(field)
     }
 }
 
@@ -177,6 +177,24 @@ fn int_of(b: &Bson) -> Option<i64> {
         Bson::Int64(i) => Some(*i),
         Bson::Double(d) if d.fract() == 0.0 && d.abs() < 9.0e15 => Some(*d as i64),
         _ => None,
+    }
+}
+
+/// [`bson_to_value`] for an owned field: text, bytes and JSON move into the value instead of
+/// being copied.
+///
+/// ```
+/// use orm_core::{bson::Bson, mongo::bson_into_value, schema::ColumnType, Value};
+/// let v = bson_into_value(Some(Bson::String("a".into())), ColumnType::Text).unwrap();
+/// assert_eq!(v, Value::String(Some("a".into())));
+/// ```
+pub fn bson_into_value(value: Option<Bson>, ty: ColumnType) -> std::result::Result<Value, BoxError> {
+    match (value, ty) {
+        (Some(Bson::String(s)), ColumnType::String { .. } | ColumnType::Text) => Ok(Value::String(Some(s))),
+        (Some(Bson::String(s)), ColumnType::ObjectId) => Ok(Value::ObjectId(Some(s))),
+        (Some(Bson::Binary(bin)), ColumnType::Bytes) => Ok(Value::Bytes(Some(bin.bytes))),
+        (Some(b), ColumnType::Json) if !matches!(b, Bson::Null | Bson::Undefined) => Ok(Value::Json(Some(b.into_relaxed_extjson()))),
+        (value, ty) => bson_to_value(value.as_ref(), ty),
     }
 }
 

@@ -298,17 +298,24 @@ impl MongoBackend {
             find = find.limit(i64::try_from(n).unwrap_or(i64::MAX));
         }
         let command = || format!("find {} {filter}", table.name);
-        let docs: Vec<bson::RawDocumentBuf> = match session {
+        // Each row decodes from the driver's batch buffer in place (no copy of the document).
+        let err = |e| classify(M::NAME, "find", command, e);
+        let mut rows = Vec::new();
+        match session {
             Some(s) => {
-                let mut cursor = find.session(&mut *s).await.map_err(|e| classify(M::NAME, "find", command, e))?;
-                cursor.stream(s).try_collect().await.map_err(|e| classify(M::NAME, "find", command, e))?
+                let mut cursor = find.session(&mut *s).await.map_err(err)?;
+                while cursor.advance(s).await.map_err(err)? {
+                    rows.push(R::from_row(&MongoRow { doc: cursor.current(), keys: &keys })?);
+                }
             }
             None => {
-                let cursor = find.await.map_err(|e| classify(M::NAME, "find", command, e))?;
-                cursor.try_collect().await.map_err(|e| classify(M::NAME, "find", command, e))?
+                let mut cursor = find.await.map_err(err)?;
+                while cursor.advance().await.map_err(err)? {
+                    rows.push(R::from_row(&MongoRow { doc: cursor.current(), keys: &keys })?);
+                }
             }
-        };
-        docs.iter().map(|doc| R::from_row(&MongoRow { doc: doc.as_ref(), keys: &keys })).collect()
+        }
+        Ok(rows)
     }
 
     pub(crate) async fn count<M: Model, R: FromRow>(

@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Prints BENCHMARKS.md's tables from criterion's latest results (target/criterion).
+
+Every benchmark named `<workload>/orm` next to a `<workload>/raw` becomes one row: both means with
+criterion's 95 % intervals, and the ratio toolkit / raw with the ratio of the interval ends as a
+conservative interval. Benchmarks without such a pair are listed on their own.
+
+    python3 scripts/bench_table.py [target/criterion]
+"""
+import json
+import os
+import sys
+
+
+def mean(path):
+    with open(os.path.join(path, "new", "estimates.json")) as f:
+        m = json.load(f)["mean"]
+    ci = m["confidence_interval"]
+    return m["point_estimate"], ci["lower_bound"], ci["upper_bound"]
+
+
+def fmt(ns):
+    for limit, div, unit in ((1e3, 1, "ns"), (1e6, 1e3, "µs"), (1e9, 1e6, "ms")):
+        if ns < limit:
+            return f"{ns / div:.0f} {unit}" if unit == "µs" and ns >= 1e5 else f"{ns / div:.2f} {unit}"
+    return f"{ns / 1e9:.2f} s"
+
+
+def cell(m):
+    return f"{fmt(m[0])} [{fmt(m[1])}–{fmt(m[2])}]"
+
+
+def main():
+    root = sys.argv[1] if len(sys.argv) > 1 else "target/criterion"
+    print("| group | workload | toolkit | raw driver | ratio |")
+    print("|---|---|---|---|---|")
+    singles = []
+    for group in sorted(os.listdir(root)):
+        gdir = os.path.join(root, group)
+        if not os.path.isdir(gdir) or group == "report":
+            continue
+        names = sorted(n for n in os.listdir(gdir) if os.path.isdir(os.path.join(gdir, n, "new")))
+        for name in names:
+            if name.endswith("_orm") and name[:-4] + "_raw" in names:
+                orm, raw = mean(os.path.join(gdir, name)), mean(os.path.join(gdir, name[:-4] + "_raw"))
+                ratio = f"{orm[0] / raw[0]:.2f} [{orm[1] / raw[2]:.2f}–{orm[2] / raw[1]:.2f}]"
+                print(f"| {group} | {name[:-4]} | {cell(orm)} | {cell(raw)} | {ratio} |")
+            elif not (name.endswith("_orm") or name.endswith("_raw")):
+                singles.append((group, name, mean(os.path.join(gdir, name))))
+    if singles:
+        print()
+        print("| group | benchmark | mean |")
+        print("|---|---|---|")
+        for group, name, m in singles:
+            print(f"| {group} | {name} | {cell(m)} |")
+
+
+if __name__ == "__main__":
+    main()
