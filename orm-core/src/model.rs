@@ -33,6 +33,13 @@ pub trait Model: FromRow + crate::Hooks + Sized + Send + Sync + 'static {
     /// The struct's name, for error messages.
     const NAME: &'static str;
 
+    /// The table's (collection's) name, known without building [`Model::schema`].
+    const TABLE: &'static str;
+
+    /// The primary key's columns, known without building [`Model::schema`] (foreign keys read
+    /// these, so two models may reference each other).
+    const PRIMARY_KEY: &'static [&'static str];
+
     /// The model's neutral schema.
     fn schema() -> &'static Table;
 

@@ -11,6 +11,8 @@ pub fn model(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
     let vis = &input.vis;
     let name = ident.to_string();
     let schema = table_tokens(&def.table, &quote!(::orm_core::schema));
+    let table_name = &def.table.name;
+    let primary_key = &def.table.primary_key;
 
     let constants = def.column_fields().map(|f| {
         let column = f.column.as_deref().unwrap_or_default();
@@ -103,6 +105,8 @@ pub fn model(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
             impl ::orm_core::Model for #ident {
                 type Key = #key_type;
                 const NAME: &'static str = #name;
+                const TABLE: &'static str = #table_name;
+                const PRIMARY_KEY: &'static [&'static str] = &[#(#primary_key),*];
 
                 fn schema() -> &'static ::orm_core::schema::Table {
                     static SCHEMA: ::orm_core::__private::OnceLock<::orm_core::schema::Table> =
@@ -192,15 +196,11 @@ fn relations(def: &ModelDef, vis: &syn::Visibility) -> (Vec<TokenStream>, Vec<To
         if r.kind == RelationKind::BelongsTo {
             let fk_name = format!("{}_{}_fkey", def.table.name, fk);
             let (on_delete, on_update) = (action(r.on_delete), action(r.on_update));
-            let is_self = target.is_ident("Self") || target.segments.last().is_some_and(|s| s.ident == *ident);
-            let (target_table, target_key) = if is_self {
-                (quote!(table.name.clone()), quote!(table.primary_key.clone()))
-            } else {
-                (
-                    quote!(<#target as ::orm_core::Model>::schema().name.clone()),
-                    quote!(<#target as ::orm_core::Model>::schema().primary_key.clone()),
-                )
-            };
+            // The target's name and key come from constants, not from its schema(): two models
+            // referencing each other would otherwise each initialise their schema inside the
+            // other's, and deadlock.
+            let target_table = quote!(::std::string::String::from(<#target as ::orm_core::Model>::TABLE));
+            let target_key = quote!(<#target as ::orm_core::Model>::PRIMARY_KEY.iter().map(|c| ::std::string::String::from(*c)).collect());
             fks.push(quote! {
                 if !table.foreign_keys.iter().any(|f| f.columns == [#fk]) {
                     let references_table = #target_table;

@@ -155,3 +155,34 @@ async fn filter_by_related_rows(db: Database) {
     assert_eq!(by_bob.len(), 1);
     assert_eq!(by_bob[0].author_id, bob.id);
 }
+
+/// Two models referencing each other: a team's captain is a player, a player belongs to a team.
+#[derive(Model, Debug, Clone, PartialEq)]
+struct Team {
+    #[orm(primary_key, auto_increment)]
+    id: i64,
+    #[orm(belongs_to = Player, on_delete = "set_null")]
+    captain_number: Option<i64>,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "squad")]
+struct Player {
+    #[orm(primary_key)]
+    number: i64,
+    #[orm(belongs_to = Team)]
+    team_id: i64,
+}
+
+/// Building either schema reads the other's table name and key from constants, not from its
+/// schema, so neither waits on the other (this deadlocked before).
+#[test]
+fn models_referencing_each_other_build_their_schemas() {
+    let (team, player) = std::thread::spawn(|| (Team::schema().clone(), Player::schema().clone())).join().unwrap();
+    assert_eq!((Team::TABLE, Team::PRIMARY_KEY), ("teams", &["id"][..]));
+    assert_eq!((Player::TABLE, Player::PRIMARY_KEY), ("squad", &["number"][..]));
+    let fk = &team.foreign_keys[0];
+    assert_eq!((fk.columns.as_slice(), fk.references_table.as_str(), fk.references_columns.as_slice()), (&["captain_number".to_string()][..], "squad", &["number".to_string()][..]));
+    let fk = &player.foreign_keys[0];
+    assert_eq!((fk.references_table.as_str(), fk.references_columns.as_slice()), ("teams", &["id".to_string()][..]));
+}
