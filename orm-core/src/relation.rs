@@ -297,6 +297,28 @@ any_filter!(BelongsTo, |fk: &'static str| (fk, first_key::<T>()));
 any_filter!(HasMany, |fk: &'static str| (first_key::<F>(), fk));
 any_filter!(HasOne, |fk: &'static str| (first_key::<F>(), fk));
 
+impl<F: Model, T: Model, J: Model> Relation<F, T, ManyToMany<J>> {
+    /// Rows linked through the join model to at least one related row matching `filter`: on SQL
+    /// an `EXISTS` over the join table holding an `EXISTS` over the target; on MongoDB the
+    /// matching target keys, then the join documents holding them, then `$in`.
+    pub fn any(self, filter: Filter<T>) -> Filter<F> {
+        let to_target = Cond::Related {
+            parent_table: J::schema().name.clone(),
+            local: self.target_key.to_string(),
+            table: Box::new(T::schema().clone()),
+            remote: first_key::<T>().to_string(),
+            filter: Box::new(filter.into_cond()),
+        };
+        Filter::from_cond(Cond::Related {
+            parent_table: F::schema().name.clone(),
+            local: first_key::<F>().to_string(),
+            table: Box::new(J::schema().clone()),
+            remote: self.foreign_key.to_string(),
+            filter: Box::new(to_target),
+        })
+    }
+}
+
 /// A row with the related rows eager loading attached; derefs to the row.
 pub struct Loaded<M> {
     /// The row.

@@ -357,7 +357,8 @@ macro_rules! operations {
             }
 
             /// Inserts many rows with multi-row INSERTs, chunked under the backend's bind-parameter
-            /// limit, all or nothing. Returns the number inserted.
+            /// limit (on PostgreSQL one bound array per column, `INSERT ... SELECT * FROM UNNEST`),
+            /// all or nothing. Returns the number inserted.
             pub async fn insert_many<M: Model>(&self, models: &[M]) -> Result<u64> {
                 self.on().insert_many(models).await
             }

@@ -154,6 +154,28 @@ async fn filter_by_related_rows(db: Database) {
     let by_bob = Book::find().filter(Book::author.any(Author::NAME.eq("Bob"))).all(&db).await.unwrap();
     assert_eq!(by_bob.len(), 1);
     assert_eq!(by_bob[0].author_id, bob.id);
+
+    // many_to_many: through the join rows to the target's rows.
+    let rust = Book::find().filter(Book::TITLE.like("Rust%")).get(&db).await.unwrap();
+    let go = Book::find().filter(Book::TITLE.like("Go%")).get(&db).await.unwrap();
+    let math = db.insert(&Genre { id: 0, name: "math".into() }).await.unwrap();
+    let tech = db.insert(&Genre { id: 0, name: "tech".into() }).await.unwrap();
+    db.insert(&Genre { id: 0, name: "poetry".into() }).await.unwrap();
+    db.insert_many(&[
+        BookGenre { book_id: rust.id, genre_id: tech.id },
+        BookGenre { book_id: rust.id, genre_id: math.id },
+        BookGenre { book_id: go.id, genre_id: tech.id },
+    ])
+    .await
+    .unwrap();
+    let mathy = Book::find().filter(Book::genres.any(Genre::NAME.eq("math"))).all(&db).await.unwrap();
+    assert_eq!(mathy, vec![rust.clone()]);
+    let mut techy: Vec<i64> = Book::find().filter(Book::genres.any(Genre::NAME.eq("tech"))).all(&db).await.unwrap().iter().map(|b| b.id).collect();
+    techy.sort();
+    assert_eq!(techy, [rust.id.min(go.id), rust.id.max(go.id)]);
+    assert_eq!(Book::find().filter(Book::genres.any(Genre::NAME.eq("poetry"))).count(&db).await.unwrap(), 0);
+    let untagged_or_go = Book::find().filter(!Book::genres.any(Genre::NAME.eq("math"))).all(&db).await.unwrap();
+    assert_eq!(untagged_or_go, vec![go]);
 }
 
 /// Two models referencing each other: a team's captain is a player, a player belongs to a team.
