@@ -301,6 +301,21 @@ impl<F: Model, T: Model, J: Model> Relation<F, T, ManyToMany<J>> {
     /// Rows linked through the join model to at least one related row matching `filter`: on SQL
     /// an `EXISTS` over the join table holding an `EXISTS` over the target; on MongoDB the
     /// matching target keys, then the join documents holding them, then `$in`.
+    ///
+    /// ```no_run
+    /// # use orm_core::{Database, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # #[orm(many_to_many(Tag, through = PostTag))]
+    /// # struct Post { #[orm(primary_key, auto_increment)] id: i64 }
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Tag { #[orm(primary_key, auto_increment)] id: i64, name: String }
+    /// # #[derive(Model, Debug, Clone)]
+    /// # #[orm(primary_key(columns = ["post_id", "tag_id"]))]
+    /// # struct PostTag { #[orm(belongs_to = Post)] post_id: i64, #[orm(belongs_to = Tag)] tag_id: i64 }
+    /// # async fn demo(db: &Database) -> orm_core::Result<()> {
+    /// let about_rust = Post::find().filter(Post::tags.any(Tag::NAME.eq("rust"))).all(db).await?;
+    /// # Ok(()) }
+    /// ```
     pub fn any(self, filter: Filter<T>) -> Filter<F> {
         let to_target = Cond::Related {
             parent_table: J::schema().name.clone(),
