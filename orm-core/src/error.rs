@@ -143,6 +143,9 @@ pub enum Error {
         /// What is wrong and how to go on.
         message: String,
     },
+    /// The transaction (or the one it is nested in) was already committed or rolled back.
+    #[error("the transaction was already committed or rolled back")]
+    TransactionClosed,
     /// A column value could not be read into its field.
     #[error("{model}: cannot decode column `{column}`: {source}")]
     Decode {

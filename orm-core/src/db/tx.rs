@@ -209,7 +209,7 @@ impl Transaction {
                 .commit_transaction()
                 .await
                 .map_err(|e| crate::mongo::classify("transaction", "commit", || "commitTransaction".into(), e)),
-            TxState::Closed => Err(Error::Migrate { message: "the transaction was already committed or rolled back".into() }),
+            TxState::Closed => Err(closed()),
         }
     }
 
@@ -271,5 +271,5 @@ pub(crate) async fn exec_raw(state: &mut TxState, sql: &str) -> Result<()> {
 }
 
 pub(crate) fn closed() -> Error {
-    Error::Migrate { message: "the transaction was already committed or rolled back".into() }
+    Error::TransactionClosed
 }

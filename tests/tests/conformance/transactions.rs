@@ -85,7 +85,12 @@ async fn nested_transactions_are_savepoints(db: Database) {
         let dropped = outer.begin().await.unwrap();
         dropped.insert(&User::new("dropped@example.com", "Dropped")).await.unwrap();
     }
+    let late = outer.begin().await.unwrap();
     outer.commit().await.unwrap();
+    // A nested handle outliving its outer transaction refuses work with a typed error.
+    let err = late.insert(&User::new("late@example.com", "Late")).await.unwrap_err();
+    assert!(matches!(err, Error::TransactionClosed), "{err}");
+    assert!(matches!(late.commit().await.unwrap_err(), Error::TransactionClosed));
     let mut names: Vec<String> = User::find().all(&db).await.unwrap().into_iter().map(|u| u.name).collect();
     names.sort();
     assert_eq!(names, ["Kept", "Outer"]);
