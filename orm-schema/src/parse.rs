@@ -201,14 +201,15 @@ pub fn parse_model(input: &syn::DeriveInput) -> syn::Result<ModelDef> {
                 None
             }
         };
+        let def = FieldDef {
+            ident: ident.clone(),
+            ty: field.ty.clone(),
+            column: Some(column_name.clone()),
+            renamed_from: attrs.renamed_from,
+            custom_validators: attrs.custom_validators,
+        };
         let Some(ty) = ty else {
-            fields.push(FieldDef {
-                ident,
-                ty: field.ty.clone(),
-                column: Some(column_name),
-                renamed_from: attrs.renamed_from,
-                custom_validators: attrs.custom_validators,
-            });
+            fields.push(def);
             continue;
         };
         let nullable = rust.optional || attrs.nullable.is_some();
@@ -303,13 +304,7 @@ pub fn parse_model(input: &syn::DeriveInput) -> syn::Result<ModelDef> {
         }
         column.checks = attrs.checks.clone();
         table.columns.push(column);
-        fields.push(FieldDef {
-            ident,
-            ty: field.ty.clone(),
-            column: Some(column_name),
-            renamed_from: attrs.renamed_from,
-            custom_validators: attrs.custom_validators,
-        });
+        fields.push(def);
     }
 
     // Primary key: declared on fields, or at struct level, never both.
