@@ -129,8 +129,15 @@ pub(crate) fn check_values(table: &Table, values: &[Value]) -> Vec<FieldError> {
 }
 
 /// Validates a model: its declared rules and its custom validators; every failure at once.
-pub(crate) fn validate<M: Model>(model: &M, values: &[Value]) -> Result<()> {
-    let mut errors = check_values(M::schema(), values);
+pub(crate) fn validate<M: Model>(model: &M) -> Result<()> {
+    // The row's values are built only when a column declares checks: inserts of models without
+    // rules (most of them, and every row of a bulk insert) skip that copy.
+    let table = M::schema();
+    let mut errors = if table.columns.iter().any(|c| !c.checks.is_empty()) {
+        check_values(table, &model.values())
+    } else {
+        Vec::new()
+    };
     errors.extend(model.custom_validation());
     if errors.is_empty() { Ok(()) } else { Err(Error::Validation { model: M::NAME, errors }) }
 }

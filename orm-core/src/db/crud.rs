@@ -39,7 +39,7 @@ impl On<'_> {
     pub(crate) async fn insert<M: Model>(&self, model: &M) -> Result<M> {
         let hooked = lifecycle::before_insert(model)?;
         let model = hooked.as_ref().unwrap_or(model);
-        lifecycle::validate(model, &model.values())?;
+        lifecycle::validate(model)?;
         let stored = self.insert_raw(model).await?;
         stored.after_insert()?;
         Ok(stored)
@@ -78,7 +78,7 @@ impl On<'_> {
         let hooked: Vec<M> = models.iter().map(lifecycle::before_insert).collect::<Result<Vec<_>>>()?.into_iter().flatten().collect();
         let rows: &[M] = if hooked.is_empty() { models } else { &hooked };
         for row in rows {
-            lifecycle::validate(row, &row.values())?;
+            lifecycle::validate(row)?;
         }
         let n = self.insert_many_raw(rows).await?;
         for row in rows {
@@ -116,7 +116,7 @@ impl On<'_> {
     pub(crate) async fn upsert<M: Model>(&self, model: &M) -> Result<M> {
         let hooked = lifecycle::before_insert(model)?;
         let model = hooked.as_ref().unwrap_or(model);
-        lifecycle::validate(model, &model.values())?;
+        lifecycle::validate(model)?;
         let pk: Vec<&str> = M::schema().primary_key.iter().map(String::as_str).collect();
         self.upsert_by(model, &pk, true).await
     }
@@ -124,7 +124,7 @@ impl On<'_> {
     pub(crate) async fn upsert_on<M: Model>(&self, model: &M, columns: &[&dyn AnyColumn<M>]) -> Result<M> {
         let hooked = lifecycle::before_insert(model)?;
         let model = hooked.as_ref().unwrap_or(model);
-        lifecycle::validate(model, &model.values())?;
+        lifecycle::validate(model)?;
         let target: Vec<&str> = columns.iter().map(|c| c.column_name()).collect();
         if target.is_empty() {
             return Err(Error::InvalidQuery { model: M::NAME, message: "upsert_on needs at least one column".into() });
@@ -177,7 +177,7 @@ impl On<'_> {
     pub(crate) async fn update<M: Model>(&self, model: &M) -> Result<()> {
         let hooked = lifecycle::before_update(model)?;
         let model = hooked.as_ref().unwrap_or(model);
-        lifecycle::validate(model, &model.values())?;
+        lifecycle::validate(model)?;
         self.update_raw(model).await
     }
 
