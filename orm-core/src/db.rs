@@ -288,6 +288,16 @@ impl Database {
     }
 
     /// The SQL dialect, or [`Error::Unsupported`] naming `operation` on MongoDB.
+    /// The MongoDB database's name (empty on SQL, where names are checked per table).
+    pub(crate) fn database_name(&self) -> &str {
+        match &self.backend {
+            #[cfg(feature = "mongodb")]
+            Backend::Mongo(m) => m.db.name(),
+            #[allow(unreachable_patterns)]
+            _ => "",
+        }
+    }
+
     pub(crate) fn sql_dialect(&self, operation: &'static str) -> Result<Dialect> {
         self.dialect().ok_or(Error::Unsupported { operation, backend: "MongoDB" })
     }

@@ -143,6 +143,34 @@ pub enum Error {
         /// What is wrong and how to go on.
         message: String,
     },
+    /// A column's type change that some stored values cannot take; nothing was changed.
+    #[error("{count} stored values of `{table}.{column}` cannot become {to} (for example {example}); nothing was changed: \
+             fix or remove those values first")]
+    Unconvertible {
+        /// The table (collection).
+        table: String,
+        /// The column (field).
+        column: String,
+        /// The new type.
+        to: String,
+        /// How many values cannot be converted.
+        count: u64,
+        /// One of them.
+        example: String,
+    },
+    /// A migration run stopped between two steps because the process was asked to stop (Ctrl-C,
+    /// SIGTERM) or lost its lock; what completed is recorded.
+    #[error("{file}: stopped after {steps_done} of {steps} steps: {reason}")]
+    MigrationInterrupted {
+        /// The migration file.
+        file: String,
+        /// Steps completed (on PostgreSQL and SQLite the migration was rolled back instead).
+        steps_done: usize,
+        /// Its steps.
+        steps: usize,
+        /// Why (`interrupted`, or the lock lost).
+        reason: String,
+    },
     /// The transaction (or the one it is nested in) was already committed or rolled back.
     #[error("the transaction was already committed or rolled back")]
     TransactionClosed,

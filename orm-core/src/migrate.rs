@@ -3,6 +3,9 @@
 
 mod file;
 mod history;
+mod lock;
+mod names;
+mod plan;
 mod runner;
 mod write;
 #[cfg(feature = "mongodb")]
@@ -14,5 +17,7 @@ pub use render_mongo::{render_mongo, MongoStep};
 pub use render_sql::{render_sql, SqlPlan};
 pub use history::HistoryRow;
 pub use write::write_file;
-pub use runner::{plan_offline, replay, Direction, MigrationState, Migrator, RunEntry, RunReport, StatusEntry, Target};
-pub use file::{checksum, load_dir, parse_file, parse_file_name, template, MigrationFile, Step};
+pub use runner::{Direction, Interrupter, MigrationState, Migrator, Progress, RunEntry, RunReport, StatusEntry, Target};
+pub use plan::{plan_offline, replay};
+pub use lock::{LockHolder, DEFAULT_LEASE};
+pub use file::{checksum, load_dir, parse_file, parse_file_name, template, MigrationFile, Step, MAX_FILE_BYTES};

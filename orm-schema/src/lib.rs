@@ -28,6 +28,6 @@ pub mod parse;
 
 pub use diff::{diff, Diff, Renames};
 pub use naming::{pluralize, snake_case, table_name_for};
-pub use ops::{ColumnChange, Operation, RawSql, Schema};
+pub use ops::{ColumnChange, IdentKind, Operation, RawSql, Schema};
 pub use table::{Check, Column, ForeignKey, Index, ReferentialAction, Table};
 pub use types::{ColumnType, DefaultValue};

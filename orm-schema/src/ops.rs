@@ -158,6 +158,80 @@ impl Operation {
             Operation::Sql(_) | Operation::Mongo { .. } => Vec::new(),
         }
     }
+
+    /// Every identifier the operation writes into the database, with what it names: tables,
+    /// columns (also those of primary keys, indexes and foreign keys), index and constraint names.
+    ///
+    /// ```
+    /// use orm_schema::{IdentKind, Operation};
+    /// let op = Operation::RenameColumn { table: "t".into(), from: "a".into(), to: "b".into() };
+    /// assert_eq!(op.identifiers(), [(IdentKind::Table, "t"), (IdentKind::Column, "a"), (IdentKind::Column, "b")]);
+    /// ```
+    pub fn identifiers(&self) -> Vec<(IdentKind, &str)> {
+        use IdentKind::*;
+        let mut out: Vec<(IdentKind, &str)> = Vec::new();
+        match self {
+            Operation::CreateTable(t) => {
+                out.push((Table, &t.name));
+                out.extend(t.columns.iter().map(|c| (Column, c.name.as_str())));
+                for ix in &t.indexes {
+                    out.push((Index, &ix.name));
+                    out.extend(ix.columns.iter().map(|c| (Column, c.as_str())));
+                }
+                for fk in &t.foreign_keys {
+                    out.push((ForeignKey, &fk.name));
+                    out.push((Table, &fk.references_table));
+                    out.extend(fk.columns.iter().chain(&fk.references_columns).map(|c| (Column, c.as_str())));
+                }
+            }
+            Operation::DropTable { table } => out.push((Table, table)),
+            Operation::RenameTable { from, to } => out.extend([(Table, from.as_str()), (Table, to.as_str())]),
+            Operation::AddColumn { table, column } => out.extend([(Table, table.as_str()), (Column, column.name.as_str())]),
+            Operation::DropColumn { table, column } | Operation::AlterColumn { table, column, .. } => {
+                out.extend([(Table, table.as_str()), (Column, column.as_str())])
+            }
+            Operation::RenameColumn { table, from, to } => {
+                out.extend([(Table, table.as_str()), (Column, from.as_str()), (Column, to.as_str())])
+            }
+            Operation::CreateIndex { table, index } => {
+                out.extend([(Table, table.as_str()), (Index, index.name.as_str())]);
+                out.extend(index.columns.iter().map(|c| (Column, c.as_str())));
+            }
+            Operation::DropIndex { table, name } => out.extend([(Table, table.as_str()), (Index, name.as_str())]),
+            Operation::AddForeignKey { table, foreign_key: fk } => {
+                out.extend([(Table, table.as_str()), (ForeignKey, fk.name.as_str()), (Table, fk.references_table.as_str())]);
+                out.extend(fk.columns.iter().chain(&fk.references_columns).map(|c| (Column, c.as_str())));
+            }
+            Operation::DropForeignKey { table, name } => out.extend([(Table, table.as_str()), (ForeignKey, name.as_str())]),
+            Operation::Sql(_) | Operation::Mongo { .. } => {}
+        }
+        out
+    }
+}
+
+/// What an identifier of an operation names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentKind {
+    /// A table (a collection on MongoDB).
+    Table,
+    /// A column (a field on MongoDB).
+    Column,
+    /// An index.
+    Index,
+    /// A foreign key constraint.
+    ForeignKey,
+}
+
+impl IdentKind {
+    /// The kind as error messages say it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdentKind::Table => "table",
+            IdentKind::Column => "column",
+            IdentKind::Index => "index",
+            IdentKind::ForeignKey => "foreign key",
+        }
+    }
 }
 
 /// A whole database schema: its tables by name.

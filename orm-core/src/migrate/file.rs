@@ -77,12 +77,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<MigrationFile>> {
         if path.extension().and_then(|e| e.to_str()) != Some("toml") {
             continue;
         }
-        let content = std::fs::read_to_string(&path).map_err(|e| Error::MigrationFile {
-            file: path.display().to_string(),
-            line: None,
-            message: format!("cannot read: {e}"),
-        })?;
-        files.push(parse_file(&path, &content)?);
+        files.push(parse_file(&path, &read_migration(&path)?)?);
     }
     files.sort_by_key(|f| f.version);
     for pair in files.windows(2) {
@@ -95,6 +90,33 @@ pub fn load_dir(dir: &Path) -> Result<Vec<MigrationFile>> {
         }
     }
     Ok(files)
+}
+
+/// The largest migration file read: far above any hand-written or generated one, and a bound on
+/// what a wrong path (a device, a huge dump) can make the runner hold in memory.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads a migration file: a regular file (a symbolic link is followed to one) of at most
+/// [`MAX_FILE_BYTES`]; a FIFO, a device or a directory named `*.toml` is an error, never a read
+/// that blocks or fills memory.
+fn read_migration(path: &Path) -> Result<String> {
+    use std::io::Read;
+    let err = |message: String| Error::MigrationFile { file: path.display().to_string(), line: None, message };
+    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    if !meta.is_file() {
+        return Err(err("not a regular file (a FIFO, a device or a directory): a migration must be a plain file".into()));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(err(format!("{} bytes: larger than the {MAX_FILE_BYTES}-byte limit for a migration file", meta.len())));
+    }
+    let file = std::fs::File::open(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    let mut content = String::new();
+    // The bound holds even if the file grows between the check and the read.
+    file.take(MAX_FILE_BYTES + 1).read_to_string(&mut content).map_err(|e| err(format!("cannot read: {e}")))?;
+    if content.len() as u64 > MAX_FILE_BYTES {
+        return Err(err(format!("larger than the {MAX_FILE_BYTES}-byte limit for a migration file")));
+    }
+    Ok(content)
 }
 
 #[derive(Deserialize)]
@@ -352,6 +374,11 @@ fn convert(op: OpToml) -> std::result::Result<Operation, String> {
             if sql.is_none() && postgres.is_none() && mysql.is_none() && sqlite.is_none() {
                 return Err("an `sql` operation needs `sql = \"...\"` or one of `postgres`, `mysql`, `sqlite`".into());
             }
+            for (key, text) in [("sql", &sql), ("postgres", &postgres), ("mysql", &mysql), ("sqlite", &sqlite)] {
+                if text.as_deref().is_some_and(|t| t.contains('\0')) {
+                    return Err(format!("`{key}` contains a NUL character, which no SQL database accepts in statement text"));
+                }
+            }
             Operation::Sql(RawSql { all: sql, postgres, mysql, sqlite })
         }
         OpToml::Mongo { command } => {
@@ -364,8 +391,18 @@ fn convert(op: OpToml) -> std::result::Result<Operation, String> {
     })
 }
 
-fn line_of(content: &str, offset: usize) -> usize {
-    content[..offset.min(content.len())].matches('\n').count() + 1
+/// The 1-based line of byte offsets in one text, found by binary search over its line starts (a
+/// scan from the top for each operation made files with thousands of operations quadratic).
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(content: &str) -> Lines {
+        Lines(content.match_indices('\n').map(|(i, _)| i).collect())
+    }
+
+    fn of(&self, offset: usize) -> usize {
+        self.0.partition_point(|&nl| nl < offset) + 1
+    }
 }
 
 /// Parses one migration file's content; `path` names it in errors and gives its version and name.
@@ -376,14 +413,15 @@ pub fn parse_file(path: &Path, content: &str) -> Result<MigrationFile> {
     let (version, name) = parse_file_name(file_name).ok_or_else(|| {
         err(None, "a migration file is named `<YYYYMMDDHHMMSS>_<snake_case_name>.toml`".to_string())
     })?;
+    let lines = Lines::new(content);
     let parsed: FileToml = toml::from_str(content).map_err(|e| {
-        let line = e.span().map(|s| line_of(content, s.start));
+        let line = e.span().map(|s| lines.of(s.start));
         err(line, e.message().trim().to_string())
     })?;
     let steps = |list: Vec<toml::Spanned<OpToml>>| -> Result<Vec<Step>> {
         list.into_iter()
             .map(|spanned| {
-                let line = line_of(content, spanned.span().start);
+                let line = lines.of(spanned.span().start);
                 convert(spanned.into_inner()).map(|op| Step { op, line }).map_err(|m| err(Some(line), m))
             })
             .collect()

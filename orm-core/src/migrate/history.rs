@@ -37,13 +37,6 @@ pub struct HistoryRow {
     pub error: Option<String>,
 }
 
-/// The name of the MongoDB collection holding the migration lock document.
-#[cfg(feature = "mongodb")]
-const MONGO_LOCK: &str = "_orm_migrations_lock";
-/// The advisory lock key (PostgreSQL) and lock name (MySQL) of the runner.
-const LOCK_KEY: i64 = 0x6f72_6d5f_6d69_6772; // "orm_migr"
-const LOCK_NAME: &str = "orm_migrate";
-
 /// A connection held for a whole run (SQL), or the MongoDB database.
 pub(crate) enum Conn {
     #[cfg(feature = "postgres")]
@@ -89,12 +82,7 @@ impl Conn {
             #[cfg(feature = "mysql")]
             Backend::MySql(p) => Conn::My(p.acquire().await.map_err(acquire)?),
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite(p) => {
-                let mut c = p.acquire().await.map_err(acquire)?;
-                // Other runners wait for the exclusive transaction instead of failing.
-                sqlx::raw_sql("PRAGMA busy_timeout = 600000").execute(&mut *c).await.map_err(|e| sql_err("setup", "PRAGMA busy_timeout", e))?;
-                Conn::Lite(c)
-            }
+            Backend::Sqlite(p) => Conn::Lite(p.acquire().await.map_err(acquire)?),
             #[cfg(feature = "mongodb")]
             Backend::Mongo(m) => Conn::Mongo(m.clone()),
         })
@@ -130,11 +118,21 @@ impl Conn {
     }
 
     /// Runs a query returning one integer.
-    async fn query_i64(&mut self, sql: &str) -> Result<i64> {
+    pub(crate) async fn query_i64(&mut self, sql: &str) -> Result<i64> {
         on_conn!(self,
             c => {
-                let row = sqlx::query(AssertSqlSafe(sql)).fetch_one(&mut **c).await.map_err(|e| sql_err("lock", sql, e))?;
-                crate::row::RowAccess::get::<i64>(&row, 0).map_err(|e| Error::decode("migration", "lock", e))
+                let row = sqlx::query(AssertSqlSafe(sql)).fetch_one(&mut **c).await.map_err(|e| sql_err("query", sql, e))?;
+                crate::row::RowAccess::get::<i64>(&row, 0).map_err(|e| Error::decode("migration", "query", e))
+            },
+            m => { let _ = m; Err(not_sql()) })
+    }
+
+    /// Runs a query with no bound values, decoding each row into `T`.
+    pub(crate) async fn query_rows<T: crate::FromRow>(&mut self, sql: &str) -> Result<Vec<T>> {
+        on_conn!(self,
+            c => {
+                let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut **c).await.map_err(|e| sql_err("query", sql, e))?;
+                rows.iter().map(T::from_row).collect()
             },
             m => { let _ = m; Err(not_sql()) })
     }
@@ -160,11 +158,6 @@ impl Conn {
         self.rows(db, HistoryRow::find().order_by_asc(HistoryRow::VERSION)).await
     }
 
-    /// Whether the history has a row for `version`.
-    pub(crate) async fn is_applied(&mut self, db: &Database, version: i64) -> Result<bool> {
-        Ok(!self.rows(db, HistoryRow::find().filter(HistoryRow::VERSION.eq(version)).limit(1)).await?.is_empty())
-    }
-
     /// The history rows `q` selects, read on this connection (inside its transaction, if any).
     async fn rows(&mut self, db: &Database, q: crate::Select<HistoryRow>) -> Result<Vec<HistoryRow>> {
         let Some(dialect) = self.dialect() else { return q.all(db).await };
@@ -177,13 +170,19 @@ impl Conn {
             m => { let _ = m; q.all(db).await })
     }
 
-    /// Writes (inserts or replaces) a history row.
+    /// Writes (inserts or replaces) a history row in one atomic statement (`ON CONFLICT DO UPDATE`,
+    /// `ON DUPLICATE KEY UPDATE`, an upsert on MongoDB): a runner killed at any point leaves either
+    /// the old row or the new one, never none.
     pub(crate) async fn save(&mut self, db: &Database, row: &HistoryRow) -> Result<()> {
         if self.dialect().is_none() {
             return db.upsert(row).await.map(|_| ());
         }
-        self.remove(db, row.version).await?;
-        self.append(db, row).await
+        let columns = HistoryRow::column_names();
+        let key = HistoryRow::VERSION.name();
+        let updates: Vec<&str> = columns.iter().copied().filter(|c| *c != key).collect();
+        let stmt = sql::upsert_statement(&HistoryRow::schema().name, columns, row.values(), &[key], &updates, None)
+            .map_err(|e| Error::InvalidQuery { model: "HistoryRow", message: e.to_string() })?;
+        self.exec_stmt(&stmt).await
     }
 
     /// Inserts a history row whose version the history does not have yet.
@@ -205,99 +204,18 @@ impl Conn {
         self.exec_stmt(&sql::delete_statement(&HistoryRow::schema().name, Some(&cond), dialect)).await
     }
 
-    /// Takes the runner's lock; returns whether it had to wait for another runner.
-    pub(crate) async fn lock(&mut self, db: &Database) -> Result<bool> {
-        match self.dialect() {
-            Some(Dialect::Postgres) => {
-                let try_lock = format!("SELECT CAST(CASE WHEN pg_try_advisory_lock({LOCK_KEY}) THEN 1 ELSE 0 END AS BIGINT)");
-                if self.query_i64(&try_lock).await? == 1 {
-                    return Ok(false);
-                }
-                self.exec(&format!("SELECT pg_advisory_lock({LOCK_KEY})")).await?;
-                Ok(true)
-            }
-            Some(Dialect::MySql) => {
-                if self.query_i64(&format!("SELECT CAST(GET_LOCK('{LOCK_NAME}', 0) AS SIGNED)")).await? == 1 {
-                    return Ok(false);
-                }
-                let got = self.query_i64(&format!("SELECT CAST(GET_LOCK('{LOCK_NAME}', 3600) AS SIGNED)")).await?;
-                if got != 1 {
-                    return Err(Error::Migrate { message: "waited an hour for another `orm migrate` to release its lock".into() });
-                }
-                Ok(true)
-            }
-            // SQLite: each migration runs in an exclusive transaction (see `begin`).
-            Some(_) => Ok(false),
-            None => self.lock_mongo(db).await,
-        }
-    }
-
-    #[cfg(feature = "mongodb")]
-    async fn lock_mongo(&mut self, _db: &Database) -> Result<bool> {
-        let Conn::Mongo(m) = self else { return Ok(false) };
-        let coll = m.db.collection::<bson::Document>(MONGO_LOCK);
-        let mut waited = false;
-        let started = std::time::Instant::now();
-        loop {
-            let now = bson::DateTime::now();
-            let expires = bson::DateTime::from_millis(now.timestamp_millis() + 10 * 60 * 1000);
-            match coll.insert_one(bson::doc! { "_id": "lock", "expires_at": expires }).await {
-                Ok(_) => return Ok(waited),
-                Err(e) => {
-                    let err = crate::mongo::classify("migration", "lock", || "insert lock".into(), e);
-                    if !err.is_unique_violation() {
-                        return Err(err);
-                    }
-                }
-            }
-            // A lock past its expiry belongs to a runner that died: take it over.
-            let _ = coll.delete_one(bson::doc! { "_id": "lock", "expires_at": { "$lt": now } }).await;
-            if started.elapsed() > std::time::Duration::from_secs(3600) {
-                return Err(Error::Migrate { message: "waited an hour for another `orm migrate` to release its lock".into() });
-            }
-            waited = true;
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-    }
-
-    #[cfg(not(feature = "mongodb"))]
-    async fn lock_mongo(&mut self, _db: &Database) -> Result<bool> {
-        Ok(false)
-    }
-
-    /// Releases the runner's lock.
-    pub(crate) async fn unlock(&mut self) -> Result<()> {
-        match self {
-            #[cfg(feature = "postgres")]
-            Conn::Pg(_) => self.exec(&format!("SELECT pg_advisory_unlock({LOCK_KEY})")).await,
-            #[cfg(feature = "mysql")]
-            Conn::My(_) => self.exec(&format!("SELECT RELEASE_LOCK('{LOCK_NAME}')")).await,
-            #[cfg(feature = "sqlite")]
-            Conn::Lite(_) => Ok(()),
-            #[cfg(feature = "mongodb")]
-            Conn::Mongo(m) => {
-                let coll = m.db.collection::<bson::Document>(MONGO_LOCK);
-                coll.delete_one(bson::doc! { "_id": "lock" })
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| crate::mongo::classify("migration", "unlock", || "delete lock".into(), e))
-            }
-        }
-    }
-
-    /// Starts a migration's transaction (PostgreSQL, SQLite: exclusive, foreign keys paused).
+    /// Starts a migration's transaction: a transaction on PostgreSQL, a savepoint inside the run's
+    /// exclusive transaction on SQLite.
     pub(crate) async fn begin(&mut self) -> Result<()> {
         match self.dialect() {
             Some(Dialect::Postgres) => self.exec("BEGIN").await,
-            Some(Dialect::Sqlite) => {
-                self.exec("PRAGMA foreign_keys = OFF").await?;
-                self.exec("BEGIN EXCLUSIVE").await
-            }
+            Some(Dialect::Sqlite) => self.exec("SAVEPOINT orm_migration").await,
             _ => Ok(()),
         }
     }
 
-    /// Commits a migration's transaction; on SQLite, after checking every foreign key holds.
+    /// Commits a migration's transaction; on SQLite, after checking every foreign key holds
+    /// (enforcement is paused for the run, as SQLite's table rebuild recipe asks).
     pub(crate) async fn commit(&mut self) -> Result<()> {
         match self.dialect() {
             Some(Dialect::Postgres) => self.exec("COMMIT").await,
@@ -308,22 +226,22 @@ impl Conn {
                         message: format!("the migration leaves {violations} rows breaking foreign keys (PRAGMA foreign_key_check)"),
                     });
                 }
-                self.exec("COMMIT").await?;
-                self.exec("PRAGMA foreign_keys = ON").await
+                self.exec("RELEASE orm_migration").await
             }
             _ => Ok(()),
         }
     }
 
-    /// Rolls a migration's transaction back.
+    /// Rolls a migration's transaction back (on SQLite, to its savepoint: the migrations of the run
+    /// before it stay).
     pub(crate) async fn rollback(&mut self) {
         match self.dialect() {
             Some(Dialect::Postgres) => {
                 let _ = self.exec("ROLLBACK").await;
             }
             Some(Dialect::Sqlite) => {
-                let _ = self.exec("ROLLBACK").await;
-                let _ = self.exec("PRAGMA foreign_keys = ON").await;
+                let _ = self.exec("ROLLBACK TO orm_migration").await;
+                let _ = self.exec("RELEASE orm_migration").await;
             }
             _ => {}
         }

@@ -33,6 +33,17 @@ pub enum MongoStep {
         /// The new collection name.
         to: String,
     },
+    /// Counts the stored values of `field` that `$convert` cannot turn into `to`, and refuses the
+    /// operation (changing nothing) when there are any: a failed `updateMany` would leave the
+    /// collection with both types.
+    CheckConvertible {
+        /// The collection.
+        collection: String,
+        /// The field's key.
+        field: String,
+        /// The `$convert` target type.
+        to: String,
+    },
     /// Nothing to do here, and why.
     Notice(String),
 }
@@ -121,6 +132,7 @@ pub fn render_mongo(op: &Operation, before: &Schema, database: &str) -> Result<V
                 && let Some(to) = bson_type(c.ty)
                 && !matches!(c.ty, ColumnType::Uuid | ColumnType::Bytes | ColumnType::ObjectId)
             {
+                steps.push(MongoStep::CheckConvertible { collection: table.clone(), field: key.to_string(), to: to.to_string() });
                 let convert = doc! { "$convert": { "input": format!("${key}"), "to": to, "onNull": Bson::Null } };
                 steps.push(update_many(table, doc! { key: { "$ne": Bson::Null } }, vec![doc! { "$set": { key: convert } }]));
             }
@@ -210,7 +222,9 @@ mod tests {
             change: ColumnChange { ty: Some(ColumnType::I64), ..Default::default() },
         };
         let steps = render_mongo(&alter, &schema(), "app").unwrap();
-        assert_eq!(steps.len(), 2);
+        // The values are checked before they are converted, then the validator follows.
+        assert_eq!(steps.len(), 3);
+        assert_eq!(steps[0], MongoStep::CheckConvertible { collection: "users".into(), field: "age".into(), to: "long".into() });
         let table = Operation::RenameTable { from: "users".into(), to: "people".into() };
         let steps = render_mongo(&table, &schema(), "app").unwrap();
         assert_eq!(steps[0], MongoStep::AdminCommand(doc! { "renameCollection": "app.users", "to": "app.people" }));

@@ -19,7 +19,7 @@
 //! are carried in the new definition. The runner runs it inside the migration's transaction with
 //! foreign key enforcement paused and `PRAGMA foreign_key_check` before the commit.
 
-use crate::schema::{Column, Operation, Schema, Table};
+use crate::schema::{Column, ColumnType, Operation, Schema, Table};
 use crate::sql::ddl;
 use crate::sql::Dialect;
 use sea_query::{ColumnDef, Expr, ExprTrait};
@@ -31,6 +31,11 @@ pub struct SqlPlan {
     pub statements: Vec<String>,
     /// Why the operation does nothing here (a `mongo` operation, an `sql` one without this dialect).
     pub notice: Option<String>,
+    /// A query run before the statements that counts the values the operation could not keep
+    /// (`SELECT count, example`); the operation is refused, changing nothing, when it counts any.
+    /// SQLite's column types accept any value, so a type change is checked first there;
+    /// PostgreSQL and MySQL refuse such a change themselves, atomically.
+    pub check: Option<String>,
 }
 
 use crate::sql::quote_ident as quote;
@@ -39,7 +44,7 @@ use crate::sql::quote_ident as quote;
 pub fn render_sql(op: &Operation, before: &Schema, dialect: Dialect) -> Result<SqlPlan, String> {
     // Only the touched tables: cloning the whole schema per operation made long runs quadratic.
     let after = before.touched_after(op)?;
-    let stmts = |s: Vec<String>| Ok(SqlPlan { statements: s, notice: None });
+    let stmts = |s: Vec<String>| Ok(SqlPlan { statements: s, ..SqlPlan::default() });
     match op {
         Operation::CreateTable(table) => stmts(ddl::create_table_sql(table, false, dialect)),
         Operation::DropTable { table } => stmts(vec![ddl::drop_table_sql(table, false, dialect)]),
@@ -112,7 +117,7 @@ pub fn render_sql(op: &Operation, before: &Schema, dialect: Dialect) -> Result<S
                     if change.ty.is_some() {
                         let mut def = ColumnDef::new(new.name.clone());
                         ddl::set_type(&mut def, new, dialect);
-                        def.using(Expr::col(new.name.clone()).cast_as(pg_type_name(new)));
+                        def.using(Expr::col(new.name.clone()).cast_as(ddl::type_name(new, dialect)));
                         out.push(alter(&mut def));
                     }
                     let mut def = ColumnDef::new(new.name.clone());
@@ -141,24 +146,27 @@ pub fn render_sql(op: &Operation, before: &Schema, dialect: Dialect) -> Result<S
             plan.map(|mut p| {
                 fill.append(&mut p.statements);
                 p.statements = fill;
+                if dialect == Dialect::Sqlite && change.ty.is_some() {
+                    p.check = sqlite_unconvertible(table, new);
+                }
                 p
             })
         }
         Operation::CreateIndex { table, index } => {
             let mut t = Table::new(table.clone());
             t.indexes.push(index.clone());
-            stmts(ddl::create_index_statements(&t, false).iter().map(|s| ddl::render_schema(s, dialect)).collect())
+            stmts(ddl::create_index_statements(&t, false, dialect).iter().map(|s| ddl::render_schema(s, dialect)).collect())
         }
         Operation::DropIndex { table, name } => {
             let mut stmt = sea_query::Index::drop();
-            stmt.name(name.clone()).table(table.clone());
+            stmt.name(ddl::sea_query_raw_name(name, dialect)).table(table.clone());
             stmts(vec![ddl::render_schema(&stmt, dialect)])
         }
         Operation::AddForeignKey { table, foreign_key } => {
             if dialect == Dialect::Sqlite {
                 return stmts(rebuild(before.table(table)?, after.table(table)?, dialect));
             }
-            let stmt = ddl::foreign_key_statement(table, foreign_key);
+            let stmt = ddl::foreign_key_statement(table, foreign_key, dialect);
             stmts(vec![ddl::render_schema(&stmt, dialect)])
         }
         Operation::DropForeignKey { table, name } => {
@@ -166,7 +174,7 @@ pub fn render_sql(op: &Operation, before: &Schema, dialect: Dialect) -> Result<S
                 return stmts(rebuild(before.table(table)?, after.table(table)?, dialect));
             }
             let mut stmt = sea_query::ForeignKey::drop();
-            stmt.name(name.clone()).table(table.clone());
+            stmt.name(ddl::sea_query_raw_name(name, dialect)).table(table.clone());
             stmts(vec![ddl::render_schema(&stmt, dialect)])
         }
         Operation::Sql(raw) => {
@@ -179,29 +187,54 @@ pub fn render_sql(op: &Operation, before: &Schema, dialect: Dialect) -> Result<S
             match text {
                 Some(sql) => stmts(vec![sql.clone()]),
                 None => Ok(SqlPlan {
-                    statements: Vec::new(),
                     notice: Some(format!("`sql` operation skipped: it has no text for {dialect:?}")),
+                    ..SqlPlan::default()
                 }),
             }
         }
         Operation::Mongo { .. } => Ok(SqlPlan {
-            statements: Vec::new(),
             notice: Some("`mongo` operation skipped on an SQL database".to_string()),
+            ..SqlPlan::default()
         }),
         other => Err(format!("`{}` is not supported on SQL databases", other.name())),
     }
 }
 
-/// The PostgreSQL type name of a column, for `USING column::type`.
-fn pg_type_name(column: &Column) -> String {
-    let mut def = ColumnDef::new(column.name.clone());
-    ddl::set_type(&mut def, column, Dialect::Postgres);
-    let mut stmt = sea_query::Table::create();
-    stmt.table("t").col(def);
-    let sql = ddl::render_schema(&stmt, Dialect::Postgres);
-    // `CREATE TABLE "t" ( "name" <type> )`
-    let start = sql.find(&format!("{} ", quote(&column.name, Dialect::Postgres))).map(|i| i + column.name.len() + 3);
-    start.map(|i| sql[i..sql.len() - 2].trim().to_string()).unwrap_or_else(|| "text".into())
+/// `SELECT count, example` of the stored values of `column` (already of its new type) that SQLite
+/// would keep as they are although they are no value of that type (SQLite's column types are
+/// affinities: `'abc'` stays text in an `integer` column); `None` when every value converts.
+fn sqlite_unconvertible(table: &str, column: &Column) -> Option<String> {
+    let c = quote(&column.name, Dialect::Sqlite);
+    let text = format!("trim(CAST({c} AS TEXT))");
+    let number = format!(
+        "(typeof({c}) IN ('integer', 'real') OR (typeof({c}) = 'text' AND {text} GLOB '*[0-9]*' \
+         AND {text} NOT GLOB '*[^0-9eE.+-]*'))"
+    );
+    let integer = |min: i64, max: i64| {
+        format!(
+            "((typeof({c}) = 'integer' OR (typeof({c}) = 'real' AND {c} = CAST({c} AS INTEGER)) \
+             OR (typeof({c}) = 'text' AND CAST(CAST({text} AS INTEGER) AS TEXT) = ltrim({text}, '+'))) \
+             AND CAST({c} AS INTEGER) BETWEEN {min} AND {max})"
+        )
+    };
+    let valid = match column.ty {
+        ColumnType::Bool => format!("(typeof({c}) = 'integer' AND {c} IN (0, 1))"),
+        ColumnType::I16 => integer(i16::MIN.into(), i16::MAX.into()),
+        ColumnType::I32 => integer(i32::MIN.into(), i32::MAX.into()),
+        ColumnType::I64 => integer(i64::MIN, i64::MAX),
+        ColumnType::F32 | ColumnType::F64 | ColumnType::Decimal { .. } => number,
+        ColumnType::Date => format!("date({c}) = {c}"),
+        ColumnType::Time => format!("time({c}) IS NOT NULL"),
+        ColumnType::DateTime | ColumnType::Timestamp => format!("datetime({c}) IS NOT NULL"),
+        ColumnType::Json => format!("json_valid({c})"),
+        ColumnType::Uuid => format!("(typeof({c}) = 'blob' AND length({c}) = 16)"),
+        ColumnType::ObjectId => format!("(length({c}) = 24 AND {c} NOT GLOB '*[^0-9a-f]*')"),
+        _ => return None,
+    };
+    Some(format!(
+        "SELECT COUNT(*), CAST(MIN(CAST({c} AS TEXT)) AS TEXT) FROM {} WHERE {c} IS NOT NULL AND NOT ({valid})",
+        quote(table, Dialect::Sqlite)
+    ))
 }
 
 /// SQLite's table rebuild: the new definition under a temporary name, the rows copied over, the old
@@ -226,7 +259,7 @@ fn rebuild(before: &Table, after: &Table, dialect: Dialect) -> Vec<String> {
     let mut rename = sea_query::Table::rename();
     rename.table(temp, after.name.clone());
     out.push(ddl::render_schema(&rename, dialect));
-    out.extend(ddl::create_index_statements(after, false).iter().map(|s| ddl::render_schema(s, dialect)));
+    out.extend(ddl::create_index_statements(after, false, dialect).iter().map(|s| ddl::render_schema(s, dialect)));
     out
 }
 

@@ -1,15 +1,17 @@
 //! The migration engine: validates the history against the files, then applies or reverts
 //! migrations under a lock, each atomically where the backend allows and step by step elsewhere.
 
-use super::file::{MigrationFile, Step};
+use super::file::MigrationFile;
 use super::history::{Conn, HistoryRow};
-use super::render_sql::render_sql;
+use super::lock::{self, LockHolder};
+use super::plan::{check_reversible, plan, replay_onto, Plan, PlanTarget, Planned};
 use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::schema::Schema;
-use crate::sql::Dialect;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How far `up` or `down` goes.
@@ -105,7 +107,64 @@ pub struct StatusEntry {
     pub state: MigrationState,
 }
 
+/// What a run reports while it goes, through [`Migrator::on_progress`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Progress {
+    /// Another runner holds the lock; this one waits for it.
+    WaitingForLock {
+        /// Who holds it, when the backend tells.
+        holder: Option<LockHolder>,
+    },
+    /// A migration starts.
+    Started {
+        /// Its version.
+        version: i64,
+        /// Its name.
+        name: String,
+        /// Which way.
+        direction: Direction,
+    },
+    /// A migration finished.
+    Finished(RunEntry),
+}
+
+/// Stops a run between two steps (what the CLI does on Ctrl-C and SIGTERM): the migration under
+/// way is rolled back where the backend allows, or recorded as interrupted (dirty) where it does
+/// not, and the lock is released.
+///
+/// ```no_run
+/// # async fn demo(migrator: orm_core::migrate::Migrator) {
+/// let stop = migrator.interrupter();
+/// // The CLI calls this from its Ctrl-C and SIGTERM handlers; here, a deadline.
+/// tokio::spawn(async move {
+///     tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+///     stop.interrupt();
+/// });
+/// # }
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Interrupter(Arc<AtomicBool>);
+
+impl Interrupter {
+    /// Asks the run to stop before its next step.
+    pub fn interrupt(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    fn is_set(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+
 /// Applies and reverts the migrations of one directory on one database.
+///
+/// Every run takes the backend's lock first (see the table in `lock`), then reads the history,
+/// checks it against the files, and plans every migration it will run (names checked against the
+/// backend's rules, each operation rendered, each pending `up` checked to be undone by its
+/// `down`) before it runs the first.
 ///
 /// ```no_run
 /// # async fn demo() -> orm_core::Result<()> {
@@ -122,41 +181,27 @@ pub struct Migrator {
     db: Database,
     files: Vec<MigrationFile>,
     allow_out_of_order: bool,
+    allow_irreversible: bool,
     dry_run: bool,
-}
-
-/// One thing a migration does.
-enum Planned {
-    Sql(String),
-    #[cfg(feature = "mongodb")]
-    Mongo(super::MongoStep),
-}
-
-impl Planned {
-    fn describe(&self) -> String {
-        match self {
-            Planned::Sql(s) => s.clone(),
-            #[cfg(feature = "mongodb")]
-            Planned::Mongo(step) => match step {
-                super::MongoStep::Command(d) | super::MongoStep::AdminCommand(d) => d.to_string(),
-                super::MongoStep::MoveCounter { from, to } => format!("move the counter of `{from}` to `{to}`"),
-                super::MongoStep::Notice(n) => n.clone(),
-            },
-        }
-    }
-}
-
-/// A migration's steps, each with the line of the operation it comes from.
-struct Plan {
-    steps: Vec<(usize, &'static str, Planned)>,
-    notices: Vec<String>,
+    lease: Duration,
+    progress: Option<ProgressFn>,
+    interrupter: Interrupter,
 }
 
 impl Migrator {
     /// A migrator over already-parsed files (sorted by version).
     pub fn new(db: Database, mut files: Vec<MigrationFile>) -> Migrator {
         files.sort_by_key(|f| f.version);
-        Migrator { db, files, allow_out_of_order: false, dry_run: false }
+        Migrator {
+            db,
+            files,
+            allow_out_of_order: false,
+            allow_irreversible: false,
+            dry_run: false,
+            lease: lock::DEFAULT_LEASE,
+            progress: None,
+            interrupter: Interrupter::default(),
+        }
     }
 
     /// A migrator over the `*.toml` files of `dir`.
@@ -170,10 +215,35 @@ impl Migrator {
         self
     }
 
+    /// Applies a migration whose `down` does not undo its `up` (a notice says so) instead of
+    /// refusing it.
+    pub fn allow_irreversible(mut self, allow: bool) -> Migrator {
+        self.allow_irreversible = allow;
+        self
+    }
+
     /// Plans without running: the report lists what would run.
     pub fn dry_run(mut self, dry_run: bool) -> Migrator {
         self.dry_run = dry_run;
         self
+    }
+
+    /// The lease of the MongoDB lock (30 s by default), renewed every third of it while the run
+    /// lives; a runner that dies holds the lock at most this long.
+    pub fn lock_lease(mut self, lease: Duration) -> Migrator {
+        self.lease = lease.max(Duration::from_millis(300));
+        self
+    }
+
+    /// Calls `f` as the run goes: waiting for the lock, each migration starting and finishing.
+    pub fn on_progress(mut self, f: impl Fn(&Progress) + Send + Sync + 'static) -> Migrator {
+        self.progress = Some(Arc::new(f));
+        self
+    }
+
+    /// A handle that stops this migrator's runs between two steps.
+    pub fn interrupter(&self) -> Interrupter {
+        self.interrupter.clone()
     }
 
     /// The migration files.
@@ -181,67 +251,14 @@ impl Migrator {
         &self.files
     }
 
-    /// The schema the `up` operations of every file older than `version` describe, kept in `cache`
-    /// with its bound, so a run going up advances it by one file instead of replaying every file.
-    fn schema_before<'c>(&self, version: i64, cache: &'c mut Option<(i64, Schema)>) -> Result<&'c mut Schema> {
-        let (from, mut schema) = match cache.take() {
-            Some((bound, schema)) if bound <= version => (bound, schema),
-            _ => (i64::MIN, Schema::new()),
-        };
-        for file in self.files.iter().skip_while(|f| f.version < from).take_while(|f| f.version < version) {
-            for step in &file.up {
-                schema.apply(&step.op).map_err(|message| file_err(file, step.line, message))?;
-            }
+    fn report(&self, p: Progress) {
+        if let Some(f) = &self.progress {
+            f(&p);
         }
-        Ok(&mut cache.insert((version, schema)).1)
     }
 
-    /// Plans `file`'s `up` on the cached schema before it, which it leaves as the schema after it
-    /// (the one before the next version) instead of copying it.
-    fn plan_up(&self, file: &MigrationFile, dialect: Option<Dialect>, cache: &mut Option<(i64, Schema)>) -> Result<Plan> {
-        let plan = self.plan(file, &file.up, self.schema_before(file.version, cache)?, dialect);
-        match (&plan, cache.as_mut()) {
-            (Ok(_), Some((bound, _))) => *bound = file.version + 1,
-            _ => *cache = None,
-        }
-        plan
-    }
-
-    fn plan(&self, file: &MigrationFile, steps: &[Step], schema: &mut Schema, dialect: Option<Dialect>) -> Result<Plan> {
-        let mut plan = Plan { steps: Vec::new(), notices: Vec::new() };
-        for step in steps {
-            let op_name = step.op.name();
-            match dialect {
-                Some(d) => {
-                    let rendered = render_sql(&step.op, schema, d).map_err(|m| file_err(file, step.line, m))?;
-                    plan.notices.extend(rendered.notice.map(|n| format!("{}:{}: {n}", file.path.display(), step.line)));
-                    plan.steps.extend(rendered.statements.into_iter().map(|s| (step.line, op_name, Planned::Sql(s))));
-                }
-                None => self.plan_mongo(file, step, schema, &mut plan)?,
-            }
-            schema.apply(&step.op).map_err(|m| file_err(file, step.line, m))?;
-        }
-        Ok(plan)
-    }
-
-    #[cfg(feature = "mongodb")]
-    fn plan_mongo(&self, file: &MigrationFile, step: &Step, schema: &Schema, plan: &mut Plan) -> Result<()> {
-        let database = match &self.db.backend {
-            crate::db::Backend::Mongo(m) => m.db.name().to_string(),
-            _ => String::new(),
-        };
-        for s in super::render_mongo(&step.op, schema, &database).map_err(|m| file_err(file, step.line, m))? {
-            match s {
-                super::MongoStep::Notice(n) => plan.notices.push(format!("{}:{}: {n}", file.path.display(), step.line)),
-                other => plan.steps.push((step.line, step.op.name(), Planned::Mongo(other))),
-            }
-        }
-        Ok(())
-    }
-
-    #[cfg(not(feature = "mongodb"))]
-    fn plan_mongo(&self, _: &MigrationFile, _: &Step, _: &Schema, _: &mut Plan) -> Result<()> {
-        Err(Error::Unsupported { operation: "MongoDB migrations", backend: "this build" })
+    fn target(&self) -> PlanTarget<'_> {
+        PlanTarget { dialect: self.db.dialect(), database: self.db.database_name() }
     }
 
     /// Checks the history against the files: no dirty migration, no applied file changed or missing.
@@ -315,12 +332,13 @@ impl Migrator {
         self.run(Direction::Up, target).await
     }
 
-    /// Reverts applied migrations, newest first (`Target::Steps(1)` is the usual `down`).
+    /// Reverts applied migrations, the one applied last first (with out-of-order migrations, that
+    /// is not always the newest version).
     pub async fn down(&self, target: Target) -> Result<RunReport> {
         self.run(Direction::Down, target).await
     }
 
-    /// Reverts the newest migration, then applies it again.
+    /// Reverts the migration applied last, then applies it again.
     pub async fn redo(&self) -> Result<RunReport> {
         let mut report = self.down(Target::Steps(1)).await?;
         let up = self.up(Target::Steps(1)).await?;
@@ -358,13 +376,34 @@ impl Migrator {
         conn.save(&self.db, &row).await
     }
 
-    /// The schema the applied migrations describe (their `up` operations replayed in order).
+    /// The schema the applied migrations describe (their `up` operations replayed in the order
+    /// they were applied).
     pub async fn applied_schema(&self) -> Result<Schema> {
         let mut conn = Conn::open(&self.db).await?;
         conn.ensure_history(&self.db).await?;
-        let applied: Vec<i64> = conn.history(&self.db).await?.iter().filter(|r| !r.dirty).map(|r| r.version).collect();
-        let files: Vec<MigrationFile> = self.files.iter().filter(|f| applied.contains(&f.version)).cloned().collect();
-        replay(&files)
+        let history = conn.history(&self.db).await?;
+        self.schema_of(&history)
+    }
+
+    /// The schema the clean rows of `history` describe, replayed in applied order.
+    fn schema_of(&self, history: &[HistoryRow]) -> Result<Schema> {
+        let mut schema = Schema::new();
+        let files = applied_order(history).into_iter().filter_map(|v| self.files.iter().find(|f| f.version == v));
+        replay_onto(&mut schema, files)?;
+        Ok(schema)
+    }
+
+    /// Who holds the migration lock now, if anyone.
+    pub async fn lock_holder(&self) -> Result<Option<LockHolder>> {
+        lock::holder(&mut Conn::open(&self.db).await?).await
+    }
+
+    /// Removes the migration lock whoever holds it (`orm migrate unlock`), for a lock left by a
+    /// runner that cannot come back; returns who held it. Only MongoDB's lock document outlives
+    /// its runner: PostgreSQL and MySQL release theirs with the holder's session (the error names
+    /// the session to end), SQLite's with its transaction.
+    pub async fn force_unlock(&self) -> Result<Option<LockHolder>> {
+        lock::force_unlock(&mut Conn::open(&self.db).await?).await
     }
 
     /// Settles a dirty migration after a manual fix: by default it counts as finished (applied after
@@ -398,24 +437,42 @@ impl Migrator {
 
     async fn run(&self, direction: Direction, target: Target) -> Result<RunReport> {
         let mut conn = Conn::open(&self.db).await?;
-        // The lock comes first: creating the history table is itself a race between runners.
-        let waited = if self.dry_run { false } else { conn.lock(&self.db).await? };
-        let result = match conn.ensure_history(&self.db).await {
-            Ok(()) => self.run_locked(&mut conn, direction, target).await,
-            Err(e) => Err(e),
-        };
-        if !self.dry_run {
-            conn.unlock().await?;
+        if self.dry_run {
+            conn.ensure_history(&self.db).await?;
+            let planned = self.plan_run(&mut conn, direction, target).await?;
+            let entries = planned.into_iter().map(|(file, plan)| entry(file, direction, &plan)).collect();
+            return Ok(RunReport { waited: false, entries });
         }
-        // On SQLite a runner that found its work done by another one inside the exclusive
-        // transaction has waited for it, as the lock waiters elsewhere have.
-        result.map(|(entries, overtaken)| RunReport { waited: waited || overtaken, entries })
+        // The lock comes first, for the whole run: creating the history table, reading it and
+        // planning are all part of what two runners must not do at once.
+        let on_wait = |holder: Option<LockHolder>| self.report(Progress::WaitingForLock { holder });
+        let guard = lock::acquire(&mut conn, &self.db, self.lease, &on_wait).await?;
+        let mut entries = Vec::new();
+        let result = async {
+            conn.ensure_history(&self.db).await?;
+            for (file, plan) in self.plan_run(&mut conn, direction, target).await? {
+                self.report(Progress::Started { version: file.version, name: file.name.clone(), direction });
+                let done = self.run_one(&mut conn, file, direction, plan, &guard).await?;
+                self.report(Progress::Finished(done.clone()));
+                entries.push(done);
+            }
+            Ok::<(), Error>(())
+        }
+        .await;
+        let waited = guard.waited;
+        let released = lock::release(&mut conn, guard).await;
+        // The run's own error says what went wrong; a lock release failing after it (the server
+        // went away) would only hide it.
+        result?;
+        released?;
+        Ok(RunReport { waited, entries })
     }
 
-    async fn run_locked(&self, conn: &mut Conn, direction: Direction, target: Target) -> Result<(Vec<RunEntry>, bool)> {
+    /// Chooses the migrations of a run and plans every one of them, in order, before any runs.
+    async fn plan_run(&self, conn: &mut Conn, direction: Direction, target: Target) -> Result<Vec<(&MigrationFile, Plan)>> {
         let history = conn.history(&self.db).await?;
         self.validate(&history)?;
-        let applied: Vec<i64> = history.iter().map(|r| r.version).collect();
+        let applied = applied_order(&history);
         let chosen: Vec<&MigrationFile> = match direction {
             Direction::Up => {
                 let newest = applied.iter().max().copied();
@@ -438,56 +495,40 @@ impl Migrator {
                 }
             }
             Direction::Down => {
-                let mut done: Vec<&MigrationFile> = self.files.iter().filter(|f| applied.contains(&f.version)).collect();
-                done.reverse();
+                // The one applied last goes first, as the history records the order.
+                let done = applied.iter().rev().filter_map(|v| self.files.iter().find(|f| f.version == *v));
                 match target {
-                    Target::All => done,
-                    Target::Steps(n) => done.into_iter().take(n).collect(),
-                    Target::Version(v) => done.into_iter().filter(|f| f.version > v).collect(),
+                    Target::All => done.collect(),
+                    Target::Steps(n) => done.take(n).collect(),
+                    Target::Version(v) => done.filter(|f| f.version > v).collect(),
                 }
             }
         };
-        let mut entries = Vec::new();
-        let mut overtaken = false;
-        let mut schemas = None;
+        let mut schema = self.schema_of(&history)?;
+        let mut plans = Vec::with_capacity(chosen.len());
         for file in chosen {
-            match self.run_one(conn, file, direction, &mut schemas).await? {
-                Some(entry) => entries.push(entry),
-                None => overtaken = true,
-            }
+            let mut plan = match direction {
+                Direction::Up => {
+                    let reversible = check_reversible(file, &schema);
+                    let mut plan = plan(file, &file.up, &mut schema, self.target())?;
+                    match reversible {
+                        Err(e) if self.allow_irreversible => plan.notices.push(e.to_string()),
+                        other => other?,
+                    }
+                    plan
+                }
+                Direction::Down => plan(file, &file.down, &mut schema, self.target())?,
+            };
+            plan.notices.shrink_to_fit();
+            plans.push((file, plan));
         }
-        Ok((entries, overtaken))
+        Ok(plans)
     }
 
-    /// Runs one migration; `None` when another runner did it first.
-    async fn run_one(
-        &self,
-        conn: &mut Conn,
-        file: &MigrationFile,
-        direction: Direction,
-        schemas: &mut Option<(i64, Schema)>,
-    ) -> Result<Option<RunEntry>> {
-        let dialect = conn.dialect();
-        let plan = match direction {
-            Direction::Up => self.plan_up(file, dialect, schemas)?,
-            Direction::Down => {
-                let mut after = self.schema_before(file.version + 1, schemas)?.clone();
-                self.plan(file, &file.down, &mut after, dialect)?
-            }
-        };
-        let statements: Vec<String> = plan.steps.iter().map(|(_, _, s)| s.describe()).collect();
-        let mut entry = RunEntry {
-            version: file.version,
-            name: file.name.clone(),
-            direction,
-            duration: Duration::ZERO,
-            statements,
-            notices: plan.notices.clone(),
-        };
-        if self.dry_run {
-            return Ok(Some(entry));
-        }
+    /// Runs one planned migration.
+    async fn run_one(&self, conn: &mut Conn, file: &MigrationFile, direction: Direction, plan: Plan, guard: &lock::LockGuard) -> Result<RunEntry> {
         let started = Instant::now();
+        let mut entry = entry(file, direction, &plan);
         let mut row = HistoryRow {
             version: file.version,
             name: file.name.clone(),
@@ -499,26 +540,38 @@ impl Migrator {
             steps_done: 0,
             error: None,
         };
+        let total = plan.steps.len();
+        let stop_reason = |done: usize| -> Option<Error> {
+            let reason = if self.interrupter.is_set() {
+                "interrupted (Ctrl-C or SIGTERM)".to_string()
+            } else if guard.is_lost() {
+                "the migration lock was lost (its lease could not be renewed in time)".to_string()
+            } else {
+                return None;
+            };
+            Some(Error::MigrationInterrupted { file: file.path.display().to_string(), steps_done: done, steps: total, reason })
+        };
+        if let Some(e) = stop_reason(0) {
+            return Err(e);
+        }
         if conn.transactional() {
             conn.begin().await?;
-            // Another runner may have applied it while this one waited for the transaction.
-            let already = conn.is_applied(&self.db, file.version).await? == (direction == Direction::Up);
-            if already {
-                conn.rollback().await;
-                return Ok(None);
-            }
-            for (line, op, step) in &plan.steps {
-                if let Err(e) = self.execute(conn, step).await {
+            for (i, (line, op, step)) in plan.steps.iter().enumerate() {
+                let failed = match stop_reason(i) {
+                    Some(e) => Some(e),
+                    None => self.execute(conn, step).await.err().map(|e| step_err(file, *line, op, e)),
+                };
+                if let Some(e) = failed {
                     conn.rollback().await;
-                    return Err(step_err(file, *line, op, e));
+                    return Err(e);
                 }
             }
             let finish = async {
                 row.dirty = false;
                 row.execution_ms = started.elapsed().as_millis() as i64;
-                row.steps_done = plan.steps.len() as i32;
+                row.steps_done = total as i32;
                 match direction {
-                    // Checked absent above, inside this transaction.
+                    // Planned under the lock: the history has no row for it.
                     Direction::Up => conn.append(&self.db, &row).await?,
                     Direction::Down => conn.remove(&self.db, file.version).await?,
                 }
@@ -532,11 +585,16 @@ impl Migrator {
             // No transactional DDL: record progress so a failure leaves a dirty, resumable trace.
             conn.save(&self.db, &row).await?;
             for (i, (line, op, step)) in plan.steps.iter().enumerate() {
-                if let Err(e) = self.execute(conn, step).await {
-                    let err = step_err(file, *line, op, e);
+                let failed = match stop_reason(i) {
+                    Some(e) => Some(e),
+                    None => self.execute(conn, step).await.err().map(|e| step_err(file, *line, op, e)),
+                };
+                if let Some(err) = failed {
                     row.error = Some(err.to_string());
                     row.execution_ms = started.elapsed().as_millis() as i64;
-                    conn.save(&self.db, &row).await?;
+                    // The step's error is what the user needs; a history write failing after it
+                    // (the server went away) must not replace it.
+                    let _ = conn.save(&self.db, &row).await;
                     return Err(err);
                 }
                 row.steps_done = i as i32 + 1;
@@ -553,12 +611,25 @@ impl Migrator {
             }
         }
         entry.duration = started.elapsed();
-        Ok(Some(entry))
+        Ok(entry)
     }
 
     async fn execute(&self, conn: &mut Conn, step: &Planned) -> Result<()> {
         match step {
             Planned::Sql(sql) => conn.exec(sql).await,
+            Planned::SqlCheck { sql, table, column, to } => {
+                let found: Vec<(i64, Option<String>)> = conn.query_rows(sql).await?;
+                match found.first() {
+                    Some((count, example)) if *count > 0 => Err(Error::Unconvertible {
+                        table: table.clone(),
+                        column: column.clone(),
+                        to: to.clone(),
+                        count: *count as u64,
+                        example: format!("{:?}", example.clone().unwrap_or_default()),
+                    }),
+                    _ => Ok(()),
+                }
+            }
             #[cfg(feature = "mongodb")]
             Planned::Mongo(step) => {
                 let crate::db::Backend::Mongo(m) = &self.db.backend else {
@@ -570,67 +641,24 @@ impl Migrator {
     }
 }
 
-/// The SQL (or MongoDB commands) that migrations would run, without a database: `up` of every file,
-/// or `down` of every file newest first.
-pub fn plan_offline(files: &[MigrationFile], dialect: Option<Dialect>, down: bool, database: &str) -> Result<Vec<(i64, Vec<String>)>> {
-    let mut out = Vec::new();
-    let mut schema = Schema::new();
-    let mut after_each = Vec::new();
-    for f in files {
-        after_each.push(schema.clone());
-        for step in &f.up {
-            schema.apply(&step.op).map_err(|m| file_err(f, step.line, m))?;
-        }
+/// The entry a planned migration reports (its duration is filled in when it has run).
+fn entry(file: &MigrationFile, direction: Direction, plan: &Plan) -> RunEntry {
+    RunEntry {
+        version: file.version,
+        name: file.name.clone(),
+        direction,
+        duration: Duration::ZERO,
+        statements: plan.steps.iter().filter(|(_, _, s)| !s.is_check()).map(|(_, _, s)| s.describe()).collect(),
+        notices: plan.notices.clone(),
     }
-    let order: Vec<usize> = if down { (0..files.len()).rev().collect() } else { (0..files.len()).collect() };
-    for i in order {
-        let f = &files[i];
-        let (steps, mut s) = if down {
-            let mut s = after_each[i].clone();
-            for step in &f.up {
-                s.apply(&step.op).map_err(|m| file_err(f, step.line, m))?;
-            }
-            (&f.down, s)
-        } else {
-            (&f.up, after_each[i].clone())
-        };
-        let mut lines = Vec::new();
-        for step in steps {
-            match dialect {
-                Some(d) => {
-                    let plan = render_sql(&step.op, &s, d).map_err(|m| file_err(f, step.line, m))?;
-                    lines.extend(plan.statements.into_iter().map(|st| format!("{st};")));
-                    lines.extend(plan.notice.map(|n| format!("-- {n}")));
-                }
-                None => {
-                    #[cfg(feature = "mongodb")]
-                    for m in super::render_mongo(&step.op, &s, database).map_err(|m| file_err(f, step.line, m))? {
-                        lines.push(Planned::Mongo(m).describe());
-                    }
-                    #[cfg(not(feature = "mongodb"))]
-                    let _ = database;
-                }
-            }
-            s.apply(&step.op).map_err(|m| file_err(f, step.line, m))?;
-        }
-        out.push((f.version, lines));
-    }
-    Ok(out)
 }
 
-/// The schema that the `up` operations of `files` describe, replayed in order over an empty one.
-pub fn replay(files: &[MigrationFile]) -> Result<Schema> {
-    let mut schema = Schema::new();
-    for f in files {
-        for step in &f.up {
-            schema.apply(&step.op).map_err(|m| file_err(f, step.line, m))?;
-        }
-    }
-    Ok(schema)
-}
-
-fn file_err(file: &MigrationFile, line: usize, message: String) -> Error {
-    Error::MigrationFile { file: file.path.display().to_string(), line: Some(line), message }
+/// The versions of the clean history rows in the order they were applied (by the time each was
+/// recorded; versions break ties, as one run applies in version order).
+fn applied_order(history: &[HistoryRow]) -> Vec<i64> {
+    let mut rows: Vec<&HistoryRow> = history.iter().filter(|r| !r.dirty).collect();
+    rows.sort_by_key(|r| (r.applied_at, r.version));
+    rows.into_iter().map(|r| r.version).collect()
 }
 
 fn step_err(file: &MigrationFile, line: usize, operation: &'static str, source: Error) -> Error {

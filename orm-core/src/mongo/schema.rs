@@ -239,6 +239,32 @@ impl MongoBackend {
                     counters.delete_one(doc! { "_id": from }).await.map_err(err(format!("delete counter {from}")))?;
                 }
             }
+            MongoStep::CheckConvertible { collection, field, to } => {
+                const FAILED: &str = "__orm_unconvertible__";
+                let pipeline = vec![
+                    doc! { "$match": { field.as_str(): { "$ne": Bson::Null } } },
+                    doc! { "$project": { "v": format!("${field}"), "c": {
+                        "$convert": { "input": format!("${field}"), "to": to.as_str(), "onError": FAILED, "onNull": Bson::Null }
+                    } } },
+                    doc! { "$match": { "c": FAILED } },
+                    doc! { "$group": { "_id": Bson::Null, "n": { "$sum": 1 }, "example": { "$first": "$v" } } },
+                ];
+                let command = doc! { "aggregate": collection.as_str(), "pipeline": pipeline, "cursor": {} };
+                let reply = self.db.run_command(command.clone()).await.map_err(err(command.to_string()))?;
+                let found = reply.get_document("cursor").ok().and_then(|c| c.get_array("firstBatch").ok()).and_then(|b| b.first().cloned());
+                if let Some(Bson::Document(group)) = found {
+                    let count = group.get("n").and_then(|n| n.as_i64().or_else(|| n.as_i32().map(i64::from))).unwrap_or(0);
+                    if count > 0 {
+                        return Err(crate::error::Error::Unconvertible {
+                            table: collection.clone(),
+                            column: field.clone(),
+                            to: to.clone(),
+                            count: count as u64,
+                            example: group.get("example").map(|e| e.to_string()).unwrap_or_default(),
+                        });
+                    }
+                }
+            }
             MongoStep::Notice(_) => {}
         }
         Ok(())

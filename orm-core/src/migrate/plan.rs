@@ -1,0 +1,236 @@
+//! Planning: a migration's operations replayed on the schema before it, each identifier checked
+//! against the backend's rules, each operation rendered for the backend. A run plans every
+//! migration it will run before it runs the first, so a mistake anywhere in the plan changes
+//! nothing; and an `up` whose `down` does not restore the schema is refused.
+
+use super::file::{MigrationFile, Step};
+use super::names;
+use super::render_sql::render_sql;
+use crate::error::{Error, Result};
+use crate::schema::{Operation, Schema, Table};
+use crate::sql::Dialect;
+
+/// Where a plan runs: an SQL dialect, or MongoDB (`None`) with its database's name.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PlanTarget<'a> {
+    pub(crate) dialect: Option<Dialect>,
+    pub(crate) database: &'a str,
+}
+
+/// One thing a migration does.
+pub(crate) enum Planned {
+    /// An SQL statement.
+    Sql(String),
+    /// A query counting the values an operation could not keep (see [`super::SqlPlan::check`]).
+    SqlCheck { sql: String, table: String, column: String, to: String },
+    /// A MongoDB step.
+    #[cfg(feature = "mongodb")]
+    Mongo(super::MongoStep),
+}
+
+impl Planned {
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Planned::Sql(s) => s.clone(),
+            Planned::SqlCheck { sql, .. } => format!("-- check: {sql}"),
+            #[cfg(feature = "mongodb")]
+            Planned::Mongo(step) => match step {
+                super::MongoStep::Command(d) | super::MongoStep::AdminCommand(d) => d.to_string(),
+                super::MongoStep::MoveCounter { from, to } => format!("move the counter of `{from}` to `{to}`"),
+                super::MongoStep::CheckConvertible { collection, field, to } => {
+                    format!("check that every `{collection}.{field}` converts to {to}")
+                }
+                super::MongoStep::Notice(n) => n.clone(),
+            },
+        }
+    }
+
+    /// Whether the step only reads (a check), so it is not reported as run.
+    pub(crate) fn is_check(&self) -> bool {
+        match self {
+            Planned::SqlCheck { .. } => true,
+            #[cfg(feature = "mongodb")]
+            Planned::Mongo(super::MongoStep::CheckConvertible { .. }) => true,
+            _ => false,
+        }
+    }
+}
+
+/// A migration's steps, each with the line and name of the operation it comes from.
+pub(crate) struct Plan {
+    pub(crate) steps: Vec<(usize, &'static str, Planned)>,
+    pub(crate) notices: Vec<String>,
+}
+
+/// Plans `steps` of `file` on `schema`, which it leaves as the schema after them.
+pub(crate) fn plan(file: &MigrationFile, steps: &[Step], schema: &mut Schema, target: PlanTarget<'_>) -> Result<Plan> {
+    let mut plan = Plan { steps: Vec::new(), notices: Vec::new() };
+    for step in steps {
+        let at = |m: String| file_err(file, step.line, m);
+        names::check_operation(&step.op, target.dialect, target.database).map_err(at)?;
+        let op_name = step.op.name();
+        let notice = |n: String| format!("{}:{}: {n}", file.path.display(), step.line);
+        match target.dialect {
+            Some(d) => {
+                let rendered = render_sql(&step.op, schema, d).map_err(at)?;
+                plan.notices.extend(rendered.notice.map(notice));
+                if let (Some(sql), Operation::AlterColumn { table, column, change }) = (rendered.check, &step.op) {
+                    let to = change.ty.map(|t| t.name().to_string()).unwrap_or_default();
+                    plan.steps.push((step.line, op_name, Planned::SqlCheck { sql, table: table.clone(), column: column.clone(), to }));
+                }
+                plan.steps.extend(rendered.statements.into_iter().map(|s| (step.line, op_name, Planned::Sql(s))));
+            }
+            None => {
+                for s in render_mongo(&step.op, schema, target.database).map_err(at)? {
+                    match s {
+                        #[cfg(feature = "mongodb")]
+                        super::MongoStep::Notice(n) => plan.notices.push(notice(n)),
+                        #[cfg(feature = "mongodb")]
+                        other => plan.steps.push((step.line, op_name, Planned::Mongo(other))),
+                    }
+                }
+            }
+        }
+        schema.apply(&step.op).map_err(at)?;
+    }
+    Ok(plan)
+}
+
+#[cfg(feature = "mongodb")]
+use super::render_mongo;
+
+#[cfg(not(feature = "mongodb"))]
+fn render_mongo(_: &Operation, _: &Schema, _: &str) -> Result<Vec<std::convert::Infallible>, String> {
+    Err("MongoDB migrations are not available in this build (feature `mongodb`)".into())
+}
+
+/// Checks that `file`'s `down` undoes its `up` on `before` (the schema the `up` starts from),
+/// replaying both on a copy of the tables they touch; the error says what differs.
+pub(crate) fn check_reversible(file: &MigrationFile, before: &Schema) -> Result<(), Error> {
+    let touched: std::collections::BTreeSet<&str> =
+        file.up.iter().chain(&file.down).flat_map(|s| s.op.tables()).collect();
+    let original = Schema {
+        tables: touched.iter().filter_map(|t| before.tables.get_key_value(*t)).map(|(k, v)| (k.clone(), v.clone())).collect(),
+    };
+    let mut replayed = original.clone();
+    for step in &file.up {
+        replayed.apply(&step.op).map_err(|m| file_err(file, step.line, m))?;
+    }
+    for step in &file.down {
+        replayed.apply(&step.op).map_err(|m| file_err(file, step.line, format!("`down` does not apply after `up`: {m}")))?;
+    }
+    match difference(&original, &replayed) {
+        None => Ok(()),
+        Some(what) => Err(Error::MigrationFile {
+            file: file.path.display().to_string(),
+            line: None,
+            message: format!(
+                "`down` does not undo `up`: after `up` then `down`, {what}. Make `down` the exact inverse of `up` \
+                 (or run with --allow-irreversible)"
+            ),
+        }),
+    }
+}
+
+/// The first difference between two schemas that matters to a database, in words; column order
+/// does not count (a column dropped and added back lands at the end).
+fn difference(before: &Schema, after: &Schema) -> Option<String> {
+    for (name, t) in &before.tables {
+        match after.tables.get(name) {
+            None => return Some(format!("table `{name}` is gone")),
+            Some(a) => {
+                if let Some(d) = table_difference(t, a) {
+                    return Some(format!("table `{name}` differs: {d}"));
+                }
+            }
+        }
+    }
+    after.tables.keys().find(|n| !before.tables.contains_key(*n)).map(|n| format!("table `{n}` is left behind"))
+}
+
+fn table_difference(before: &Table, after: &Table) -> Option<String> {
+    for c in &before.columns {
+        match after.column_named(&c.name) {
+            None => return Some(format!("column `{}` is gone", c.name)),
+            Some(a) if a != c => return Some(format!("column `{}` was {c:?}, is now {a:?}", c.name)),
+            _ => {}
+        }
+    }
+    if let Some(c) = after.columns.iter().find(|c| before.column_named(&c.name).is_none()) {
+        return Some(format!("column `{}` is left behind", c.name));
+    }
+    if before.primary_key != after.primary_key {
+        return Some(format!("the primary key was {:?}, is now {:?}", before.primary_key, after.primary_key));
+    }
+    let sorted = |t: &Table| {
+        let mut ix = t.indexes.clone();
+        ix.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut fk = t.foreign_keys.clone();
+        fk.sort_by(|a, b| a.name.cmp(&b.name));
+        (ix, fk)
+    };
+    let ((ib, fb), (ia, fa)) = (sorted(before), sorted(after));
+    if ib != ia {
+        return Some(format!("the indexes were {:?}, are now {:?}", names_of(&ib, |i| &i.name), names_of(&ia, |i| &i.name)));
+    }
+    if fb != fa {
+        return Some(format!("the foreign keys were {:?}, are now {:?}", names_of(&fb, |f| &f.name), names_of(&fa, |f| &f.name)));
+    }
+    None
+}
+
+fn names_of<T>(items: &[T], name: impl Fn(&T) -> &String) -> Vec<&str> {
+    items.iter().map(|i| name(i).as_str()).collect()
+}
+
+/// The SQL (or MongoDB commands) that migrations would run, without a database: `up` of every file,
+/// or `down` of every file newest first.
+pub fn plan_offline(files: &[MigrationFile], dialect: Option<Dialect>, down: bool, database: &str) -> Result<Vec<(i64, Vec<String>)>> {
+    let target = PlanTarget { dialect, database };
+    let mut schema = Schema::new();
+    let mut out = Vec::new();
+    for f in files {
+        let plan = plan(f, &f.up, &mut schema, target)?;
+        if !down {
+            out.push((f.version, lines(plan, dialect.is_some())));
+        }
+    }
+    if down {
+        for f in files.iter().rev() {
+            let plan = plan(f, &f.down, &mut schema, target)?;
+            out.push((f.version, lines(plan, dialect.is_some())));
+        }
+    }
+    Ok(out)
+}
+
+fn lines(plan: Plan, sql: bool) -> Vec<String> {
+    let mut out: Vec<String> = plan
+        .steps
+        .iter()
+        .map(|(_, _, s)| if sql && !s.is_check() { format!("{};", s.describe()) } else { s.describe() })
+        .collect();
+    out.extend(plan.notices.iter().map(|n| if sql { format!("-- {n}") } else { n.clone() }));
+    out
+}
+
+/// The schema that the `up` operations of `files` describe, replayed in order over an empty one.
+pub fn replay(files: &[MigrationFile]) -> Result<Schema> {
+    let mut schema = Schema::new();
+    replay_onto(&mut schema, files.iter())?;
+    Ok(schema)
+}
+
+/// Replays the `up` operations of `files` onto `schema`.
+pub(crate) fn replay_onto<'a>(schema: &mut Schema, files: impl IntoIterator<Item = &'a MigrationFile>) -> Result<()> {
+    for f in files {
+        for step in &f.up {
+            schema.apply(&step.op).map_err(|m| file_err(f, step.line, m))?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn file_err(file: &MigrationFile, line: usize, message: String) -> Error {
+    Error::MigrationFile { file: file.path.display().to_string(), line: Some(line), message }
+}
