@@ -4,7 +4,7 @@ use crate::commands::connect;
 use crate::{Cli, Format};
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
-use orm_core::migrate::{self, MigrationState, Migrator, RunReport, StatusEntry, Target};
+use orm_core::migrate::{self, MigrationState, Migrator, Progress, RunReport, StatusEntry, Target};
 use serde_json::json;
 
 /// `orm migrate` subcommands.
@@ -48,6 +48,13 @@ pub enum MigrateCommand {
         #[arg(default_value = "baseline")]
         name: String,
     },
+    /// Remove the migration lock left by a runner that cannot come back (MongoDB keeps its lock
+    /// document until its lease runs out); asks first unless `--yes`.
+    Unlock {
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Settle a migration left dirty by a failure, after fixing the database by hand.
     Resolve {
         /// The dirty migration's version.
@@ -73,6 +80,9 @@ pub struct UpArgs {
     /// Apply pending migrations older than the newest applied one.
     #[arg(long)]
     pub allow_out_of_order: bool,
+    /// Apply a migration whose `down` does not undo its `up` (with a note) instead of refusing it.
+    #[arg(long)]
+    pub allow_irreversible: bool,
 }
 
 /// Options of `down`.
@@ -162,6 +172,46 @@ fn load_or_none(dir: &std::path::Path) -> anyhow::Result<Vec<migrate::MigrationF
         return Ok(Vec::new());
     }
     Ok(migrate::load_dir(dir)?)
+}
+
+/// Asks on the terminal; without one (a script, CI) the answer is no.
+fn confirm(question: &str) -> anyhow::Result<bool> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return Ok(false);
+    }
+    eprint!("{question}");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
+
+/// Ctrl-C or SIGTERM stops the run between two steps, recording the migration under way as
+/// interrupted and releasing the lock; a second one exits at once.
+fn stop_on_signals(stop: migrate::Interrupter) {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return,
+        };
+        for first in [true, false] {
+            #[cfg(unix)]
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            #[cfg(not(unix))]
+            let _ = tokio::signal::ctrl_c().await;
+            if first {
+                eprintln!("stopping after the current step (again to quit at once)");
+                stop.interrupt();
+            } else {
+                std::process::exit(130);
+            }
+        }
+    });
 }
 
 fn is_snake_case(name: &str) -> bool {
@@ -384,7 +434,20 @@ async fn run_with_db(
     out: &mut dyn std::io::Write,
     err: &mut dyn std::io::Write,
 ) -> anyhow::Result<()> {
-    let migrator = || Migrator::from_dir(db.clone(), &cli.migrations_dir);
+    let migrator = || -> anyhow::Result<Migrator> {
+        let m = Migrator::from_dir(db.clone(), &cli.migrations_dir)?.on_progress(|p| {
+            if let Progress::WaitingForLock { holder } = p {
+                match holder {
+                    Some(h) => eprintln!("waiting for the migration lock held by {h}"),
+                    None => eprintln!("waiting for the migration lock held by another runner"),
+                }
+            }
+        });
+        if matches!(cmd, MigrateCommand::Up(_) | MigrateCommand::Down(_) | MigrateCommand::Redo | MigrateCommand::Reset) {
+            stop_on_signals(m.interrupter());
+        }
+        Ok(m)
+    };
     match cmd {
         MigrateCommand::Up(args) => {
             let target = match (args.steps, args.to) {
@@ -392,7 +455,12 @@ async fn run_with_db(
                 (_, Some(v)) => Target::Version(v),
                 _ => Target::All,
             };
-            let report = migrator()?.allow_out_of_order(args.allow_out_of_order).dry_run(args.dry_run).up(target).await?;
+            let report = migrator()?
+                .allow_out_of_order(args.allow_out_of_order)
+                .allow_irreversible(args.allow_irreversible)
+                .dry_run(args.dry_run)
+                .up(target)
+                .await?;
             if args.dry_run && cli.format == Format::Text {
                 return print_plan(&report, out);
             }
@@ -413,6 +481,28 @@ async fn run_with_db(
         MigrateCommand::Status => print_status(cli, &migrator()?.status().await?, out),
         MigrateCommand::Redo => print_report(cli, &migrator()?.redo().await?, "redo", out, err),
         MigrateCommand::Reset => print_report(cli, &migrator()?.reset().await?, "revert", out, err),
+        MigrateCommand::Unlock { yes } => {
+            let migrator = migrator()?;
+            let Some(holder) = migrator.lock_holder().await? else {
+                match cli.format {
+                    Format::Json => writeln!(out, "{}", json!({ "unlocked": false, "holder": null }))?,
+                    Format::Text => writeln!(out, "the migration lock is not held")?,
+                }
+                return Ok(());
+            };
+            if !yes && !confirm(&format!("remove the migration lock held by {holder}? Only do this if that runner is gone. [y/N] "))? {
+                bail!("the lock held by {holder} was left in place (confirm, or pass --yes)");
+            }
+            let removed = migrator.force_unlock().await?;
+            match cli.format {
+                Format::Json => writeln!(out, "{}", json!({ "unlocked": removed.is_some(), "holder": holder.to_string() }))?,
+                Format::Text => match removed {
+                    Some(h) => writeln!(out, "removed the migration lock held by {h}")?,
+                    None => writeln!(out, "the migration lock was released meanwhile")?,
+                },
+            }
+            Ok(())
+        }
         MigrateCommand::Resolve { version, rolled_back } => {
             migrator()?.resolve(*version, *rolled_back).await?;
             let what = if *rolled_back { "as not applied" } else { "as finished" };

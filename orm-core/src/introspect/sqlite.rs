@@ -42,25 +42,63 @@ fn name(v: &str) -> Value {
     Value::String(Some(v.to_string()))
 }
 
-/// Names of the `CONSTRAINT "name" FOREIGN KEY ("a", "b")` clauses of a CREATE TABLE, by columns.
-fn foreign_key_names(sql: &str) -> Vec<(String, Vec<String>)> {
+/// The tokens of SQL text as SQLite reads them: quoted identifiers (`"a""b"`, `` `a` ``, `[a]`)
+/// unescaped and marked, words, and single characters; string literals and whitespace dropped.
+fn sql_tokens(sql: &str) -> Vec<(bool, String)> {
     let mut out = Vec::new();
-    let mut rest = sql;
-    while let Some(i) = rest.find("CONSTRAINT \"") {
-        rest = &rest[i + "CONSTRAINT \"".len()..];
-        let Some(end) = rest.find('"') else { break };
-        let fk_name = rest[..end].to_string();
-        rest = &rest[end + 1..];
-        while rest.starts_with('"') {
-            // A doubled quote inside the name.
-            let Some(more) = rest[1..].find('"') else { break };
-            rest = &rest[more + 2..];
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '`' | '[' | '\'' => {
+                let close = if c == '[' { ']' } else { c };
+                let mut text = String::new();
+                while let Some(d) = chars.next() {
+                    if d == close {
+                        if close != ']' && chars.peek() == Some(&close) {
+                            chars.next();
+                        } else {
+                            break;
+                        }
+                    }
+                    text.push(d);
+                }
+                if c != '\'' {
+                    out.push((true, text));
+                }
+            }
+            c if c.is_alphanumeric() || c == '_' => {
+                let mut word = c.to_string();
+                while let Some(&d) = chars.peek().filter(|d| d.is_alphanumeric() || **d == '_') {
+                    word.push(d);
+                    chars.next();
+                }
+                out.push((false, word));
+            }
+            c if c.is_whitespace() => {}
+            c => out.push((false, c.to_string())),
         }
-        if let Some(cols) = rest.trim_start().strip_prefix("FOREIGN KEY (") {
-            let list = cols.split(')').next().unwrap_or_default();
-            let columns = list.split(',').map(|c| c.trim().trim_matches('"').to_string()).collect();
-            out.push((fk_name, columns));
+    }
+    out
+}
+
+/// Names of the `CONSTRAINT "name" FOREIGN KEY ("a", "b")` clauses of a CREATE TABLE, by columns,
+/// read token by token (a name may hold quotes, parentheses or the words themselves).
+fn foreign_key_names(sql: &str) -> Vec<(String, Vec<String>)> {
+    let tokens = sql_tokens(sql);
+    let word = |i: usize, w: &str| tokens.get(i).is_some_and(|(quoted, t)| !quoted && t.eq_ignore_ascii_case(w));
+    let mut out = Vec::new();
+    for i in 0..tokens.len() {
+        if !(word(i, "CONSTRAINT") && word(i + 2, "FOREIGN") && word(i + 3, "KEY") && word(i + 4, "(")) {
+            continue;
         }
+        let name = tokens[i + 1].1.clone();
+        let columns = tokens[i + 5..]
+            .iter()
+            .take_while(|(quoted, t)| *quoted || t != ")")
+            .filter(|(quoted, t)| *quoted || t != ",")
+            .map(|(_, t)| t.clone())
+            .collect();
+        out.push((name, columns));
     }
     out
 }
@@ -162,4 +200,21 @@ pub(super) async fn tables(db: &Database) -> Result<Vec<Table>> {
         out.push(table);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::foreign_key_names;
+
+    #[test]
+    fn foreign_key_names_survive_hostile_names() {
+        let sql = r#"CREATE TABLE "x FOREIGN KEY ("" t" ( "a""b" bigint, c int, CONSTRAINT "fk"" CONSTRAINT ""n"" FOREIGN KEY (" FOREIGN KEY ("a""b", c) REFERENCES "u" ("id"), constraint plain foreign key ([d]) references u (id) )"#;
+        assert_eq!(
+            foreign_key_names(sql),
+            [
+                ("fk\" CONSTRAINT \"n\" FOREIGN KEY (".to_string(), vec!["a\"b".to_string(), "c".to_string()]),
+                ("plain".to_string(), vec!["d".to_string()]),
+            ]
+        );
+    }
 }

@@ -265,3 +265,5 @@ fn rebuild(before: &Table, after: &Table, dialect: Dialect) -> Vec<String> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod hostile;
