@@ -139,7 +139,8 @@ async fn a_bad_plan_anywhere_changes_nothing(db: Database) {
     let dir = tempfile::tempdir().unwrap();
     migration(dir.path(), 20240101000000, "victim", &[victim()], &[Operation::DropTable { table: "victim".into() }]);
     // The third file drops a table nothing created: planning all three finds it first.
-    write(dir.path(), "20240102000000_fine.toml", "[[up]]\nop = \"create_index\"\ntable = \"victim\"\nname = \"v_idx\"\ncolumns = [\"id\"]\n\n[[down]]\nop = \"drop_index\"\ntable = \"victim\"\nname = \"v_idx\"\n");
+    let add = Operation::AddColumn { table: "victim".into(), column: Column::new("n", ColumnType::I32).nullable() };
+    migration(dir.path(), 20240102000000, "fine", &[add], &[Operation::DropColumn { table: "victim".into(), column: "n".into() }]);
     write(dir.path(), "20240103000000_wrong.toml", "[[up]]\nop = \"drop_table\"\ntable = \"nowhere\"\n\n[[down]]\nop = \"sql\"\nsql = \"SELECT 1\"\n");
     let m = Migrator::from_dir(db.clone(), dir.path()).unwrap();
     let err = m.up(Target::All).await.unwrap_err().to_string();
