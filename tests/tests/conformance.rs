@@ -8,6 +8,7 @@ mod conformance {
     pub mod generated_models;
     pub mod lifecycle;
     pub mod migrate;
+    pub mod migrate_lock;
     pub mod migrate_safety;
     pub mod query;
     pub mod raw;

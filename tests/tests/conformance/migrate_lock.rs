@@ -1,0 +1,127 @@
+//! The migration lock's own rules: MongoDB's lease (taken over only once expired, never deleted by
+//! a runner that does not own it, renewed while the run lives, removable by `unlock`), and MySQL's
+//! lock named per database.
+
+use orm_core::bson::{doc, DateTime as BsonDateTime, Document};
+use orm_core::migrate::{write_file, Migrator, Progress, Target};
+use orm_core::schema::{Column, ColumnType, Operation, Table};
+use orm_core::{Database, Error};
+use orm_tests::mongodb_tests;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+mongodb_tests!(an_expired_lease_is_taken_over_and_a_live_one_never, a_runner_that_lost_its_lock_stops_and_leaves_the_new_one);
+
+/// MySQL's lock names are server-wide, so the runner's is named after the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_lock_is_per_database() {
+    orm_tests::run(orm_tests::Backend::MySql, the_lock_is_per_database).await
+}
+
+fn one_migration(dir: &Path) {
+    let t = Table::new("things").column(Column::new("id", ColumnType::I64)).primary_key(["id"]);
+    let text = write_file("test", &[Operation::CreateTable(t)], &[Operation::DropTable { table: "things".into() }]);
+    std::fs::write(dir.join("20240101000000_things.toml"), text).unwrap();
+}
+
+async fn lock_doc(db: &Database) -> Option<Document> {
+    let found = db.run_command(doc! { "find": "_orm_migrations_lock", "filter": { "_id": "lock" } }).await.unwrap();
+    found.get_document("cursor").unwrap().get_array("firstBatch").unwrap().first().and_then(|d| d.as_document().cloned())
+}
+
+async fn put_lock(db: &Database, owner: &str, expires_in_ms: i64) {
+    let now = BsonDateTime::now().timestamp_millis();
+    let lock = doc! { "_id": "lock", "owner": owner, "acquired_at": BsonDateTime::from_millis(now), "expires_at": BsonDateTime::from_millis(now + expires_in_ms) };
+    db.run_command(doc! { "delete": "_orm_migrations_lock", "deletes": [{ "q": { "_id": "lock" }, "limit": 1 }] }).await.unwrap();
+    db.run_command(doc! { "insert": "_orm_migrations_lock", "documents": [lock] }).await.unwrap();
+}
+
+async fn an_expired_lease_is_taken_over_and_a_live_one_never(db: Database) {
+    let dir = tempfile::tempdir().unwrap();
+    one_migration(dir.path());
+    // A runner that died a moment ago: its lease runs out after 800 ms, then the lock is taken over.
+    put_lock(&db, "crashed-host pid 1 run dead", 800).await;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let m = {
+        let seen = seen.clone();
+        Migrator::from_dir(db.clone(), dir.path()).unwrap().on_progress(move |p| seen.lock().unwrap().push(p.clone()))
+    };
+    let report = m.up(Target::All).await.unwrap();
+    assert!(report.waited && report.entries.len() == 1, "{report:?}");
+    let waiting = seen.lock().unwrap()[0].clone();
+    let Progress::WaitingForLock { holder: Some(h) } = waiting else { panic!("{waiting:?}") };
+    assert!(h.owner == "crashed-host pid 1 run dead" && h.since.is_some(), "{h}");
+    assert!(h.to_string().contains("since "), "{h}");
+    assert!(lock_doc(&db).await.is_none(), "the runner released the lock it took over");
+
+    // A live lease is never taken over: the runner waits, and `unlock` is what frees it.
+    put_lock(&db, "busy-host pid 2 run live", 60_000).await;
+    let waiter = {
+        let db = db.clone();
+        let path = dir.path().to_path_buf();
+        tokio::spawn(async move { Migrator::from_dir(db, &path).unwrap().down(Target::All).await })
+    };
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(!waiter.is_finished(), "took a live lock");
+    let m = Migrator::from_dir(db.clone(), dir.path()).unwrap();
+    assert_eq!(m.lock_holder().await.unwrap().unwrap().owner, "busy-host pid 2 run live");
+    let removed = m.force_unlock().await.unwrap().unwrap();
+    assert_eq!(removed.owner, "busy-host pid 2 run live");
+    let report = waiter.await.unwrap().unwrap();
+    assert_eq!(report.entries.len(), 1);
+    assert!(m.lock_holder().await.unwrap().is_none());
+}
+
+async fn a_runner_that_lost_its_lock_stops_and_leaves_the_new_one(db: Database) {
+    let dir = tempfile::tempdir().unwrap();
+    one_migration(dir.path());
+    let (entered_tx, entered_rx) = std::sync::mpsc::channel::<()>();
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let (entered_tx, go_rx) = (Mutex::new(entered_tx), Mutex::new(go_rx));
+    let runner = {
+        let db = db.clone();
+        let path = dir.path().to_path_buf();
+        tokio::spawn(async move {
+            let m = Migrator::from_dir(db, &path).unwrap().lock_lease(Duration::from_millis(300)).on_progress(move |p| {
+                if let Progress::Started { .. } = p {
+                    entered_tx.lock().unwrap().send(()).unwrap();
+                    tokio::task::block_in_place(|| go_rx.lock().unwrap().recv_timeout(Duration::from_secs(20)).unwrap());
+                }
+            });
+            m.up(Target::All).await
+        })
+    };
+    tokio::task::spawn_blocking(move || entered_rx.recv_timeout(Duration::from_secs(20)).unwrap()).await.unwrap();
+    // Someone removes the lock (`orm migrate unlock`) and another runner takes it.
+    put_lock(&db, "second-host pid 3 run new", 60_000).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    go_tx.send(()).unwrap();
+    let err = runner.await.unwrap().unwrap_err();
+    assert!(matches!(err, Error::MigrationInterrupted { steps_done: 0, .. }), "{err:?}");
+    assert!(err.to_string().contains("lock was lost"), "{err}");
+    let lock = lock_doc(&db).await.expect("the new owner's lock stays");
+    assert_eq!(lock.get_str("owner").unwrap(), "second-host pid 3 run new");
+    assert!(!db.table_exists("things").await.unwrap());
+}
+
+async fn the_lock_is_per_database(db: Database) {
+    let dir = tempfile::tempdir().unwrap();
+    one_migration(dir.path());
+    // Another database's runner holds its lock on the same server: this one does not wait.
+    let other = Database::connect_with(db.url(), orm_core::ConnectOptions::new().max_connections(1)).await.unwrap();
+    other.raw_execute("SELECT GET_LOCK(CONCAT('orm_migrate:', MD5('some_other_database')), 0)", []).await.unwrap();
+    let report = Migrator::from_dir(db.clone(), dir.path()).unwrap().up(Target::All).await.unwrap();
+    assert!(!report.waited, "waited for a lock of another database");
+    // This database's lock, held elsewhere, is waited for.
+    other.raw_execute("SELECT GET_LOCK(CONCAT('orm_migrate:', MD5(DATABASE())), 0)", []).await.unwrap();
+    let waiter = {
+        let (db, path) = (db.clone(), dir.path().to_path_buf());
+        tokio::spawn(async move { Migrator::from_dir(db, &path).unwrap().down(Target::All).await })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!waiter.is_finished());
+    other.close().await;
+    let report = waiter.await.unwrap().unwrap();
+    assert!(report.waited && report.entries.len() == 1, "{report:?}");
+}
