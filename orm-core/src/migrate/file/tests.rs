@@ -135,3 +135,44 @@ fn the_template_parses() {
     let m = parse(&template("create_users")).unwrap();
     assert!(m.up.is_empty() && m.down.is_empty());
 }
+
+#[test]
+fn nul_bytes_in_sql_are_refused() {
+    let (line, msg) = error_of("down = []\n[[up]]\nop = \"sql\"\nsqlite = \"SELECT 1\\u0000; DROP TABLE t\"\n");
+    assert_eq!(line, Some(2), "{msg}");
+    assert!(msg.contains("`sqlite` contains a NUL character"), "{msg}");
+}
+
+#[test]
+fn only_regular_files_under_the_cap_are_read() {
+    let dir = tempfile_dir();
+    let good = "up = []\ndown = []\n";
+    std::fs::write(dir.join("20240101000000_fine.toml"), good).unwrap();
+    assert_eq!(load_dir(&dir).unwrap().len(), 1);
+
+    // A FIFO would block a plain read forever; a link to /dev/zero would fill memory.
+    let fifo = dir.join("20240102000000_fifo.toml");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let msg = load_dir(&dir).unwrap_err().to_string();
+    assert!(msg.contains("20240102000000_fifo.toml") && msg.contains("not a regular file"), "{msg}");
+    std::fs::remove_file(&fifo).unwrap();
+
+    let zero = dir.join("20240103000000_zero.toml");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let msg = load_dir(&dir).unwrap_err().to_string();
+    assert!(msg.contains("20240103000000_zero.toml") && msg.contains("not a regular file"), "{msg}");
+    std::fs::remove_file(&zero).unwrap();
+
+    let big = dir.join("20240104000000_big.toml");
+    let file = std::fs::File::create(&big).unwrap();
+    file.set_len(MAX_FILE_BYTES + 1).unwrap();
+    let msg = load_dir(&dir).unwrap_err().to_string();
+    assert!(msg.contains("20240104000000_big.toml") && msg.contains("limit"), "{msg}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("orm-file-tests-{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
