@@ -15,6 +15,28 @@ pub struct ColumnChange {
     pub default: Option<Option<DefaultValue>>,
 }
 
+impl ColumnChange {
+    /// Applies the change to `column`.
+    ///
+    /// ```
+    /// use orm_schema::{Column, ColumnChange, ColumnType};
+    /// let mut c = Column::new("n", ColumnType::I32);
+    /// ColumnChange { ty: Some(ColumnType::I64), nullable: Some(true), default: None }.apply_to(&mut c);
+    /// assert_eq!((c.ty, c.nullable), (ColumnType::I64, true));
+    /// ```
+    pub fn apply_to(&self, column: &mut Column) {
+        if let Some(ty) = self.ty {
+            column.ty = ty;
+        }
+        if let Some(nullable) = self.nullable {
+            column.nullable = nullable;
+        }
+        if let Some(default) = &self.default {
+            column.default = default.clone();
+        }
+    }
+}
+
 /// Raw SQL: one text for every dialect, or one per dialect.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RawSql {
@@ -363,16 +385,7 @@ impl Schema {
             Operation::AlterColumn { table, column, change } => {
                 let t = self.table_mut(table)?;
                 let i = column_index(t, column)?;
-                let c = &mut t.columns[i];
-                if let Some(ty) = change.ty {
-                    c.ty = ty;
-                }
-                if let Some(nullable) = change.nullable {
-                    c.nullable = nullable;
-                }
-                if let Some(default) = &change.default {
-                    c.default = default.clone();
-                }
+                change.apply_to(&mut t.columns[i]);
             }
             Operation::CreateIndex { table, index } => {
                 let t = self.table_mut(table)?;

@@ -332,5 +332,31 @@ fn mongodb(c: &mut Criterion) {
     bench(c, "migrations_mongodb", Store::Mongo(url));
 }
 
-criterion_group!(benches, sqlite_memory, sqlite_file, postgres, mysql, mongodb);
+/// One file of `n` operations on one wide table (a column and its index each): planning it must
+/// grow linearly with `n` (it grew with its square when every operation copied the table).
+fn wide_file(n: usize) -> MigrationFile {
+    let mut text = String::from("[[up]]\nop = \"create_table\"\ntable = \"wide\"\ncolumns = [{ name = \"id\", type = \"i64\", primary_key = true }]\n");
+    for i in 0..n / 2 {
+        text.push_str(&format!(
+            "[[up]]\nop = \"add_column\"\ntable = \"wide\"\ncolumn = {{ name = \"c{i}\", type = \"i32\", nullable = true }}\n\
+             [[up]]\nop = \"create_index\"\ntable = \"wide\"\nname = \"ix{i}\"\ncolumns = [\"c{i}\"]\n"
+        ));
+    }
+    text.push_str("[[down]]\nop = \"drop_table\"\ntable = \"wide\"\n");
+    parse_file(std::path::Path::new("20240101000000_wide.toml"), &text).unwrap()
+}
+
+fn planning(c: &mut Criterion) {
+    let mut g = c.benchmark_group("planning");
+    g.sample_size(10);
+    for n in [1_000, 2_000, 4_000, 10_000] {
+        let files = vec![wide_file(n)];
+        g.bench_function(format!("one_file_{n}_ops/postgres"), |b| {
+            b.iter(|| plan_offline(&files, Some(orm_core::Dialect::Postgres), false, "").unwrap())
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, planning, sqlite_memory, sqlite_file, postgres, mysql, mongodb);
 criterion_main!(benches);

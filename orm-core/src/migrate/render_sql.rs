@@ -42,8 +42,12 @@ use crate::sql::quote_ident as quote;
 
 /// Renders `op`, which acts on the schema `before`, in `dialect`.
 pub fn render_sql(op: &Operation, before: &Schema, dialect: Dialect) -> Result<SqlPlan, String> {
-    // Only the touched tables: cloning the whole schema per operation made long runs quadratic.
-    let after = before.touched_after(op)?;
+    // The touched tables after the operation are copied only where the SQL needs them (SQLite's
+    // rebuilds): copying a wide table for each operation made long files quadratic. Elsewhere the
+    // names the SQL refers to are checked here; the planner applies the operation, with every
+    // check, right after.
+    check_referenced(op, before)?;
+    let after = || before.touched_after(op);
     let stmts = |s: Vec<String>| Ok(SqlPlan { statements: s, ..SqlPlan::default() });
     match op {
         Operation::CreateTable(table) => stmts(ddl::create_table_sql(table, false, dialect)),
@@ -56,7 +60,7 @@ pub fn render_sql(op: &Operation, before: &Schema, dialect: Dialect) -> Result<S
         Operation::AddColumn { table, column } => {
             let sqlite_cannot = column.unique || (!column.nullable && column.default.is_none());
             if dialect == Dialect::Sqlite && sqlite_cannot {
-                return stmts(rebuild(before.table(table)?, after.table(table)?, dialect));
+                return stmts(rebuild(before.table(table)?, after()?.table(table)?, dialect));
             }
             let mut stmt = sea_query::Table::alter();
             stmt.table(table.clone()).add_column(ddl::column_def(column, false, dialect));
@@ -64,7 +68,7 @@ pub fn render_sql(op: &Operation, before: &Schema, dialect: Dialect) -> Result<S
         }
         Operation::DropColumn { table, column } => {
             if dialect == Dialect::Sqlite {
-                return stmts(rebuild(before.table(table)?, after.table(table)?, dialect));
+                return stmts(rebuild(before.table(table)?, after()?.table(table)?, dialect));
             }
             let mut stmt = sea_query::Table::alter();
             stmt.table(table.clone()).drop_column(column.clone());
@@ -76,7 +80,9 @@ pub fn render_sql(op: &Operation, before: &Schema, dialect: Dialect) -> Result<S
             stmts(vec![ddl::render_schema(&stmt, dialect)])
         }
         Operation::AlterColumn { table, column, change } => {
-            let new = after.table(table)?.column_named(column).ok_or("altered column vanished")?;
+            let mut new = before.table(table)?.column_named(column).ok_or("altered column vanished")?.clone();
+            change.apply_to(&mut new);
+            let new = &new;
             // Making a column NOT NULL with a default first gives its NULLs that default.
             let mut fill = Vec::new();
             if change.nullable == Some(false)
@@ -90,7 +96,7 @@ pub fn render_sql(op: &Operation, before: &Schema, dialect: Dialect) -> Result<S
                 fill.push(dialect.render(&update));
             }
             let plan = match dialect {
-                Dialect::Sqlite => stmts(rebuild(before.table(table)?, after.table(table)?, dialect)),
+                Dialect::Sqlite => stmts(rebuild(before.table(table)?, after()?.table(table)?, dialect)),
                 Dialect::MySql => {
                     // MODIFY takes the whole definition; keys and unique indexes stay as they are.
                     let mut def = ColumnDef::new(new.name.clone());
@@ -164,14 +170,14 @@ pub fn render_sql(op: &Operation, before: &Schema, dialect: Dialect) -> Result<S
         }
         Operation::AddForeignKey { table, foreign_key } => {
             if dialect == Dialect::Sqlite {
-                return stmts(rebuild(before.table(table)?, after.table(table)?, dialect));
+                return stmts(rebuild(before.table(table)?, after()?.table(table)?, dialect));
             }
             let stmt = ddl::foreign_key_statement(table, foreign_key, dialect);
             stmts(vec![ddl::render_schema(&stmt, dialect)])
         }
         Operation::DropForeignKey { table, name } => {
             if dialect == Dialect::Sqlite {
-                return stmts(rebuild(before.table(table)?, after.table(table)?, dialect));
+                return stmts(rebuild(before.table(table)?, after()?.table(table)?, dialect));
             }
             let mut stmt = sea_query::ForeignKey::drop();
             stmt.name(ddl::sea_query_raw_name(name, dialect)).table(table.clone());
@@ -197,6 +203,21 @@ pub fn render_sql(op: &Operation, before: &Schema, dialect: Dialect) -> Result<S
             ..SqlPlan::default()
         }),
         other => Err(format!("`{}` is not supported on SQL databases", other.name())),
+    }
+}
+
+/// Checks that the tables and columns `op` names exist (and a new table does not), without copying.
+fn check_referenced(op: &Operation, before: &Schema) -> Result<(), String> {
+    let column = |t: &str, c: &str| {
+        before.table(t)?.column_named(c).map(|_| ()).ok_or_else(|| format!("column `{t}.{c}` does not exist"))
+    };
+    match op {
+        Operation::CreateTable(t) if before.tables.contains_key(&t.name) => Err(format!("table `{}` already exists", t.name)),
+        Operation::CreateTable(_) | Operation::Sql(_) | Operation::Mongo { .. } => Ok(()),
+        Operation::DropColumn { table, column: c } | Operation::AlterColumn { table, column: c, .. } => column(table, c),
+        Operation::RenameColumn { table, from, .. } => column(table, from),
+        Operation::RenameTable { from, .. } => before.table(from).map(|_| ()),
+        other => other.tables().into_iter().try_for_each(|t| before.table(t).map(|_| ())),
     }
 }
 
