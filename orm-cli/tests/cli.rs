@@ -232,3 +232,63 @@ fn an_existing_database_gets_models_and_a_baseline() {
     assert_eq!(check.status.code(), Some(1));
     assert!(text(&check.stdout).contains("drop table posts"), "{}", text(&check.stdout));
 }
+
+/// Names read from a live database (`generate models`, `baseline`) are data, never code: hostile
+/// table, column, index and foreign key names come out as string literals and quoted identifiers.
+#[test]
+fn hostile_names_from_a_live_database_stay_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}?mode=rwc", dir.path().join("live.db").display());
+    let hostile = r#"x"; DROP TABLE victim; --"#;
+    let q = |n: &str| format!("\"{}\"", n.replace('"', "\"\""));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = orm_core::Database::connect(&url).await.unwrap();
+        db.raw_execute("CREATE TABLE victim (id INTEGER PRIMARY KEY)", []).await.unwrap();
+        let (t, c, r) = (format!("{hostile}t"), format!("{hostile}c"), format!("{hostile}r"));
+        db.raw_execute(&format!("CREATE TABLE {} ({} INTEGER PRIMARY KEY, v TEXT)", q(&t), q(&c)), []).await.unwrap();
+        db.raw_execute(&format!("CREATE INDEX {} ON {} (v)", q(&format!("{hostile}ix")), q(&t)), []).await.unwrap();
+        db.raw_execute(
+            &format!("CREATE TABLE {} (id INTEGER PRIMARY KEY, ref BIGINT NOT NULL, CONSTRAINT {} FOREIGN KEY (ref) REFERENCES {} ({}))", q(&r), q(&format!("{hostile}fk")), q(&t), q(&c)),
+            [],
+        )
+        .await
+        .unwrap();
+        db.close().await;
+    });
+    let out = orm(&["generate", "models", "--out", "src/models", "--database-url", &url], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for entry in std::fs::read_dir(dir.path().join("src/models")).unwrap() {
+        let path = entry.unwrap().path();
+        let source = std::fs::read_to_string(&path).unwrap();
+        assert!(source.contains("DROP TABLE victim") || path.ends_with("mod.rs") || path.ends_with("victim.rs"), "{}", path.display());
+    }
+    let baseline = orm(&["migrate", "baseline", "--database-url", &url], dir.path());
+    assert!(baseline.status.success(), "{}", text(&baseline.stderr));
+    // The baseline, applied to a fresh database that has a victim, recreates the hostile objects
+    // by name and leaves the victim alone, on every SQL dialect's rendering.
+    for dialect in ["postgres", "mysql", "sqlite"] {
+        let sql = orm(&["migrate", "sql", "--dialect", dialect], dir.path());
+        assert!(sql.status.success(), "{}", text(&sql.stderr));
+    }
+    let fresh = format!("sqlite:{}?mode=rwc", dir.path().join("fresh.db").display());
+    rt.block_on(async {
+        let db = orm_core::Database::connect(&fresh).await.unwrap();
+        db.raw_execute("CREATE TABLE keep_me (id INTEGER PRIMARY KEY)", []).await.unwrap();
+        db.close().await;
+    });
+    let files: Vec<_> = std::fs::read_dir(dir.path().join("migrations")).unwrap().map(|e| e.unwrap().path()).collect();
+    let content = std::fs::read_to_string(&files[0]).unwrap().replace("\"victim\"", "\"victim_copy\"");
+    std::fs::write(&files[0], content).unwrap();
+    let up = orm(&["migrate", "up", "--database-url", &fresh], dir.path());
+    assert!(up.status.success(), "{}", text(&up.stderr));
+    rt.block_on(async {
+        let db = orm_core::Database::connect(&fresh).await.unwrap();
+        let live = db.introspect().await.unwrap();
+        assert!(live.tables.contains_key("keep_me"));
+        let r = live.table(&format!("{hostile}r")).unwrap();
+        assert_eq!(r.foreign_keys[0].name, format!("{hostile}fk"));
+        assert_eq!(live.table(&format!("{hostile}t")).unwrap().indexes[0].name, format!("{hostile}ix"));
+        db.close().await;
+    });
+}
