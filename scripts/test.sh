@@ -125,6 +125,8 @@ provide_mongodb() {
     python3 -m venv "$venv" || { apt_install python3-venv && python3 -m venv "$venv"; } || return 1
     "$venv/bin/pip" install --quiet --disable-pip-version-check "secantusdb==$SECANTUSDB_VERSION" || return 1
   fi
+  # Tests that need a MongoDB server of their own (one they stop mid-run) start this one.
+  export ORM_TEST_SECANTUSD="$venv/bin/secantusd-py"
   local port; port=$(free_port)
   log "starting the MongoDB test server (secantusdb) on 127.0.0.1:$port"
   "$venv/bin/secantusd-py" --host 127.0.0.1 --port "$port" --storage-path :memory: --log-level WARNING \

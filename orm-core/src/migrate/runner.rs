@@ -541,6 +541,10 @@ impl Migrator {
             error: None,
         };
         let total = plan.steps.len();
+        // A history write that fails (the server went away) names the migration and the step
+        // it was recording, as a failing step does.
+        let line_at = |i: usize| plan.steps.get(i.min(total.saturating_sub(1))).map_or(1, |(line, _, _)| *line);
+        let recording = |i: usize| move |e: Error| step_err(file, line_at(i), "record progress in the history", e);
         let stop_reason = |done: usize| -> Option<Error> {
             let reason = if self.interrupter.is_set() {
                 "interrupted (Ctrl-C or SIGTERM)".to_string()
@@ -555,7 +559,7 @@ impl Migrator {
             return Err(e);
         }
         if conn.transactional() {
-            conn.begin().await?;
+            conn.begin().await.map_err(recording(0))?;
             for (i, (line, op, step)) in plan.steps.iter().enumerate() {
                 let failed = match stop_reason(i) {
                     Some(e) => Some(e),
@@ -572,18 +576,18 @@ impl Migrator {
                 row.steps_done = total as i32;
                 match direction {
                     // Planned under the lock: the history has no row for it.
-                    Direction::Up => conn.append(&self.db, &row).await?,
-                    Direction::Down => conn.remove(&self.db, file.version).await?,
-                }
+                    Direction::Up => conn.append(&self.db, &row).await,
+                    Direction::Down => conn.remove(&self.db, file.version).await,
+                }?;
                 conn.commit().await
             };
             if let Err(e) = finish.await {
                 conn.rollback().await;
-                return Err(e);
+                return Err(recording(total)(e));
             }
         } else {
             // No transactional DDL: record progress so a failure leaves a dirty, resumable trace.
-            conn.save(&self.db, &row).await?;
+            conn.save(&self.db, &row).await.map_err(recording(0))?;
             for (i, (line, op, step)) in plan.steps.iter().enumerate() {
                 let failed = match stop_reason(i) {
                     Some(e) => Some(e),
@@ -598,16 +602,16 @@ impl Migrator {
                     return Err(err);
                 }
                 row.steps_done = i as i32 + 1;
-                conn.save(&self.db, &row).await?;
+                conn.save(&self.db, &row).await.map_err(recording(i))?;
             }
             match direction {
                 Direction::Up => {
                     row.dirty = false;
                     row.applied_at = Utc::now();
                     row.execution_ms = started.elapsed().as_millis() as i64;
-                    conn.save(&self.db, &row).await?;
+                    conn.save(&self.db, &row).await.map_err(recording(total))?;
                 }
-                Direction::Down => conn.remove(&self.db, file.version).await?,
+                Direction::Down => conn.remove(&self.db, file.version).await.map_err(recording(total))?,
             }
         }
         entry.duration = started.elapsed();
