@@ -287,7 +287,6 @@ impl Database {
         }
     }
 
-    /// The SQL dialect, or [`Error::Unsupported`] naming `operation` on MongoDB.
     /// The MongoDB database's name (empty on SQL, where names are checked per table).
     pub(crate) fn database_name(&self) -> &str {
         match &self.backend {
@@ -297,6 +296,8 @@ impl Database {
             _ => "",
         }
     }
+
+    /// The SQL dialect, or [`Error::Unsupported`] naming `operation` on MongoDB.
 
     pub(crate) fn sql_dialect(&self, operation: &'static str) -> Result<Dialect> {
         self.dialect().ok_or(Error::Unsupported { operation, backend: "MongoDB" })

@@ -117,13 +117,19 @@ pub(crate) async fn acquire(
         Some(Dialect::Sqlite) => {
             // Foreign keys can only be paused outside a transaction; the run is one transaction.
             conn.exec("PRAGMA foreign_keys = OFF").await?;
+            // Try at once, to know whether to say that the runner waits; the pooled connection
+            // gets its own busy timeout back afterwards.
+            let previous = conn.query_i64("PRAGMA busy_timeout").await?;
             conn.exec("PRAGMA busy_timeout = 0").await?;
-            if conn.exec("BEGIN EXCLUSIVE").await.is_err() {
+            let mut begun = conn.exec("BEGIN EXCLUSIVE").await;
+            if begun.is_err() {
                 on_wait(Some(LockHolder { owner: "another runner's exclusive transaction on this SQLite database".into(), since: None }));
                 guard.waited = true;
                 conn.exec(&format!("PRAGMA busy_timeout = {}", MAX_WAIT.as_millis())).await?;
-                conn.exec("BEGIN EXCLUSIVE").await?;
+                begun = conn.exec("BEGIN EXCLUSIVE").await;
             }
+            conn.exec(&format!("PRAGMA busy_timeout = {previous}")).await?;
+            begun?;
         }
         None => acquire_mongo(conn, db, lease, on_wait, &mut guard).await?,
     }
