@@ -298,7 +298,6 @@ impl Database {
     }
 
     /// The SQL dialect, or [`Error::Unsupported`] naming `operation` on MongoDB.
-
     pub(crate) fn sql_dialect(&self, operation: &'static str) -> Result<Dialect> {
         self.dialect().ok_or(Error::Unsupported { operation, backend: "MongoDB" })
     }

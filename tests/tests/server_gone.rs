@@ -8,22 +8,32 @@ use orm_core::{Database, Error};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-fn start_server() -> Option<(Child, u16)> {
+/// The test's own server, stopped when dropped (also when the test fails first).
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_server() -> Option<(Server, u16)> {
     let Ok(bin) = std::env::var("ORM_TEST_SECANTUSD") else {
         assert!(std::env::var("CI").as_deref() != Ok("true"), "ORM_TEST_SECANTUSD is unset under CI=true");
         eprintln!("skipping: set ORM_TEST_SECANTUSD to a secantusd-py to run this test");
         return None;
     };
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(bin)
+    let server = Server(Command::new(bin)
         .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--storage-path", ":memory:", "--log-level", "WARNING"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("start secantusd-py");
+        .expect("start secantusd-py"));
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some((child, port));
+            return Some((server, port));
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
@@ -52,8 +62,8 @@ async fn the_error_names_the_migration_and_step_when_the_server_goes_away() {
         // The server dies as the second migration starts.
         if let Progress::Started { version: 20240101000001, .. } = p {
             let mut s = killer.lock().unwrap();
-            s.kill().unwrap();
-            s.wait().unwrap();
+            s.0.kill().unwrap();
+            s.0.wait().unwrap();
         }
     });
     let err = m.up(Target::All).await.unwrap_err();
