@@ -78,9 +78,10 @@ pub enum Error {
         operation: &'static str,
         /// The SQL that failed (values are bound, never in the text).
         sql: String,
-        /// The database's error.
+        /// The driver's error (ask [`Error::is_connection`] and the other `is_*` methods rather
+        /// than its type, which is the driver's business).
         #[source]
-        source: sqlx::Error,
+        source: BoxError,
     },
     /// The model's validation rules refused the row; every failing field is listed.
     #[error("{model}: invalid: {}", .errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
@@ -101,9 +102,10 @@ pub enum Error {
         /// The command or filter that failed, as extended JSON (values included, as MongoDB has no
         /// separate parameters).
         command: String,
-        /// The driver's error.
+        /// The driver's error (ask [`Error::is_transient`], [`Error::is_connection`] and the other
+        /// `is_*` methods rather than its type).
         #[source]
-        source: Box<mongodb::error::Error>,
+        source: BoxError,
     },
     /// An operation the connected backend does not have (raw SQL on MongoDB, a MongoDB command on SQL).
     #[error("{operation} is not available on {backend}")]
@@ -136,11 +138,96 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
-    /// The migration engine refuses to go on (a changed or missing applied file, a dirty migration,
-    /// an out-of-order migration, ...).
-    #[error("{message}")]
-    Migrate {
-        /// What is wrong and how to go on.
+    /// An applied migration's file changed after it was applied.
+    #[error(
+        "{file} was changed after it was applied (checksum {} in the history, {} now); write a new migration instead \
+         of editing an applied one",
+        short(.recorded),
+        short(.found)
+    )]
+    ChecksumMismatch {
+        /// The migration's version.
+        version: i64,
+        /// Its file.
+        file: String,
+        /// The checksum the history recorded.
+        recorded: String,
+        /// The file's checksum now.
+        found: String,
+    },
+    /// An applied migration has no file in the migrations directory.
+    #[error("applied migration {version}_{name} has no file in the migrations directory")]
+    MissingFile {
+        /// The migration's version.
+        version: i64,
+        /// Its name, as the history recorded it.
+        name: String,
+    },
+    /// A pending migration is older than the newest applied one (it comes from a merged branch).
+    #[error(
+        "{file} is older than the newest applied migration ({newest}): it comes from another branch. Renumber it, \
+         or run with --allow-out-of-order"
+    )]
+    OutOfOrder {
+        /// The pending migration's version.
+        version: i64,
+        /// Its file.
+        file: String,
+        /// The newest applied version.
+        newest: i64,
+    },
+    /// A migration stopped part-way on a backend without transactional DDL and must be resolved.
+    #[error(
+        "migration {version}_{name} is dirty: its {direction} run stopped after {steps_done} steps ({}). Fix the \
+         database by hand, then `orm migrate resolve {version}` (it finished) or `orm migrate resolve {version} \
+         --rolled-back` (it did not happen)",
+        .error.as_deref().unwrap_or("no error recorded")
+    )]
+    Dirty {
+        /// The migration's version.
+        version: i64,
+        /// Its name.
+        name: String,
+        /// `up` or `down`.
+        direction: String,
+        /// The steps that completed.
+        steps_done: i32,
+        /// The error that stopped it, as recorded.
+        error: Option<String>,
+    },
+    /// Another runner held the migration lock longer than a runner waits.
+    #[error("waited {} s for another `orm migrate` to release its lock", .waited.as_secs())]
+    LockTimeout {
+        /// How long this runner waited.
+        waited: std::time::Duration,
+    },
+    /// The migration lock belongs to a live session, which releases it when it ends.
+    #[error("the migration lock is held by {holder}; it is released when that session ends, so end the session instead")]
+    LockHeld {
+        /// Who holds it.
+        holder: String,
+    },
+    /// A migration version that the files (or the history) do not have.
+    #[error("migration {version}: {reason}")]
+    UnknownMigration {
+        /// The version asked for.
+        version: i64,
+        /// What is missing (`no migration file has this version`, `no history entry`, `not dirty`).
+        reason: &'static str,
+    },
+    /// A migration left rows that break foreign keys (SQLite checks before it commits).
+    #[error("the migration leaves {violations} rows breaking foreign keys (PRAGMA foreign_key_check)")]
+    ForeignKeyCheck {
+        /// The rows breaking a foreign key.
+        violations: i64,
+    },
+    /// A server answered a command in a shape the toolkit does not know (or, for MongoDB's write
+    /// commands, answered `ok` with write errors inside).
+    #[error("{operation}: {message}")]
+    UnexpectedReply {
+        /// What was being done.
+        operation: &'static str,
+        /// What the reply held.
         message: String,
     },
     /// A column's type change that some stored values cannot take; nothing was changed.
@@ -212,6 +299,10 @@ pub enum Error {
     },
 }
 
+fn short(checksum: &str) -> &str {
+    &checksum[..12.min(checksum.len())]
+}
+
 fn constraint_suffix(c: &Option<String>) -> String {
     c.as_ref().map(|c| format!(" `{c}`")).unwrap_or_default()
 }
@@ -232,12 +323,31 @@ impl Error {
     pub fn is_transient(&self) -> bool {
         match self {
             #[cfg(feature = "mongodb")]
-            Error::Mongo { source, .. } => {
+            Error::Mongo { source, .. } => source.downcast_ref::<mongodb::error::Error>().is_some_and(|e| {
                 // Code 112 is WriteConflict, which MongoDB labels transient inside transactions.
-                source.contains_label("TransientTransactionError")
-                    || source.contains_label("UnknownTransactionCommitResult")
-                    || matches!(source.kind.as_ref(), mongodb::error::ErrorKind::Command(c) if c.code == 112)
-            }
+                e.contains_label("TransientTransactionError")
+                    || e.contains_label("UnknownTransactionCommitResult")
+                    || matches!(e.kind.as_ref(), mongodb::error::ErrorKind::Command(c) if c.code == 112)
+            }),
+            _ => false,
+        }
+    }
+
+    /// Whether the server could not be reached or the connection broke (connecting, a pool that
+    /// timed out or closed, I/O, TLS, no MongoDB server selectable): trying again later may work,
+    /// unlike with an error the database reported about the statement itself.
+    pub fn is_connection(&self) -> bool {
+        match self {
+            Error::Connect { .. } => true,
+            Error::Query { source, .. } => source.downcast_ref::<sqlx::Error>().is_some_and(|e| {
+                matches!(e, sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed)
+            }),
+            #[cfg(feature = "mongodb")]
+            Error::Mongo { source, .. } => source.downcast_ref::<mongodb::error::Error>().is_some_and(|e| {
+                use mongodb::error::ErrorKind as K;
+                matches!(e.kind.as_ref(), K::Io(_) | K::ServerSelection { .. } | K::ConnectionPoolCleared { .. } | K::DnsResolve { .. })
+            }),
+            Error::MigrationStep { source, .. } => source.is_connection(),
             _ => false,
         }
     }
@@ -256,7 +366,7 @@ impl Error {
     pub(crate) fn from_sqlx(model: &'static str, operation: &'static str, sql: &str, source: sqlx::Error) -> Error {
         use sqlx::error::ErrorKind;
         let Some(db) = source.as_database_error() else {
-            return Error::Query { model, operation, sql: sql.to_string(), source };
+            return Error::Query { model, operation, sql: sql.to_string(), source: source.into() };
         };
         let constraint = db.constraint().map(str::to_string);
         match db.kind() {
@@ -267,7 +377,7 @@ impl Error {
             ErrorKind::NotNullViolation | ErrorKind::CheckViolation => {
                 Error::ConstraintViolation { model, operation, source: source.into() }
             }
-            _ => Error::Query { model, operation, sql: sql.to_string(), source },
+            _ => Error::Query { model, operation, sql: sql.to_string(), source: source.into() },
         }
     }
 }

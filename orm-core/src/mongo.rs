@@ -312,7 +312,7 @@ pub(crate) fn classify(model: &'static str, operation: &'static str, command: im
     } else if codes.contains(&121) {
         Error::ConstraintViolation { model, operation, source: Box::new(e) }
     } else {
-        Error::Mongo { model, operation, command: command(), source: Box::new(e) }
+        Error::Mongo { model, operation, command: command(), source: e.into() }
     }
 }
 

@@ -73,4 +73,5 @@ async fn the_error_names_the_migration_and_step_when_the_server_goes_away() {
     assert!(file.ends_with("20240101000001_batch1.toml"), "{text}");
     assert!(["record progress in the history", "create_table"].contains(operation), "{text}");
     assert!(!text.contains("lock"), "{text}");
+    assert!(err.is_connection(), "a server that went away is a connection failure: {err:?}");
 }

@@ -45,7 +45,7 @@ pub(super) async fn tables(db: &Database, sample: usize) -> Result<Vec<Table>> {
     let batch = reply
         .get_document("cursor")
         .and_then(|c| c.get_array("firstBatch"))
-        .map_err(|e| Error::Migrate { message: format!("unexpected listCollections reply: {e}") })?;
+        .map_err(|e| Error::UnexpectedReply { operation: "listCollections", message: e.to_string() })?;
     let mut out = Vec::new();
     for info in batch.iter().filter_map(Bson::as_document) {
         let Ok(name) = info.get_str("name") else { continue };

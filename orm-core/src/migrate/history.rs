@@ -222,9 +222,7 @@ impl Conn {
             Some(Dialect::Sqlite) => {
                 let violations = self.query_i64("SELECT COUNT(*) FROM pragma_foreign_key_check").await?;
                 if violations > 0 {
-                    return Err(Error::Migrate {
-                        message: format!("the migration leaves {violations} rows breaking foreign keys (PRAGMA foreign_key_check)"),
-                    });
+                    return Err(Error::ForeignKeyCheck { violations });
                 }
                 self.exec("RELEASE orm_migration").await
             }

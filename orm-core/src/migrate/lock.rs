@@ -137,7 +137,7 @@ pub(crate) async fn acquire(
 }
 
 fn waited_too_long() -> Error {
-    Error::Migrate { message: format!("waited {} s for another `orm migrate` to release its lock", MAX_WAIT.as_secs()) }
+    Error::LockTimeout { waited: MAX_WAIT }
 }
 
 /// Gives the lock back. On SQLite this commits the run's transaction.
@@ -191,14 +191,9 @@ pub(crate) async fn holder(conn: &mut Conn) -> Result<Option<LockHolder>> {
 pub(crate) async fn force_unlock(conn: &mut Conn) -> Result<Option<LockHolder>> {
     match conn.dialect() {
         Some(Dialect::Sqlite) => Ok(None),
-        Some(d) => match holder(conn).await? {
+        Some(_) => match holder(conn).await? {
             None => Ok(None),
-            Some(h) => Err(Error::Migrate {
-                message: format!(
-                    "the migration lock is held by {h}; {} releases it when that session ends, so end the session instead",
-                    if d == Dialect::Postgres { "PostgreSQL" } else { "MySQL" }
-                ),
-            }),
+            Some(h) => Err(Error::LockHeld { holder: h.to_string() }),
         },
         None => force_unlock_mongo(conn).await,
     }

@@ -265,35 +265,22 @@ impl Migrator {
     fn validate(&self, history: &[HistoryRow]) -> Result<()> {
         for row in history {
             if row.dirty {
-                return Err(Error::Migrate {
-                    message: format!(
-                        "migration {}_{} is dirty: its {} run stopped after {} steps ({}). Fix the database by hand, then \
-                         `orm migrate resolve {}` (it finished) or `orm migrate resolve {} --rolled-back` (it did not happen)",
-                        row.version,
-                        row.name,
-                        row.direction,
-                        row.steps_done,
-                        row.error.as_deref().unwrap_or("no error recorded"),
-                        row.version,
-                        row.version
-                    ),
+                return Err(Error::Dirty {
+                    version: row.version,
+                    name: row.name.clone(),
+                    direction: row.direction.clone(),
+                    steps_done: row.steps_done,
+                    error: row.error.clone(),
                 });
             }
             match self.files.iter().find(|f| f.version == row.version) {
-                None => {
-                    return Err(Error::Migrate {
-                        message: format!("applied migration {}_{} has no file in the migrations directory", row.version, row.name),
-                    });
-                }
+                None => return Err(Error::MissingFile { version: row.version, name: row.name.clone() }),
                 Some(f) if f.checksum != row.checksum => {
-                    return Err(Error::Migrate {
-                        message: format!(
-                            "{} was changed after it was applied (checksum {} in the history, {} now); \
-                             write a new migration instead of editing an applied one",
-                            f.path.display(),
-                            &row.checksum[..12.min(row.checksum.len())],
-                            &f.checksum[..12]
-                        ),
+                    return Err(Error::ChecksumMismatch {
+                        version: f.version,
+                        file: f.path.display().to_string(),
+                        recorded: row.checksum.clone(),
+                        found: f.checksum.clone(),
                     });
                 }
                 Some(_) => {}
@@ -359,7 +346,7 @@ impl Migrator {
             .files
             .iter()
             .find(|f| f.version == version)
-            .ok_or_else(|| Error::Migrate { message: format!("no migration file has version {version}") })?;
+            .ok_or(Error::UnknownMigration { version, reason: "no migration file has this version" })?;
         let mut conn = Conn::open(&self.db).await?;
         conn.ensure_history(&self.db).await?;
         let row = HistoryRow {
@@ -415,9 +402,9 @@ impl Migrator {
         let row = history
             .iter()
             .find(|r| r.version == version)
-            .ok_or_else(|| Error::Migrate { message: format!("migration {version} has no history entry") })?;
+            .ok_or(Error::UnknownMigration { version, reason: "the history has no entry for it" })?;
         if !row.dirty {
-            return Err(Error::Migrate { message: format!("migration {version} is not dirty; nothing to resolve") });
+            return Err(Error::UnknownMigration { version, reason: "it is not dirty; nothing to resolve" });
         }
         let finished_up = (row.direction == "up") != rolled_back;
         if finished_up {
@@ -480,13 +467,7 @@ impl Migrator {
                 if let (Some(newest), false) = (newest, self.allow_out_of_order)
                     && let Some(old) = pending.iter().find(|f| f.version < newest)
                 {
-                    return Err(Error::Migrate {
-                        message: format!(
-                            "{} is older than the newest applied migration ({newest}): it comes from another branch. \
-                             Renumber it, or run with --allow-out-of-order",
-                            old.path.display()
-                        ),
-                    });
+                    return Err(Error::OutOfOrder { version: old.version, file: old.path.display().to_string(), newest });
                 }
                 match target {
                     Target::All => pending,

@@ -218,7 +218,8 @@ impl MongoBackend {
                 if let Ok(errors) = reply.get_array("writeErrors")
                     && !errors.is_empty()
                 {
-                    return Err(crate::error::Error::Migrate {
+                    return Err(crate::error::Error::UnexpectedReply {
+                        operation: "migration write",
                         message: format!("MongoDB refused the write {command}: {}", Bson::Array(errors.clone())),
                     });
                 }

@@ -2,7 +2,7 @@
 //! runners, out-of-order files, dry runs.
 
 use orm_core::migrate::{MigrationState, Migrator, Target};
-use orm_core::{BackendKind, Database, Model};
+use orm_core::{BackendKind, Database, Error, Model};
 use orm_tests::backend_tests;
 use std::path::Path;
 
@@ -242,8 +242,8 @@ async fn failure_half_way_leaves_the_documented_state(db: Database) {
     write(dir.path(), "20240101000000_create_users.toml", &broken);
     let m = Migrator::from_dir(db.clone(), dir.path()).unwrap();
     let err = m.up(Target::All).await.unwrap_err();
-    let text = err.to_string();
-    assert!(text.contains("20240101000000_create_users.toml:"), "the error names the file and line: {text}");
+    let Error::MigrationStep { file, line, operation: "sql" | "mongo", .. } = &err else { panic!("{err:?}") };
+    assert!(file.ends_with("20240101000000_create_users.toml") && *line > 1, "the error names the file and line: {err}");
     match db.backend() {
         BackendKind::Postgres | BackendKind::Sqlite => {
             // One transaction: nothing happened, nothing recorded.
@@ -260,8 +260,9 @@ async fn failure_half_way_leaves_the_documented_state(db: Database) {
             assert_eq!(direction, "up");
             assert!(*steps_done >= 1);
             assert!(error.as_deref().unwrap_or_default().contains("failed"), "{error:?}");
-            let refused = m.up(Target::All).await.unwrap_err().to_string();
-            assert!(refused.contains("is dirty") && refused.contains("orm migrate resolve 20240101000000"), "{refused}");
+            let refused = m.up(Target::All).await.unwrap_err();
+            assert!(matches!(&refused, Error::Dirty { version: 20240101000000, direction, .. } if direction == "up"), "{refused:?}");
+            assert!(refused.to_string().contains("orm migrate resolve 20240101000000"), "{refused}");
             // Manual fix: undo the partial steps, then record that the migration did not happen.
             db.raw_or_command_drop("users").await;
             m.resolve(20240101000000, true).await.unwrap();
@@ -280,8 +281,9 @@ async fn edited_applied_file_is_refused(db: Database) {
     write(dir.path(), "20240101000000_create_users.toml", &CREATE_USERS.replace('\n', "\r\n"));
     Migrator::from_dir(db.clone(), dir.path()).unwrap().up(Target::Steps(1)).await.unwrap();
     write(dir.path(), "20240101000000_create_users.toml", &CREATE_USERS.replace("255", "256"));
-    let err = Migrator::from_dir(db.clone(), dir.path()).unwrap().up(Target::All).await.unwrap_err().to_string();
-    assert!(err.contains("20240101000000_create_users.toml was changed after it was applied"), "{err}");
+    let err = Migrator::from_dir(db.clone(), dir.path()).unwrap().up(Target::All).await.unwrap_err();
+    let Error::ChecksumMismatch { version: 20240101000000, file, recorded, found } = &err else { panic!("{err:?}") };
+    assert!(file.ends_with("20240101000000_create_users.toml") && recorded != found, "{err}");
     assert!(!db.table_exists("_nothing_ran").await.unwrap());
     assert_eq!(tables(&db).await, ["users", "posts", "_orm_migrations"], "the refusal came before anything ran");
 }
@@ -345,8 +347,8 @@ async fn out_of_order_is_refused_unless_allowed(db: Database) {
     Migrator::from_dir(db.clone(), dir.path()).unwrap().up(Target::All).await.unwrap();
     let late = "[[up]]\nop = \"create_index\"\ntable = \"users\"\nname = \"users_active_idx\"\ncolumns = [\"active\"]\n\n[[down]]\nop = \"drop_index\"\ntable = \"users\"\nname = \"users_active_idx\"\n";
     write(dir.path(), "20240102000000_from_a_branch.toml", late);
-    let err = Migrator::from_dir(db.clone(), dir.path()).unwrap().up(Target::All).await.unwrap_err().to_string();
-    assert!(err.contains("20240102000000_from_a_branch.toml is older than the newest applied migration (20240103000000)"), "{err}");
+    let err = Migrator::from_dir(db.clone(), dir.path()).unwrap().up(Target::All).await.unwrap_err();
+    assert!(matches!(err, Error::OutOfOrder { version: 20240102000000, newest: 20240103000000, .. }), "{err:?}");
     let report = Migrator::from_dir(db.clone(), dir.path()).unwrap().allow_out_of_order(true).up(Target::All).await.unwrap();
     assert_eq!(report.entries.len(), 1);
 }
