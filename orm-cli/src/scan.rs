@@ -110,16 +110,7 @@ pub fn scan(dir: &Path) -> anyhow::Result<Models> {
         };
         let key = models.schema.tables[&target].primary_key.clone();
         let t = models.schema.tables.get_mut(&table).expect("scanned");
-        if !t.foreign_keys.iter().any(|f| f.columns == [r.foreign_key.clone()]) {
-            t.foreign_keys.push(orm_schema::ForeignKey {
-                name: format!("{table}_{}_fkey", r.foreign_key),
-                columns: vec![r.foreign_key.clone()],
-                references_table: target,
-                references_columns: key,
-                on_delete: r.on_delete,
-                on_update: r.on_update,
-            });
-        }
+        t.add_belongs_to(&r.foreign_key, target, key, r.on_delete, r.on_update);
     }
     Ok(models)
 }

@@ -77,6 +77,37 @@ pub enum BackendKind {
     MongoDb,
 }
 
+impl BackendKind {
+    /// The backend a URL's scheme names (`postgres://`, `postgresql://`, `mysql://`,
+    /// `mariadb://`, `sqlite:`, `mongodb://`, `mongodb+srv://`), whether or not this build has it.
+    ///
+    /// ```
+    /// use orm_core::BackendKind;
+    /// assert_eq!(BackendKind::from_url("mariadb://root@db/app"), Some(BackendKind::MySql));
+    /// assert_eq!(BackendKind::from_url("sqlite::memory:"), Some(BackendKind::Sqlite));
+    /// assert_eq!(BackendKind::from_url("redis://cache"), None);
+    /// ```
+    pub fn from_url(url: &str) -> Option<BackendKind> {
+        match url.split(':').next().unwrap_or_default().to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" => Some(BackendKind::Postgres),
+            "mysql" | "mariadb" => Some(BackendKind::MySql),
+            "sqlite" => Some(BackendKind::Sqlite),
+            "mongodb" | "mongodb+srv" => Some(BackendKind::MongoDb),
+            _ => None,
+        }
+    }
+
+    /// The backend's SQL dialect; `None` for MongoDB.
+    pub fn dialect(self) -> Option<Dialect> {
+        match self {
+            BackendKind::Postgres => Some(Dialect::Postgres),
+            BackendKind::MySql => Some(Dialect::MySql),
+            BackendKind::Sqlite => Some(Dialect::Sqlite),
+            BackendKind::MongoDb => None,
+        }
+    }
+}
+
 /// Runs `$body` with `$m` bound to the MongoDB backend and `$s` to the transaction's session (if
 /// any) and returns its value, when the database is a MongoDB one; otherwise goes on.
 macro_rules! on_mongo {
@@ -191,13 +222,12 @@ impl Database {
         use std::str::FromStr;
         let redacted = redact_url(url);
         let connect_err = |source: sqlx::Error| Error::Connect { url: redacted.clone(), source: source.into() };
-        let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
         let not_enabled = |feature: &str| Error::UnsupportedUrl {
             url: redacted.clone(),
             reason: format!("this build of orm-core lacks the `{feature}` feature"),
         };
-        let backend = match scheme.as_str() {
-            "postgres" | "postgresql" => {
+        let backend = match BackendKind::from_url(url) {
+            Some(BackendKind::Postgres) => {
                 #[cfg(feature = "postgres")]
                 {
                     let opts = sqlx::postgres::PgConnectOptions::from_str(url).map_err(connect_err)?;
@@ -206,7 +236,7 @@ impl Database {
                 #[cfg(not(feature = "postgres"))]
                 return Err(not_enabled("postgres"));
             }
-            "mysql" | "mariadb" => {
+            Some(BackendKind::MySql) => {
                 #[cfg(feature = "mysql")]
                 {
                     let normalized = match url.strip_prefix("mariadb:") {
@@ -219,7 +249,7 @@ impl Database {
                 #[cfg(not(feature = "mysql"))]
                 return Err(not_enabled("mysql"));
             }
-            "sqlite" => {
+            Some(BackendKind::Sqlite) => {
                 #[cfg(feature = "sqlite")]
                 {
                     let mut opts = sqlx::sqlite::SqliteConnectOptions::from_str(url).map_err(connect_err)?;
@@ -244,7 +274,7 @@ impl Database {
                 #[cfg(not(feature = "sqlite"))]
                 return Err(not_enabled("sqlite"));
             }
-            "mongodb" | "mongodb+srv" => {
+            Some(BackendKind::MongoDb) => {
                 #[cfg(feature = "mongodb")]
                 {
                     Backend::Mongo(crate::mongo::MongoBackend::connect(url, &redacted).await?)
@@ -252,7 +282,7 @@ impl Database {
                 #[cfg(not(feature = "mongodb"))]
                 return Err(not_enabled("mongodb"));
             }
-            _ => {
+            None => {
                 let _ = &not_enabled;
                 return Err(Error::UnsupportedUrl {
                     url: redacted,
@@ -279,12 +309,7 @@ impl Database {
 
     /// The SQL dialect of this database; `None` for MongoDB.
     pub fn dialect(&self) -> Option<Dialect> {
-        match self.backend() {
-            BackendKind::Postgres => Some(Dialect::Postgres),
-            BackendKind::MySql => Some(Dialect::MySql),
-            BackendKind::Sqlite => Some(Dialect::Sqlite),
-            BackendKind::MongoDb => None,
-        }
+        self.backend().dialect()
     }
 
     /// The MongoDB database's name (empty on SQL, where names are checked per table).

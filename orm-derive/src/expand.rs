@@ -194,26 +194,14 @@ fn relations(def: &ModelDef, vis: &syn::Visibility) -> (Vec<TokenStream>, Vec<To
             #vis const #const_ident: ::orm_core::Relation<#ident, #target, #kind> = ::orm_core::Relation::new(#name, #fk, #target_key);
         });
         if r.kind == RelationKind::BelongsTo {
-            let fk_name = format!("{}_{}_fkey", def.table.name, fk);
             let (on_delete, on_update) = (action(r.on_delete), action(r.on_update));
             // The target's name and key come from constants, not from its schema(): two models
             // referencing each other would otherwise each initialise their schema inside the
             // other's, and deadlock.
-            let target_table = quote!(::std::string::String::from(<#target as ::orm_core::Model>::TABLE));
+            let target_table = quote!(<#target as ::orm_core::Model>::TABLE);
             let target_key = quote!(<#target as ::orm_core::Model>::PRIMARY_KEY.iter().map(|c| ::std::string::String::from(*c)).collect());
             fks.push(quote! {
-                if !table.foreign_keys.iter().any(|f| f.columns == [#fk]) {
-                    let references_table = #target_table;
-                    let references_columns = #target_key;
-                    table.foreign_keys.push(::orm_core::schema::ForeignKey {
-                        name: ::std::string::String::from(#fk_name),
-                        columns: ::std::vec![::std::string::String::from(#fk)],
-                        references_table,
-                        references_columns,
-                        on_delete: #on_delete,
-                        on_update: #on_update,
-                    });
-                }
+                table.add_belongs_to(#fk, #target_table, #target_key, #on_delete, #on_update);
             });
         }
     }

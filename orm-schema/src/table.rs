@@ -18,6 +18,40 @@ pub struct Table {
 }
 
 impl Table {
+    /// Adds the foreign key a `belongs_to` relation declares: `column` referencing
+    /// `references_table`'s `references_columns`, named `<table>_<column>_fkey`, unless a foreign
+    /// key on that column alone is declared already. The derive and `orm migrate generate`'s
+    /// source scanner both call this, so they cannot disagree.
+    ///
+    /// ```
+    /// use orm_schema::{ReferentialAction, Table};
+    /// let mut posts = Table::new("posts");
+    /// posts.add_belongs_to("user_id", "users", vec!["id".into()], ReferentialAction::Cascade, ReferentialAction::NoAction);
+    /// posts.add_belongs_to("user_id", "users", vec!["id".into()], ReferentialAction::Restrict, ReferentialAction::NoAction);
+    /// assert_eq!(posts.foreign_keys.len(), 1);
+    /// assert_eq!(posts.foreign_keys[0].name, "posts_user_id_fkey");
+    /// ```
+    pub fn add_belongs_to(
+        &mut self,
+        column: &str,
+        references_table: impl Into<String>,
+        references_columns: Vec<String>,
+        on_delete: ReferentialAction,
+        on_update: ReferentialAction,
+    ) {
+        if self.foreign_keys.iter().any(|f| f.columns.len() == 1 && f.columns[0] == column) {
+            return;
+        }
+        self.foreign_keys.push(ForeignKey {
+            name: format!("{}_{column}_fkey", self.name),
+            columns: vec![column.to_string()],
+            references_table: references_table.into(),
+            references_columns,
+            on_delete,
+            on_update,
+        });
+    }
+
     /// An empty table named `name`.
     pub fn new(name: impl Into<String>) -> Table {
         Table {

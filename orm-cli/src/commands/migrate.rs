@@ -401,12 +401,8 @@ pub async fn run(cli: &Cli, cmd: &MigrateCommand, out: &mut dyn std::io::Write, 
                 Some(DialectArg::Mongodb) => None,
                 None => {
                     let url = crate::settings::database_url(cli.database_url.as_deref(), std::env::var("DATABASE_URL").ok(), std::path::Path::new("."));
-                    match url.url.split(':').next().unwrap_or_default() {
-                        "postgres" | "postgresql" => Some(orm_core::Dialect::Postgres),
-                        "mysql" | "mariadb" => Some(orm_core::Dialect::MySql),
-                        "mongodb" | "mongodb+srv" => None,
-                        _ => Some(orm_core::Dialect::Sqlite),
-                    }
+                    // A URL naming no backend reads as a SQLite path, as `connect` would refuse it.
+                    orm_core::BackendKind::from_url(&url.url).map_or(Some(orm_core::Dialect::Sqlite), |b| b.dialect())
                 }
             };
             for (version, lines) in migrate::plan_offline(&files, dialect, args.down, "app")? {

@@ -5,13 +5,67 @@ use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
 
-const FIELD_KEYS: &str = "primary_key, auto_increment, auto, unique, index, skip, nullable, created_at, updated_at, soft_delete, column = \"...\", \
-                          type = \"...\", default = \"...\", length = N, precision = N, scale = N, renamed_from = \"...\", \
-                          validate(length(min = N, max = N), range(min = X, max = X), email, regex = \"...\", custom = \"path\")";
-const STRUCT_KEYS: &str = "table = \"...\", index(name = \"...\", columns = [...]), \
-                           unique(name = \"...\", columns = [...]), primary_key(columns = [...]), \
-                           foreign_key(name = \"...\", columns = [...], references = \"table\", references_columns = [...], \
-                           on_delete = \"...\", on_update = \"...\"), renamed_from = \"...\", hooks";
+/// Declares the keys one attribute position accepts: an enum the parser matches on exhaustively,
+/// and one table of names and forms that both the parser's lookup and the "expected one of"
+/// message read, so a key cannot be handled without being listed, or listed without being handled.
+macro_rules! keys {
+    ($name:ident { $($variant:ident => $key:literal $form:literal),+ $(,)? }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        enum $name {
+            $($variant),+
+        }
+
+        impl $name {
+            const ALL: &'static [($name, &'static str, &'static str)] = &[$(($name::$variant, $key, $form)),+];
+
+            fn from_key(key: &str) -> Option<$name> {
+                Self::ALL.iter().find(|(_, k, _)| *k == key).map(|(v, _, _)| *v)
+            }
+
+            fn expected() -> String {
+                Self::ALL.iter().map(|(_, k, form)| format!("{k}{form}")).collect::<Vec<_>>().join(", ")
+            }
+        }
+    };
+}
+
+keys!(FieldKey {
+    PrimaryKey => "primary_key" "",
+    AutoIncrement => "auto_increment" "",
+    Auto => "auto" "",
+    Unique => "unique" "",
+    Index => "index" "",
+    Skip => "skip" "",
+    Nullable => "nullable" "",
+    CreatedAt => "created_at" "",
+    UpdatedAt => "updated_at" "",
+    SoftDelete => "soft_delete" "",
+    Column => "column" " = \"...\"",
+    Type => "type" " = \"...\"",
+    Default => "default" " = \"...\"",
+    Length => "length" " = N",
+    Precision => "precision" " = N",
+    Scale => "scale" " = N",
+    RenamedFrom => "renamed_from" " = \"...\"",
+    Validate => "validate" "(length(min = N, max = N), range(min = X, max = X), email, regex = \"...\", custom = \"path\")",
+    BelongsTo => "belongs_to" " = Model",
+    Relation => "relation" " = \"name\"",
+    OnDelete => "on_delete" " = \"cascade\" | \"set_null\" | \"restrict\" | \"no_action\" | \"set_default\"",
+    OnUpdate => "on_update" " = \"...\"",
+});
+
+keys!(StructKey {
+    Table => "table" " = \"...\"",
+    Index => "index" "(name = \"...\", columns = [...])",
+    Unique => "unique" "(name = \"...\", columns = [...])",
+    PrimaryKey => "primary_key" "(columns = [...])",
+    ForeignKey => "foreign_key" "(name = \"...\", columns = [...], references = \"table\", references_columns = [...], on_delete = \"...\", on_update = \"...\")",
+    RenamedFrom => "renamed_from" " = \"...\"",
+    HasMany => "has_many" "(Model, foreign_key = \"...\")",
+    HasOne => "has_one" "(Model, foreign_key = \"...\")",
+    ManyToMany => "many_to_many" "(Model, through = JoinModel)",
+    Hooks => "hooks" "",
+});
 
 /// The `#[orm(...)]` keys of one field.
 #[derive(Debug, Default, Clone)]
@@ -73,18 +127,29 @@ impl FieldAttrs {
             let result = attr.parse_nested_meta(|meta| {
                 let key = key_name(&meta);
                 let span = meta.path.span();
-                match key.as_str() {
-                    "primary_key" => set_flag(&mut out.primary_key, &meta, errors),
-                    "auto_increment" => set_flag(&mut out.auto_increment, &meta, errors),
-                    "auto" => set_flag(&mut out.auto, &meta, errors),
-                    "unique" => set_flag(&mut out.unique, &meta, errors),
-                    "index" => set_flag(&mut out.index, &meta, errors),
-                    "skip" => set_flag(&mut out.skip, &meta, errors),
-                    "nullable" => set_flag(&mut out.nullable, &meta, errors),
-                    "created_at" => set_flag(&mut out.created_at, &meta, errors),
-                    "updated_at" => set_flag(&mut out.updated_at, &meta, errors),
-                    "soft_delete" => set_flag(&mut out.soft_delete, &meta, errors),
-                    "column" => {
+                let Some(known) = FieldKey::from_key(&key) else {
+                    skip_value(&meta)?;
+                    let hint = if key == "foreign_key" {
+                        " (a `belongs_to` field is the foreign key itself; other foreign keys go on the struct as \
+                         `foreign_key(...)`)"
+                    } else {
+                        ""
+                    };
+                    errors.at(span, format!("unknown `orm` field attribute `{key}`{hint}; expected one of: {}", FieldKey::expected()));
+                    return Ok(());
+                };
+                match known {
+                    FieldKey::PrimaryKey => set_flag(&mut out.primary_key, &meta, errors),
+                    FieldKey::AutoIncrement => set_flag(&mut out.auto_increment, &meta, errors),
+                    FieldKey::Auto => set_flag(&mut out.auto, &meta, errors),
+                    FieldKey::Unique => set_flag(&mut out.unique, &meta, errors),
+                    FieldKey::Index => set_flag(&mut out.index, &meta, errors),
+                    FieldKey::Skip => set_flag(&mut out.skip, &meta, errors),
+                    FieldKey::Nullable => set_flag(&mut out.nullable, &meta, errors),
+                    FieldKey::CreatedAt => set_flag(&mut out.created_at, &meta, errors),
+                    FieldKey::UpdatedAt => set_flag(&mut out.updated_at, &meta, errors),
+                    FieldKey::SoftDelete => set_flag(&mut out.soft_delete, &meta, errors),
+                    FieldKey::Column => {
                         let v = string_value(&meta)?;
                         if v.is_empty() {
                             errors.at(span, "`column` cannot be empty");
@@ -92,55 +157,46 @@ impl FieldAttrs {
                         once(&mut out.column, v, &meta, errors);
                         out.column_span.get_or_insert(span);
                     }
-                    "type" => {
+                    FieldKey::Type => {
                         let v = string_value(&meta)?;
                         once(&mut out.type_name, (v, span), &meta, errors);
                     }
-                    "default" => {
+                    FieldKey::Default => {
                         let v = literal_text(&meta)?;
                         once(&mut out.default, (v, span), &meta, errors);
                     }
-                    "length" => {
+                    FieldKey::Length => {
                         let v = int_value(&meta)?;
                         once(&mut out.length, (v, span), &meta, errors);
                     }
-                    "precision" => {
+                    FieldKey::Precision => {
                         let v = int_value(&meta)?;
                         once(&mut out.precision, (v, span), &meta, errors);
                     }
-                    "scale" => {
+                    FieldKey::Scale => {
                         let v = int_value(&meta)?;
                         once(&mut out.scale, (v, span), &meta, errors);
                     }
-                    "renamed_from" => {
+                    FieldKey::RenamedFrom => {
                         let v = string_value(&meta)?;
                         once(&mut out.renamed_from, v, &meta, errors);
                     }
-                    "validate" => validate_spec(&meta, &mut out, errors)?,
-                    "belongs_to" => {
+                    FieldKey::Validate => validate_spec(&meta, &mut out, errors)?,
+                    FieldKey::BelongsTo => {
                         let path: syn::Path = meta.value()?.parse()?;
                         once(&mut out.belongs_to, (path, span), &meta, errors);
                     }
-                    "foreign_key" => {
-                        // The field itself holds the key; accepted for the `belongs_to` spelling
-                        // `#[orm(belongs_to = User, foreign_key = "user_id")]`.
-                        let _ = string_value(&meta)?;
-                    }
-                    "relation" => {
+                    FieldKey::Relation => {
                         let v = string_value(&meta)?;
                         once(&mut out.relation_name, v, &meta, errors);
                     }
-                    "on_delete" | "on_update" => {
+                    FieldKey::OnDelete | FieldKey::OnUpdate => {
                         let text = string_value(&meta)?;
+                        let slot = if known == FieldKey::OnDelete { &mut out.on_delete } else { &mut out.on_update };
                         match parse_action(&text) {
-                            Some(a) if key == "on_delete" => out.on_delete = Some(a),
-                            Some(a) => out.on_update = Some(a),
+                            Some(a) => once(slot, a, &meta, errors),
                             None => errors.at(span, format!("unknown action `{text}`")),
                         }
-                    }
-                    _ => {
-                        skip_value(&meta)?;
-                        errors.at(span, format!("unknown `orm` field attribute `{key}`; expected one of: {FIELD_KEYS}"));
                     }
                 }
                 Ok(())
@@ -256,49 +312,50 @@ impl StructAttrs {
             let result = attr.parse_nested_meta(|meta| {
                 let key = key_name(&meta);
                 let span = meta.path.span();
-                match key.as_str() {
-                    "table" => {
+                let Some(known) = StructKey::from_key(&key) else {
+                    skip_value(&meta)?;
+                    errors.at(span, format!("unknown `orm` struct attribute `{key}`; expected one of: {}", StructKey::expected()));
+                    return Ok(());
+                };
+                match known {
+                    StructKey::Table => {
                         let v = string_value(&meta)?;
                         if v.is_empty() {
                             errors.at(span, "`table` cannot be empty");
                         }
                         once(&mut out.table, v, &meta, errors);
                     }
-                    "index" | "unique" => {
-                        let spec = index_spec(&meta, key == "unique", errors)?;
+                    StructKey::Index | StructKey::Unique => {
+                        let spec = index_spec(&meta, known == StructKey::Unique, errors)?;
                         out.indexes.push(spec);
                     }
-                    "renamed_from" => {
+                    StructKey::RenamedFrom => {
                         let v = string_value(&meta)?;
                         once(&mut out.renamed_from, v, &meta, errors);
                     }
-                    "has_many" | "has_one" | "many_to_many" => {
-                        let kind = match key.as_str() {
-                            "has_many" => RelationKind::HasMany,
-                            "has_one" => RelationKind::HasOne,
+                    StructKey::HasMany | StructKey::HasOne | StructKey::ManyToMany => {
+                        let kind = match known {
+                            StructKey::HasMany => RelationKind::HasMany,
+                            StructKey::HasOne => RelationKind::HasOne,
                             _ => RelationKind::ManyToMany,
                         };
                         out.relations.push(relation_spec(&meta, kind, errors)?);
                     }
-                    "hooks" => {
+                    StructKey::Hooks => {
                         let mut flag = None;
                         set_flag(&mut flag, &meta, errors);
                         out.hooks = true;
                     }
-                    "foreign_key" => {
+                    StructKey::ForeignKey => {
                         let spec = foreign_key_spec(&meta, errors)?;
                         out.foreign_keys.push(spec);
                     }
-                    "primary_key" => {
+                    StructKey::PrimaryKey => {
                         let spec = index_spec(&meta, false, errors)?;
                         if spec.name.is_some() {
                             errors.at(span, "`primary_key(...)` takes `columns = [...]` only");
                         }
                         once(&mut out.primary_key, (spec.columns, span), &meta, errors);
-                    }
-                    _ => {
-                        skip_value(&meta)?;
-                        errors.at(span, format!("unknown `orm` struct attribute `{key}`; expected one of: {STRUCT_KEYS}"));
                     }
                 }
                 Ok(())

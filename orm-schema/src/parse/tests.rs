@@ -116,3 +116,35 @@ fn type_override() {
     let msg = err(parse_quote! { struct E { #[orm(primary_key)] id: i64, #[orm(type = "varchar")] s: String } });
     assert!(msg.contains("unknown column type `varchar`"), "{msg}");
 }
+
+#[test]
+fn unknown_keys_list_every_key_the_parser_takes() {
+    let e = err(parse_quote! {
+        #[orm(tabel = "x")]
+        struct M {
+            #[orm(primary_key, colum = "y")]
+            id: i64,
+        }
+    });
+    // The lists come from the tables the parser matches on: every relation key is there.
+    for key in ["has_many(", "has_one(", "many_to_many(", "hooks", "foreign_key(", "primary_key("] {
+        assert!(e.lines().next().unwrap().contains(key), "{key}: {e}");
+    }
+    for key in ["belongs_to = Model", "on_delete = ", "on_update = ", "relation = ", "validate(", "soft_delete"] {
+        assert!(e.lines().nth(1).unwrap().contains(key), "{key}: {e}");
+    }
+}
+
+#[test]
+fn a_field_level_foreign_key_and_repeated_actions_are_errors() {
+    let e = err(parse_quote! {
+        struct Post {
+            #[orm(primary_key)]
+            id: i64,
+            #[orm(belongs_to = User, foreign_key = "user_id", on_delete = "cascade", on_delete = "restrict")]
+            user_id: i64,
+        }
+    });
+    assert!(e.contains("unknown `orm` field attribute `foreign_key` (a `belongs_to` field is the foreign key itself"), "{e}");
+    assert!(e.contains("duplicate `on_delete`"), "{e}");
+}
