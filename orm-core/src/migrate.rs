@@ -1,22 +1,24 @@
 //! Reversible migrations: the file format, rendering per backend, and the engine that applies and
 //! reverts them.
 
+mod codec;
 mod file;
 mod history;
 mod lock;
 mod names;
 mod plan;
 mod runner;
-mod write;
 #[cfg(feature = "mongodb")]
 mod render_mongo;
+#[cfg(feature = "mongodb")]
+mod run_mongo;
 mod render_sql;
 
 #[cfg(feature = "mongodb")]
 pub use render_mongo::{render_mongo, MongoStep};
 pub use render_sql::{render_sql, SqlPlan};
 pub use history::HistoryRow;
-pub use write::write_file;
+pub use codec::write_file;
 pub use runner::{Direction, Interrupter, MigrationState, Migrator, Progress, RunEntry, RunReport, StatusEntry, Target};
 pub use plan::{plan_offline, replay};
 pub use lock::{LockHolder, DEFAULT_LEASE};

@@ -620,7 +620,7 @@ impl Migrator {
                 let crate::db::Backend::Mongo(m) = &self.db.backend else {
                     return Err(Error::Unsupported { operation: "MongoDB commands", backend: "SQL databases" });
                 };
-                m.run_migration_step(step).await
+                super::run_mongo::run_step(m, step).await
             }
         }
     }

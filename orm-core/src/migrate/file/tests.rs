@@ -1,4 +1,5 @@
 use super::*;
+use crate::schema::{ColumnType, DefaultValue, ReferentialAction};
 
 const EXAMPLE: &str = r#"
 [[up]]
