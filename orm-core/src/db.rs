@@ -99,12 +99,7 @@ impl BackendKind {
 
     /// The backend's SQL dialect; `None` for MongoDB.
     pub fn dialect(self) -> Option<Dialect> {
-        match self {
-            BackendKind::Postgres => Some(Dialect::Postgres),
-            BackendKind::MySql => Some(Dialect::MySql),
-            BackendKind::Sqlite => Some(Dialect::Sqlite),
-            BackendKind::MongoDb => None,
-        }
+        self.capability().dialect
     }
 }
 
@@ -305,6 +300,11 @@ impl Database {
             #[cfg(feature = "mongodb")]
             Backend::Mongo(_) => BackendKind::MongoDb,
         }
+    }
+
+    /// What this database's backend can do.
+    pub fn capability(&self) -> crate::Capability {
+        self.backend().capability()
     }
 
     /// The SQL dialect of this database; `None` for MongoDB.

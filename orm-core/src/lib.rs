@@ -3,6 +3,7 @@
 // Lets the derive's `::orm_core::...` paths resolve inside this crate's own tests.
 extern crate self as orm_core;
 
+pub mod capability;
 pub mod error;
 mod db;
 mod field;
@@ -23,6 +24,7 @@ pub mod schema {
     pub use orm_schema::*;
 }
 
+pub use capability::Capability;
 pub use db::{BackendKind, ConnectOptions, Database, Executor, Transaction};
 pub use error::{Error, Result};
 pub use field::FieldType;

@@ -114,13 +114,11 @@ fn first_key<M: Model>() -> &'static str {
     M::schema().primary_key.first().map(String::as_str).unwrap_or("id")
 }
 
-/// Keys per `IN (...)` query: under every backend's bind-parameter limit (SQLite's 32,766).
-const KEYS_PER_QUERY: usize = 10_000;
-
-/// Rows of `M` whose `column` is one of `values`: one query per 10,000 keys.
+/// Rows of `M` whose `column` is one of `values`: one query per
+/// [`Capability::keys_per_in`](crate::Capability) keys.
 async fn fetch_in<M: Model>(on: On<'_>, column: &str, values: Vec<Value>) -> Result<Vec<M>> {
     let mut out = Vec::new();
-    for chunk in values.chunks(KEYS_PER_QUERY) {
+    for chunk in values.chunks(on.db.backend().capability().keys_per_in.max(1)) {
         let cond = Cond::In { column: column.to_string(), values: chunk.to_vec(), negated: false };
         out.extend(on.select_all(&Select::<M>::new().filter(Filter::from_cond(cond))).await?);
     }

@@ -22,20 +22,15 @@ pub enum Dialect {
 }
 
 impl Dialect {
-    /// The largest number of bound parameters one statement may carry.
+    /// The largest number of bound parameters one statement may carry (see
+    /// [`Capability::max_bind_params`](crate::Capability)).
     pub fn max_bind_params(self) -> usize {
-        match self {
-            Dialect::Postgres => 65_535,
-            Dialect::MySql => 65_535,
-            // SQLITE_MAX_VARIABLE_NUMBER of the bundled SQLite (3.32+).
-            Dialect::Sqlite => 32_766,
-        }
+        self.capability().max_bind_params.unwrap_or(usize::MAX)
     }
 
-    /// Whether `INSERT ... RETURNING` is available (MySQL has none; MariaDB's is not used, so that
-    /// one code path serves both).
+    /// Whether `INSERT ... RETURNING` is used (see [`Capability::returning`](crate::Capability)).
     pub fn supports_returning(self) -> bool {
-        !matches!(self, Dialect::MySql)
+        self.capability().returning
     }
 
     /// Prepares values for binding: MySQL has no time-zone-aware type, so instants are bound as

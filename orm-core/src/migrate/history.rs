@@ -245,8 +245,13 @@ impl Conn {
         }
     }
 
+    /// What the connected backend can do.
+    pub(crate) fn capability(&self) -> crate::Capability {
+        self.dialect().map_or(crate::BackendKind::MongoDb.capability(), |d| d.capability())
+    }
+
     /// Whether each migration runs in one transaction with its history row.
     pub(crate) fn transactional(&self) -> bool {
-        matches!(self.dialect(), Some(Dialect::Postgres | Dialect::Sqlite))
+        self.capability().transactional_ddl
     }
 }

@@ -13,7 +13,7 @@
 use super::history::Conn;
 use crate::db::Database;
 use crate::error::{Error, Result};
-use crate::sql::Dialect;
+use crate::capability::MigrationLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -96,15 +96,15 @@ pub(crate) async fn acquire(
 ) -> Result<LockGuard> {
     let owner = owner_id();
     let mut guard = LockGuard { lost: Arc::new(AtomicBool::new(false)), heartbeat: None, owner, waited: false };
-    match conn.dialect() {
-        Some(Dialect::Postgres) => {
+    match conn.capability().migration_lock {
+        MigrationLock::AdvisoryLock => {
             if conn.query_i64(&format!("SELECT CAST(CASE WHEN pg_try_advisory_lock({PG_LOCK_KEY}) THEN 1 ELSE 0 END AS BIGINT)")).await? != 1 {
                 on_wait(holder(conn).await.ok().flatten());
                 guard.waited = true;
                 conn.exec(&format!("SELECT pg_advisory_lock({PG_LOCK_KEY})")).await?;
             }
         }
-        Some(Dialect::MySql) => {
+        MigrationLock::NamedLock => {
             if conn.query_i64(&format!("SELECT CAST(GET_LOCK({MYSQL_LOCK_NAME}, 0) AS SIGNED)")).await? != 1 {
                 on_wait(holder(conn).await.ok().flatten());
                 guard.waited = true;
@@ -114,7 +114,7 @@ pub(crate) async fn acquire(
                 }
             }
         }
-        Some(Dialect::Sqlite) => {
+        MigrationLock::ExclusiveTransaction => {
             // Foreign keys can only be paused outside a transaction; the run is one transaction.
             conn.exec("PRAGMA foreign_keys = OFF").await?;
             // Try at once, to know whether to say that the runner waits; the pooled connection
@@ -131,7 +131,7 @@ pub(crate) async fn acquire(
             conn.exec(&format!("PRAGMA busy_timeout = {previous}")).await?;
             begun?;
         }
-        None => acquire_mongo(conn, db, lease, on_wait, &mut guard).await?,
+        MigrationLock::LeaseDocument => acquire_mongo(conn, db, lease, on_wait, &mut guard).await?,
     }
     Ok(guard)
 }
@@ -142,10 +142,10 @@ fn waited_too_long() -> Error {
 
 /// Gives the lock back. On SQLite this commits the run's transaction.
 pub(crate) async fn release(conn: &mut Conn, guard: LockGuard) -> Result<()> {
-    let result = match conn.dialect() {
-        Some(Dialect::Postgres) => conn.exec(&format!("SELECT pg_advisory_unlock({PG_LOCK_KEY})")).await,
-        Some(Dialect::MySql) => conn.exec(&format!("SELECT RELEASE_LOCK({MYSQL_LOCK_NAME})")).await,
-        Some(Dialect::Sqlite) => match conn.exec("COMMIT").await {
+    let result = match conn.capability().migration_lock {
+        MigrationLock::AdvisoryLock => conn.exec(&format!("SELECT pg_advisory_unlock({PG_LOCK_KEY})")).await,
+        MigrationLock::NamedLock => conn.exec(&format!("SELECT RELEASE_LOCK({MYSQL_LOCK_NAME})")).await,
+        MigrationLock::ExclusiveTransaction => match conn.exec("COMMIT").await {
             Ok(()) => conn.exec("PRAGMA foreign_keys = ON").await,
             Err(e) => {
                 let _ = conn.exec("ROLLBACK").await;
@@ -153,7 +153,7 @@ pub(crate) async fn release(conn: &mut Conn, guard: LockGuard) -> Result<()> {
                 Err(e)
             }
         },
-        None => release_mongo(conn, &guard).await,
+        MigrationLock::LeaseDocument => release_mongo(conn, &guard).await,
     };
     drop(guard);
     result
@@ -161,8 +161,8 @@ pub(crate) async fn release(conn: &mut Conn, guard: LockGuard) -> Result<()> {
 
 /// Who holds the lock now, if anyone (as far as the backend tells).
 pub(crate) async fn holder(conn: &mut Conn) -> Result<Option<LockHolder>> {
-    match conn.dialect() {
-        Some(Dialect::Postgres) => {
+    match conn.capability().migration_lock {
+        MigrationLock::AdvisoryLock => {
             let (hi, lo) = (PG_LOCK_KEY >> 32, PG_LOCK_KEY & 0xffff_ffff);
             let sql = format!(
                 "SELECT CAST(a.pid AS BIGINT), COALESCE(a.application_name, '') || ' from ' || COALESCE(CAST(a.client_addr AS TEXT), 'a local socket'), \
@@ -176,26 +176,27 @@ pub(crate) async fn holder(conn: &mut Conn) -> Result<Option<LockHolder>> {
                 since: Some(since),
             }))
         }
-        Some(Dialect::MySql) => {
+        MigrationLock::NamedLock => {
             let sql = format!("SELECT CAST(COALESCE(IS_USED_LOCK({MYSQL_LOCK_NAME}), 0) AS SIGNED)");
             let id = conn.query_i64(&sql).await?;
             Ok((id != 0).then(|| LockHolder { owner: format!("MySQL connection {id}; `KILL {id}` ends it"), since: None }))
         }
-        Some(_) => Ok(None),
-        None => holder_mongo(conn).await,
+        MigrationLock::ExclusiveTransaction => Ok(None),
+        MigrationLock::LeaseDocument => holder_mongo(conn).await,
     }
 }
 
 /// Removes the lock whoever holds it (`orm migrate unlock`), returning who held it. Only MongoDB's
 /// lock outlives its holder; the others go with the holder's session or transaction.
 pub(crate) async fn force_unlock(conn: &mut Conn) -> Result<Option<LockHolder>> {
-    match conn.dialect() {
-        Some(Dialect::Sqlite) => Ok(None),
-        Some(_) => match holder(conn).await? {
+    match conn.capability().migration_lock {
+        MigrationLock::ExclusiveTransaction => Ok(None),
+        MigrationLock::LeaseDocument => force_unlock_mongo(conn).await,
+        // Session locks: tell who holds them; only ending that session releases them.
+        MigrationLock::AdvisoryLock | MigrationLock::NamedLock => match holder(conn).await? {
             None => Ok(None),
             Some(h) => Err(Error::LockHeld { holder: h.to_string() }),
         },
-        None => force_unlock_mongo(conn).await,
     }
 }
 
