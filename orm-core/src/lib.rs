@@ -29,7 +29,6 @@ pub use db::{BackendKind, ConnectOptions, Database, Executor, Transaction};
 pub use error::{Error, Result};
 pub use field::FieldType;
 pub use lifecycle::{FieldError, Hooks};
-#[cfg(feature = "mongodb")]
 pub use field::Json;
 pub use model::{AnyColumn, Column, KeyValues, Model, Roles};
 pub use query::{Filter, Order, Partial, Select};

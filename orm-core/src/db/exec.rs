@@ -93,11 +93,14 @@ macro_rules! dispatch {
 
 /// Runs `$body` with `$conn` bound to one backend's executor (its pool, or the transaction's
 /// connection), for operations only that backend has; the caller knows the backend is `$backend`.
+#[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(unused_macros))]
 macro_rules! on_connection {
     ($on:expr, $backend:ident, $state:ident, $conn:ident => $body:expr) => {{
         $on.db.count_query();
         match $on.tx {
             None => {
+                // Irrefutable in a build with this backend alone.
+                #[allow(irrefutable_let_patterns)]
                 let Backend::$backend($conn) = &$on.db.backend else {
                     unreachable!(concat!("called on ", stringify!($backend), " only"));
                 };
