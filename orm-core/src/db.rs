@@ -13,8 +13,8 @@ use crate::error::{redact_url, Error, Result};
 use crate::sql::Dialect;
 use std::time::Duration;
 
-#[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
-compile_error!("orm-core needs at least one backend feature: `postgres`, `mysql` or `sqlite`");
+#[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite", feature = "mongodb")))]
+compile_error!("orm-core needs at least one backend feature: `postgres`, `mysql`, `sqlite` or `mongodb`");
 
 /// A pooled connection to PostgreSQL, MySQL/MariaDB, SQLite or MongoDB; cheap to clone (clones share
 /// the pool).
@@ -180,6 +180,7 @@ impl ConnectOptions {
         self
     }
 
+    #[cfg(feature = "sql")]
     fn pool<DB: sqlx::Database>(&self) -> sqlx::pool::PoolOptions<DB> {
         let mut p = sqlx::pool::PoolOptions::<DB>::new();
         if let Some(n) = self.max_connections {
@@ -216,6 +217,7 @@ impl Database {
     pub async fn connect_with(url: &str, options: ConnectOptions) -> Result<Database> {
         use std::str::FromStr;
         let redacted = redact_url(url);
+        #[cfg(feature = "sql")]
         let connect_err = |source: sqlx::Error| Error::Connect { url: redacted.clone(), source: source.into() };
         let not_enabled = |feature: &str| Error::UnsupportedUrl {
             url: redacted.clone(),

@@ -339,6 +339,7 @@ impl Error {
     pub fn is_connection(&self) -> bool {
         match self {
             Error::Connect { .. } => true,
+            #[cfg(feature = "sql")]
             Error::Query { source, .. } => source.downcast_ref::<sqlx::Error>().is_some_and(|e| {
                 matches!(e, sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed)
             }),
@@ -363,6 +364,7 @@ impl Error {
     }
 
     /// Classifies a driver error raised while running `sql` for `model`.
+    #[cfg(feature = "sql")]
     pub(crate) fn from_sqlx(model: &'static str, operation: &'static str, sql: &str, source: sqlx::Error) -> Error {
         use sqlx::error::ErrorKind;
         let Some(db) = source.as_database_error() else {

@@ -35,7 +35,7 @@ impl Dialect {
 
     /// Prepares values for binding: MySQL has no time-zone-aware type, so instants are bound as
     /// UTC `DATETIME` values (bound as `TIMESTAMP`, MariaDB would clip them to 1970..2038).
-    pub(crate) fn adapt_values(self, mut values: Vec<sea_query::Value>) -> sea_query_sqlx::SqlxValues {
+    pub(crate) fn adapt_values(self, mut values: Vec<sea_query::Value>) -> SqlxValues {
         if self == Dialect::MySql {
             for v in &mut values {
                 if let sea_query::Value::ChronoDateTimeUtc(t) = v {
@@ -43,7 +43,7 @@ impl Dialect {
                 }
             }
         }
-        sea_query_sqlx::SqlxValues(sea_query::Values(values))
+        SqlxValues(sea_query::Values(values))
     }
 
     /// Renders a sea-query statement to SQL text with values inlined, for logs and tests only
@@ -52,6 +52,17 @@ impl Dialect {
         stmt.render_with(self)
     }
 }
+
+/// Values bound to a statement, as sqlx takes them.
+#[doc(hidden)]
+#[cfg(feature = "sql")]
+pub use sea_query_sqlx::SqlxValues;
+
+/// Values bound to a statement: a build without an SQL backend builds statements (to print them)
+/// but never runs one.
+#[doc(hidden)]
+#[cfg(not(feature = "sql"))]
+pub struct SqlxValues(pub sea_query::Values);
 
 /// `name` as a quoted identifier of `dialect` (quote characters inside doubled).
 pub(crate) fn quote_ident(name: &str, dialect: Dialect) -> String {
@@ -65,7 +76,7 @@ pub trait RenderWith {
     /// SQL text with values inlined (never executed).
     fn render_with(&self, dialect: Dialect) -> String;
     /// SQL text with placeholders, and the values to bind.
-    fn build_with(&self, dialect: Dialect) -> (String, sea_query_sqlx::SqlxValues);
+    fn build_with(&self, dialect: Dialect) -> (String, SqlxValues);
 }
 
 /// Builds `stmt` with `builder`'s placeholders; `inline_paging` writes LIMIT/OFFSET counts as literals.
@@ -90,7 +101,7 @@ macro_rules! render_with {
                     Dialect::Sqlite => self.to_string(sea_query::SqliteQueryBuilder),
                 }
             }
-            fn build_with(&self, dialect: Dialect) -> (String, sea_query_sqlx::SqlxValues) {
+            fn build_with(&self, dialect: Dialect) -> (String, SqlxValues) {
                 let (sql, values) = match dialect {
                     Dialect::Postgres => build(self, sea_query::PostgresQueryBuilder, false),
                     Dialect::MySql => build(self, sea_query::MysqlQueryBuilder, false),

@@ -335,7 +335,7 @@ impl On<'_> {
             }
             crate::sql::Dialect::Sqlite => "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
         };
-        let values = sea_query_sqlx::SqlxValues(sea_query::Values(vec![sea_query::Value::String(Some(name.to_string()))]));
+        let values = crate::sql::SqlxValues(sea_query::Values(vec![sea_query::Value::String(Some(name.to_string()))]));
         self.fetch_any_built(Ctx { model: "schema", operation: "table_exists" }, sql, values).await
     }
 }

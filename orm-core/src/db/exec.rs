@@ -6,7 +6,8 @@ use super::{Backend, Database};
 use crate::error::{Error, Result};
 use crate::row::FromRow;
 use crate::sql::{Dialect, RenderWith};
-use sea_query_sqlx::SqlxValues;
+use crate::sql::SqlxValues;
+#[cfg(feature = "sql")]
 use sqlx::AssertSqlSafe;
 
 /// Where an operation runs: the database's pool, or a transaction's connection (session).
@@ -136,6 +137,7 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
+    #[cfg(feature = "sql")]
     pub(crate) fn err(self, sql: &str, e: sqlx::Error) -> Error {
         Error::from_sqlx(self.model, self.operation, sql, e)
     }

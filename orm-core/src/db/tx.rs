@@ -69,6 +69,7 @@ impl std::fmt::Debug for Transaction {
     }
 }
 
+#[cfg(feature = "sql")]
 fn err(operation: &'static str, e: sqlx::Error) -> Error {
     Error::from_sqlx("transaction", operation, operation, e)
 }
@@ -255,7 +256,9 @@ impl Drop for Transaction {
 
 /// Runs SQL text on the transaction's connection.
 pub(crate) async fn exec_raw(state: &mut TxState, sql: &str) -> Result<()> {
+    #[cfg(feature = "sql")]
     use sqlx::AssertSqlSafe;
+    #[cfg(feature = "sql")]
     let e = |e| Error::from_sqlx("transaction", "savepoint", sql, e);
     match state {
         #[cfg(feature = "postgres")]

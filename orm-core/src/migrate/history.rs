@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use crate::sql::{self, Dialect, RenderWith};
 use crate::Model;
 use chrono::{DateTime, Utc};
+#[cfg(feature = "sql")]
 use sqlx::AssertSqlSafe;
 
 /// One row of the history: a migration applied, or one stopped half-way (`dirty`).
@@ -65,6 +66,7 @@ macro_rules! on_conn {
     };
 }
 
+#[cfg(feature = "sql")]
 fn sql_err(what: &str, sql: &str, e: sqlx::Error) -> Error {
     Error::from_sqlx("migration", "migrate", &format!("{what}: {sql}"), e)
 }
@@ -75,7 +77,8 @@ fn not_sql() -> Error {
 
 impl Conn {
     pub(crate) async fn open(db: &Database) -> Result<Conn> {
-        let acquire = |e| Error::Connect { url: db.url().to_string(), source: Box::new(e) };
+        #[cfg(feature = "sql")]
+        let acquire = |e: sqlx::Error| Error::Connect { url: db.url().to_string(), source: Box::new(e) };
         Ok(match &db.backend {
             #[cfg(feature = "postgres")]
             Backend::Postgres(p) => Conn::Pg(p.acquire().await.map_err(acquire)?),

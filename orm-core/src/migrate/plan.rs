@@ -80,29 +80,24 @@ pub(crate) fn plan(file: &MigrationFile, steps: &[Step], schema: &mut Schema, ta
                 }
                 plan.steps.extend(rendered.statements.into_iter().map(|s| (step.line, op_name, Planned::Sql(s))));
             }
+            #[cfg(feature = "mongodb")]
             None => {
-                for s in render_mongo(&step.op, schema, target.database).map_err(at)? {
+                for s in super::render_mongo(&step.op, schema, target.database).map_err(at)? {
                     match s {
-                        #[cfg(feature = "mongodb")]
                         super::MongoStep::Notice(n) => plan.notices.push(notice(n)),
-                        #[cfg(feature = "mongodb")]
                         other => plan.steps.push((step.line, op_name, Planned::Mongo(other))),
                     }
                 }
             }
+            #[cfg(not(feature = "mongodb"))]
+            None => return Err(at("MongoDB migrations are not available in this build (feature `mongodb`)".into())),
         }
         schema.apply(&step.op).map_err(at)?;
     }
     Ok(plan)
 }
 
-#[cfg(feature = "mongodb")]
-use super::render_mongo;
 
-#[cfg(not(feature = "mongodb"))]
-fn render_mongo(_: &Operation, _: &Schema, _: &str) -> Result<Vec<std::convert::Infallible>, String> {
-    Err("MongoDB migrations are not available in this build (feature `mongodb`)".into())
-}
 
 /// Checks that `file`'s `down` undoes its `up` on `before` (the schema the `up` starts from),
 /// replaying both on a copy of the tables they touch; the error says what differs.
