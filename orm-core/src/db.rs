@@ -43,7 +43,13 @@ pub struct Database {
     pub(crate) backend: Backend,
     url: String,
     queries: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// How long [`Database::transaction`] keeps retrying transient failures.
+    pub(crate) transaction_retry: Duration,
 }
+
+/// How long [`Database::transaction`] retries a transient failure by default: MongoDB's drivers
+/// give their convenient transaction API 120 seconds.
+pub const DEFAULT_TRANSACTION_RETRY: Duration = Duration::from_secs(120);
 
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -142,6 +148,7 @@ pub struct ConnectOptions {
     acquire_timeout: Option<Duration>,
     idle_timeout: Option<Duration>,
     max_lifetime: Option<Duration>,
+    transaction_retry: Option<Duration>,
 }
 
 impl ConnectOptions {
@@ -171,6 +178,14 @@ impl ConnectOptions {
     /// How long an idle connection is kept.
     pub fn idle_timeout(mut self, d: Duration) -> Self {
         self.idle_timeout = Some(d);
+        self
+    }
+
+    /// How long [`Database::transaction`] keeps running its work again after a transient failure
+    /// (a write conflict between concurrent transactions), with a growing, jittered pause between
+    /// tries; [`DEFAULT_TRANSACTION_RETRY`] when unset, zero to never retry.
+    pub fn transaction_retry(mut self, d: Duration) -> Self {
+        self.transaction_retry = Some(d);
         self
     }
 
@@ -287,7 +302,8 @@ impl Database {
                 });
             }
         };
-        Ok(Database { backend, url: redacted, queries: Default::default() })
+        let transaction_retry = options.transaction_retry.unwrap_or(DEFAULT_TRANSACTION_RETRY);
+        Ok(Database { backend, url: redacted, queries: Default::default(), transaction_retry })
     }
 
     /// Which database this is.

@@ -32,7 +32,7 @@ pub mod schema {
 }
 
 pub use capability::Capability;
-pub use db::{BackendKind, ConnectOptions, Database, Executor, Transaction};
+pub use db::{BackendKind, ConnectOptions, Database, Executor, Transaction, DEFAULT_TRANSACTION_RETRY};
 pub use error::{Error, Result};
 pub use field::FieldType;
 pub use lifecycle::{FieldError, Hooks};

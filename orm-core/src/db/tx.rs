@@ -105,7 +105,10 @@ impl Database {
     /// Runs `work` in a transaction: commits when it returns `Ok`, rolls back when it returns `Err`.
     /// On MongoDB a transient transaction error (a write conflict with a concurrent transaction,
     /// recognised by its `TransientTransactionError` label or `WriteConflict` code in the error's
-    /// text) runs `work` again, up to 20 times with a growing pause.
+    /// text) runs `work` again, as MongoDB's drivers do: for up to
+    /// [`ConnectOptions::transaction_retry`](crate::ConnectOptions::transaction_retry) (120 s by
+    /// default), pausing between tries for a doubling time (5 ms up to 1 s) with random jitter, so
+    /// contending transactions spread out instead of colliding again.
     ///
     /// ```no_run
     /// # use orm_core::{Database, Model};
@@ -126,17 +129,18 @@ impl Database {
         Fut: std::future::Future<Output = std::result::Result<T, E>>,
         E: From<Error> + std::fmt::Display,
     {
-        const ATTEMPTS: u32 = 20;
-        let mut attempt = 0;
+        let deadline = std::time::Instant::now() + self.transaction_retry;
+        let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let pause = std::time::Duration::from_millis(u64::from(attempt) * 5);
+            let pause = retry_pause(attempt);
+            let again = std::time::Instant::now() + pause < deadline;
             let tx = self.begin().await?;
             let handle = tx.handle();
             match work(handle).await {
                 Ok(value) => match tx.commit().await {
                     Ok(()) => return Ok(value),
-                    Err(e) if attempt < ATTEMPTS && e.is_transient() => tokio::time::sleep(pause).await,
+                    Err(e) if again && e.is_transient() => tokio::time::sleep(pause).await,
                     Err(e) => return Err(e.into()),
                 },
                 Err(e) => {
@@ -144,7 +148,7 @@ impl Database {
                     let text = e.to_string();
                     let transient = self.backend() == crate::BackendKind::MongoDb
                         && (text.contains("TransientTransactionError") || text.contains("WriteConflict"));
-                    if attempt < ATTEMPTS && transient {
+                    if again && transient {
                         tokio::time::sleep(pause).await;
                         continue;
                     }
@@ -153,6 +157,14 @@ impl Database {
             }
         }
     }
+}
+
+/// The pause before try `attempt + 1`: doubling from 5 ms to a 1 s ceiling, with up to half of it
+/// added at random.
+fn retry_pause(attempt: u32) -> std::time::Duration {
+    let base = 5u64.saturating_mul(1 << attempt.saturating_sub(1).min(8)).min(1000);
+    let jitter = (uuid::Uuid::new_v4().as_u128() % u128::from(base / 2 + 1)) as u64;
+    std::time::Duration::from_millis(base + jitter)
 }
 
 impl Transaction {
@@ -275,4 +287,19 @@ pub(crate) async fn exec_raw(state: &mut TxState, sql: &str) -> Result<()> {
 
 pub(crate) fn closed() -> Error {
     Error::TransactionClosed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retry_pause;
+    use std::time::Duration;
+
+    #[test]
+    fn pauses_double_with_jitter_up_to_a_ceiling() {
+        for attempt in 1..40 {
+            let base = (5u64 << (attempt - 1).min(8)).min(1000);
+            let p = retry_pause(attempt);
+            assert!(p >= Duration::from_millis(base) && p <= Duration::from_millis(base + base / 2), "{attempt}: {p:?}");
+        }
+    }
 }
