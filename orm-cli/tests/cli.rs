@@ -292,3 +292,29 @@ fn hostile_names_from_a_live_database_stay_names() {
         db.close().await;
     });
 }
+
+/// Each migration is reported as it starts and when it is done, also in a run that fails later;
+/// `--format json` lists the ones done beside the error.
+#[test]
+fn a_failing_run_reports_what_it_applied() {
+    let dir = example_migrations();
+    std::fs::write(
+        dir.path().join("migrations/20250101000000_broken.toml"),
+        "down = []\n[[up]]\nop = \"sql\"\nsql = \"THIS IS NOT SQL\"\n",
+    )
+    .unwrap();
+    let url = format!("sqlite:{}", dir.path().join("a.db").display());
+    let out = orm(&["migrate", "up", "--database-url", &url], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(stdout.lines().filter(|l| l.starts_with("applied ")).count(), 3, "{stdout}");
+    assert!(stderr.contains("applying 20240101000000_create_users ...") && stderr.contains("applying 20250101000000_broken ..."), "{stderr}");
+    assert!(stderr.contains("20250101000000_broken.toml:2"), "{stderr}");
+
+    let url = format!("sqlite:{}", dir.path().join("b.db").display());
+    let out = orm(&["--format", "json", "migrate", "up", "--database-url", &url], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["migrations"].as_array().unwrap().len(), 3, "{json}");
+    assert!(json["error"].as_str().unwrap().contains("THIS IS NOT SQL"), "{json}");
+}

@@ -220,43 +220,88 @@ fn is_snake_case(name: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-fn print_report(cli: &Cli, report: &RunReport, verb: &str, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> anyhow::Result<()> {
+fn entry_json(e: &migrate::RunEntry) -> serde_json::Value {
+    json!({
+        "version": e.version,
+        "name": e.name,
+        "direction": match e.direction { migrate::Direction::Up => "up", migrate::Direction::Down => "down" },
+        "duration_ms": e.duration.as_millis() as u64,
+        "statements": e.statements,
+        "notices": e.notices,
+    })
+}
+
+/// Shows one event of a run as it happens: who holds the lock, a migration starting (on stderr,
+/// as cargo says what it compiles), a migration done with its duration and notes.
+fn show(cli: &Cli, event: Progress, done: &mut Vec<migrate::RunEntry>, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> std::io::Result<()> {
+    match event {
+        Progress::WaitingForLock { holder: Some(h) } => writeln!(err, "waiting for the migration lock held by {h}"),
+        Progress::WaitingForLock { holder: None } => writeln!(err, "waiting for the migration lock held by another runner"),
+        Progress::Started { version, name, direction } => {
+            let verb = if direction == migrate::Direction::Up { "applying" } else { "reverting" };
+            writeln!(err, "{verb} {version}_{name} ...")
+        }
+        Progress::Finished(e) => {
+            if cli.format == Format::Text {
+                let verb = if e.direction == migrate::Direction::Up { "applied" } else { "reverted" };
+                writeln!(out, "{verb} {}_{} ({} ms)", e.version, e.name, e.duration.as_millis())?;
+                for n in &e.notices {
+                    writeln!(out, "  note: {n}")?;
+                }
+                out.flush()?;
+            }
+            done.push(e);
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Runs a migration run, showing its progress as it goes, then its outcome: in a failing run too,
+/// every migration that completed has been reported (and `--format json` lists them with the error).
+async fn run_live(
+    cli: &Cli,
+    verb: &str,
+    dry_run: bool,
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<Progress>,
+    work: impl std::future::Future<Output = orm_core::Result<RunReport>>,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> anyhow::Result<()> {
+    let mut done = Vec::new();
+    tokio::pin!(work);
+    let result = loop {
+        tokio::select! {
+            result = &mut work => break result,
+            Some(event) = events.recv() => show(cli, event, &mut done, out, err)?,
+        }
+    };
+    while let Ok(event) = events.try_recv() {
+        show(cli, event, &mut done, out, err)?;
+    }
+    let report = match result {
+        Ok(report) => report,
+        Err(e) => {
+            if cli.format == Format::Json {
+                let entries: Vec<_> = done.iter().map(entry_json).collect();
+                writeln!(out, "{}", json!({ "migrations": entries, "error": e.to_string() }))?;
+            }
+            return Err(e.into());
+        }
+    };
+    if dry_run && cli.format == Format::Text {
+        return print_plan(&report, out);
+    }
     if report.waited {
         writeln!(err, "waited for another `orm migrate` to finish")?;
     }
     match cli.format {
         Format::Json => {
-            let entries: Vec<_> = report
-                .entries
-                .iter()
-                .map(|e| {
-                    json!({
-                        "version": e.version,
-                        "name": e.name,
-                        "direction": match e.direction { migrate::Direction::Up => "up", migrate::Direction::Down => "down" },
-                        "duration_ms": e.duration.as_millis() as u64,
-                        "statements": e.statements,
-                        "notices": e.notices,
-                    })
-                })
-                .collect();
+            let entries: Vec<_> = report.entries.iter().map(entry_json).collect();
             writeln!(out, "{}", json!({ "waited": report.waited, "migrations": entries }))?;
         }
-        Format::Text => {
-            if report.entries.is_empty() {
-                writeln!(out, "nothing to {verb}")?;
-            }
-            for e in &report.entries {
-                let dir = match e.direction {
-                    migrate::Direction::Up => "applied",
-                    migrate::Direction::Down => "reverted",
-                };
-                writeln!(out, "{dir} {}_{} ({} ms)", e.version, e.name, e.duration.as_millis())?;
-                for n in &e.notices {
-                    writeln!(out, "  note: {n}")?;
-                }
-            }
-        }
+        Format::Text if report.entries.is_empty() => writeln!(out, "nothing to {verb}")?,
+        Format::Text => {}
     }
     Ok(())
 }
@@ -430,14 +475,11 @@ async fn run_with_db(
     out: &mut dyn std::io::Write,
     err: &mut dyn std::io::Write,
 ) -> anyhow::Result<()> {
+    let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
     let migrator = || -> anyhow::Result<Migrator> {
-        let m = Migrator::from_dir(db.clone(), &cli.migrations_dir)?.on_progress(|p| {
-            if let Progress::WaitingForLock { holder } = p {
-                match holder {
-                    Some(h) => eprintln!("waiting for the migration lock held by {h}"),
-                    None => eprintln!("waiting for the migration lock held by another runner"),
-                }
-            }
+        let events_tx = events_tx.clone();
+        let m = Migrator::from_dir(db.clone(), &cli.migrations_dir)?.on_progress(move |p| {
+            let _ = events_tx.send(p.clone());
         });
         if matches!(cmd, MigrateCommand::Up(_) | MigrateCommand::Down(_) | MigrateCommand::Redo | MigrateCommand::Reset) {
             stop_on_signals(m.interrupter());
@@ -451,16 +493,11 @@ async fn run_with_db(
                 (_, Some(v)) => Target::Version(v),
                 _ => Target::All,
             };
-            let report = migrator()?
+            let m = migrator()?
                 .allow_out_of_order(args.allow_out_of_order)
                 .allow_irreversible(args.allow_irreversible)
-                .dry_run(args.dry_run)
-                .up(target)
-                .await?;
-            if args.dry_run && cli.format == Format::Text {
-                return print_plan(&report, out);
-            }
-            print_report(cli, &report, "apply", out, err)
+                .dry_run(args.dry_run);
+            run_live(cli, "apply", args.dry_run, &mut events, m.up(target), out, err).await
         }
         MigrateCommand::Down(args) => {
             let target = match (args.steps, args.to, args.all) {
@@ -468,15 +505,18 @@ async fn run_with_db(
                 (_, Some(v), _) => Target::Version(v),
                 (n, _, _) => Target::Steps(n.unwrap_or(1)),
             };
-            let report = migrator()?.dry_run(args.dry_run).down(target).await?;
-            if args.dry_run && cli.format == Format::Text {
-                return print_plan(&report, out);
-            }
-            print_report(cli, &report, "revert", out, err)
+            let m = migrator()?.dry_run(args.dry_run);
+            run_live(cli, "revert", args.dry_run, &mut events, m.down(target), out, err).await
         }
         MigrateCommand::Status => print_status(cli, &migrator()?.status().await?, out),
-        MigrateCommand::Redo => print_report(cli, &migrator()?.redo().await?, "redo", out, err),
-        MigrateCommand::Reset => print_report(cli, &migrator()?.reset().await?, "revert", out, err),
+        MigrateCommand::Redo => {
+            let m = migrator()?;
+            run_live(cli, "redo", false, &mut events, m.redo(), out, err).await
+        }
+        MigrateCommand::Reset => {
+            let m = migrator()?;
+            run_live(cli, "revert", false, &mut events, m.reset(), out, err).await
+        }
         MigrateCommand::Unlock { yes } => {
             let migrator = migrator()?;
             let Some(holder) = migrator.lock_holder().await? else {
