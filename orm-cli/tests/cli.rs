@@ -318,3 +318,18 @@ fn a_failing_run_reports_what_it_applied() {
     assert_eq!(json["migrations"].as_array().unwrap().len(), 3, "{json}");
     assert!(json["error"].as_str().unwrap().contains("THIS IS NOT SQL"), "{json}");
 }
+
+/// Migrations created in one second get distinct versions, and every later command works.
+#[test]
+fn new_migrations_in_one_second_never_collide() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["first", "second", "third"] {
+        let out = orm(&["migrate", "new", name], dir.path());
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    let files = orm_core::migrate::load_dir(&dir.path().join("migrations")).unwrap();
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["first", "second", "third"]);
+    let status = orm(&["migrate", "status"], dir.path());
+    assert!(status.status.success(), "{}", text(&status.stderr));
+}

@@ -5,6 +5,7 @@ use crate::{Cli, Format};
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
 use orm_core::migrate::{self, MigrationState, Migrator, Progress, RunReport, StatusEntry, Target};
+use chrono::Timelike;
 use serde_json::json;
 
 /// `orm migrate` subcommands.
@@ -157,13 +158,33 @@ fn create_migration(dir: &std::path::Path, name: &str, content: &str) -> anyhow:
         bail!("migration names are snake_case (a-z, 0-9, _): `{name}` is not");
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let version = chrono::Utc::now().format("%Y%m%d%H%M%S");
+    let version = next_version(dir, chrono::Utc::now().naive_utc())?;
     let path = dir.join(format!("{version}_{name}.toml"));
-    if path.exists() {
-        bail!("{} already exists", path.display());
-    }
-    std::fs::write(&path, content).with_context(|| format!("writing {}", path.display()))?;
+    // `create_new`: of two commands racing for one version, the second fails instead of overwriting.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, content.as_bytes()))
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(path)
+}
+
+/// The version of a new migration: the current second, or the second after the newest version in
+/// `dir` when that is not earlier (two `orm migrate new` in one second, or a clock behind a
+/// teammate's), so versions never collide and new files sort last.
+fn next_version(dir: &std::path::Path, now: chrono::NaiveDateTime) -> anyhow::Result<String> {
+    const FORMAT: &str = "%Y%m%d%H%M%S";
+    let newest = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok()?.file_name().to_str().and_then(migrate::parse_file_name).map(|(v, _)| v))
+        .max();
+    let now = now.with_nanosecond(0).unwrap_or(now);
+    let version = match newest.and_then(|v| chrono::NaiveDateTime::parse_from_str(&v.to_string(), FORMAT).ok()) {
+        Some(newest) if newest >= now => newest + chrono::Duration::seconds(1),
+        _ => now,
+    };
+    Ok(version.format(FORMAT).to_string())
 }
 
 /// The migrations of `dir`; none when the directory does not exist yet (the first `generate`).
@@ -570,5 +591,25 @@ async fn run_with_db(
             Ok(())
         }
         MigrateCommand::New { .. } | MigrateCommand::Sql(_) | MigrateCommand::Generate { .. } | MigrateCommand::Check { .. } => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_version;
+
+    #[test]
+    fn versions_never_collide() {
+        let dir = std::env::temp_dir().join(format!("orm-next-version-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let now = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap().and_hms_milli_opt(10, 0, 0, 500).unwrap();
+        assert_eq!(next_version(&dir, now).unwrap(), "20261202100000");
+        std::fs::write(dir.join("20261202100000_a.toml"), "").unwrap();
+        assert_eq!(next_version(&dir, now).unwrap(), "20261202100001", "the same second");
+        std::fs::write(dir.join("20261202100007_b.toml"), "").unwrap();
+        assert_eq!(next_version(&dir, now).unwrap(), "20261202100008", "a newer file (a clock ahead)");
+        let later = now + chrono::Duration::minutes(1);
+        assert_eq!(next_version(&dir, later).unwrap(), "20261202100100");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
