@@ -215,6 +215,20 @@ pub enum Error {
         /// What is missing (`no migration file has this version`, `no history entry`, `not dirty`).
         reason: &'static str,
     },
+    /// `--to VERSION` names no migration file.
+    #[error("no migration has version {version}; the nearest are {}", .nearest.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
+    UnknownTarget {
+        /// The version asked for.
+        version: i64,
+        /// The versions around it (up to one before and one after).
+        nearest: Vec<i64>,
+    },
+    /// A run asked for zero steps (`--steps 0`), which selects no migration.
+    #[error("`--steps 0` selects no migration; give 1 or more")]
+    ZeroSteps,
+    /// `redo` with no migration applied.
+    #[error("no migration is applied: nothing to redo")]
+    NothingToRedo,
     /// A migration left rows that break foreign keys (SQLite checks before it commits).
     #[error("the migration leaves {violations} rows breaking foreign keys (PRAGMA foreign_key_check)")]
     ForeignKeyCheck {

@@ -69,9 +69,9 @@ pub enum MigrateCommand {
 /// Options of `up`.
 #[derive(Debug, Args)]
 pub struct UpArgs {
-    /// Apply at most N migrations.
-    #[arg(long, conflicts_with = "to")]
-    pub steps: Option<usize>,
+    /// Apply at most N migrations (1 or more).
+    #[arg(long, conflicts_with = "to", value_parser = clap::value_parser!(u64).range(1..))]
+    pub steps: Option<u64>,
     /// Apply migrations up to and including this version.
     #[arg(long)]
     pub to: Option<i64>,
@@ -90,8 +90,8 @@ pub struct UpArgs {
 #[derive(Debug, Args)]
 pub struct DownArgs {
     /// Revert N migrations (default 1).
-    #[arg(long, conflicts_with_all = ["to", "all"])]
-    pub steps: Option<usize>,
+    #[arg(long, conflicts_with_all = ["to", "all"], value_parser = clap::value_parser!(u64).range(1..))]
+    pub steps: Option<u64>,
     /// Revert every migration newer than this version.
     #[arg(long, conflicts_with = "all")]
     pub to: Option<i64>,
@@ -510,7 +510,7 @@ async fn run_with_db(
     match cmd {
         MigrateCommand::Up(args) => {
             let target = match (args.steps, args.to) {
-                (Some(n), _) => Target::Steps(n),
+                (Some(n), _) => Target::Steps(n as usize),
                 (_, Some(v)) => Target::Version(v),
                 _ => Target::All,
             };
@@ -524,7 +524,7 @@ async fn run_with_db(
             let target = match (args.steps, args.to, args.all) {
                 (_, _, true) => Target::All,
                 (_, Some(v), _) => Target::Version(v),
-                (n, _, _) => Target::Steps(n.unwrap_or(1)),
+                (n, _, _) => Target::Steps(n.unwrap_or(1) as usize),
             };
             let m = migrator()?.dry_run(args.dry_run);
             run_live(cli, "revert", args.dry_run, &mut events, m.down(target), out, err).await

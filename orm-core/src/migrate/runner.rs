@@ -325,9 +325,13 @@ impl Migrator {
         self.run(Direction::Down, target).await
     }
 
-    /// Reverts the migration applied last, then applies it again.
+    /// Reverts the migration applied last, then applies it again; [`Error::NothingToRedo`] when
+    /// none is applied.
     pub async fn redo(&self) -> Result<RunReport> {
         let mut report = self.down(Target::Steps(1)).await?;
+        if report.entries.is_empty() && !self.dry_run {
+            return Err(Error::NothingToRedo);
+        }
         let up = self.up(Target::Steps(1)).await?;
         report.waited |= up.waited;
         report.entries.extend(up.entries);
@@ -457,6 +461,7 @@ impl Migrator {
 
     /// Chooses the migrations of a run and plans every one of them, in order, before any runs.
     async fn plan_run(&self, conn: &mut Conn, direction: Direction, target: Target) -> Result<Vec<(&MigrationFile, Plan)>> {
+        self.check_target(target)?;
         let history = conn.history(&self.db).await?;
         self.validate(&history)?;
         let applied = applied_order(&history);
@@ -504,6 +509,20 @@ impl Migrator {
             plans.push((file, plan));
         }
         Ok(plans)
+    }
+
+    /// A `Target::Version` must name a file (`down --to` an unknown version would revert
+    /// everything); `Target::Steps(0)` is no target.
+    fn check_target(&self, target: Target) -> Result<()> {
+        match target {
+            Target::Version(v) if !self.files.iter().any(|f| f.version == v) => {
+                let before = self.files.iter().rev().find(|f| f.version < v).map(|f| f.version);
+                let after = self.files.iter().find(|f| f.version > v).map(|f| f.version);
+                Err(Error::UnknownTarget { version: v, nearest: before.into_iter().chain(after).collect() })
+            }
+            Target::Steps(0) => Err(Error::ZeroSteps),
+            _ => Ok(()),
+        }
     }
 
     /// Runs one planned migration.

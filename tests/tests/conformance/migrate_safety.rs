@@ -17,7 +17,8 @@ backend_tests!(
     down_reverts_in_applied_order,
     type_changes_refuse_values_they_would_lose,
     up_and_down_racing_keep_the_history_whole,
-    a_waiting_runner_says_who_holds_the_lock
+    a_waiting_runner_says_who_holds_the_lock,
+    targets_name_a_migration
 );
 
 fn write(dir: &Path, file: &str, content: &str) {
@@ -316,4 +317,21 @@ async fn a_waiting_runner_says_who_holds_the_lock(db: Database) {
     assert_eq!(first.await.unwrap().unwrap().entries.len(), 1);
     let report = second.await.unwrap().unwrap();
     assert!(report.waited && report.entries.is_empty(), "{report:?}");
+}
+
+async fn targets_name_a_migration(db: Database) {
+    let dir = tempfile::tempdir().unwrap();
+    migration(dir.path(), 20240101000000, "victim", &[victim()], &[Operation::DropTable { table: "victim".into() }]);
+    let t = Table::new("other").column(Column::new("id", ColumnType::I64)).primary_key(["id"]);
+    migration(dir.path(), 20240103000000, "other", &[Operation::CreateTable(t)], &[Operation::DropTable { table: "other".into() }]);
+    let m = Migrator::from_dir(db.clone(), dir.path()).unwrap();
+    // Nothing applied: redo has nothing to redo (it must not apply the first migration).
+    assert!(matches!(m.redo().await.unwrap_err(), Error::NothingToRedo));
+    assert!(!table_names(&db).await.contains(&"victim".to_string()));
+    assert!(matches!(m.up(Target::Steps(0)).await.unwrap_err(), Error::ZeroSteps));
+    m.up(Target::All).await.unwrap();
+    // A version no file has: an error naming the nearest, and nothing reverted.
+    let err = m.down(Target::Version(20240102000000)).await.unwrap_err();
+    assert!(matches!(&err, Error::UnknownTarget { nearest, .. } if nearest == &[20240101000000, 20240103000000]), "{err:?}");
+    assert_eq!(table_names(&db).await.iter().filter(|t| !t.starts_with("_orm")).count(), 2);
 }
