@@ -313,6 +313,12 @@ pub enum Error {
     },
 }
 
+/// Every backend's foreign key error codes, whatever sqlx's own classification says: PostgreSQL's
+/// SQLSTATE 23503; SQLite's SQLITE_CONSTRAINT_FOREIGNKEY (787) and the 1811 that `ON DELETE
+/// RESTRICT` raises (SQLITE_CONSTRAINT_TRIGGER); MySQL's 1451 / 1452 and their older 1216 / 1217.
+#[cfg(feature = "sql")]
+const FOREIGN_KEY_CODES: &[&str] = &["23503", "787", "1811", "1451", "1452", "1216", "1217"];
+
 fn short(checksum: &str) -> &str {
     &checksum[..12.min(checksum.len())]
 }
@@ -385,6 +391,9 @@ impl Error {
             return Error::Query { model, operation, sql: sql.to_string(), source: source.into() };
         };
         let constraint = db.constraint().map(str::to_string);
+        if db.code().is_some_and(|c| FOREIGN_KEY_CODES.contains(&c.as_ref())) {
+            return Error::ForeignKeyViolation { model, operation, constraint, source: source.into() };
+        }
         match db.kind() {
             ErrorKind::UniqueViolation => Error::UniqueViolation { model, operation, constraint, source: source.into() },
             ErrorKind::ForeignKeyViolation => {

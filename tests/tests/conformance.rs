@@ -5,6 +5,7 @@ mod conformance {
     pub mod bulk;
     pub mod crud;
     pub mod documents;
+    pub mod foreign_keys;
     pub mod generated_models;
     pub mod lifecycle;
     pub mod migrate;
