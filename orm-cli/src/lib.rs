@@ -74,11 +74,28 @@ where
     match run(cli, &mut std::io::stdout(), &mut std::io::stderr()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            let message = format!("{e:#}").split_whitespace().collect::<Vec<_>>().join(" ");
+            let message = said_once(&e);
             eprintln!("error: {message}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes on one line, each said once: a cause whose text its wrapper already
+/// includes is not repeated.
+fn said_once(e: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+        if message.contains(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message
 }
 
 /// Runs a parsed command, writing its report to `out` and remarks to `err`.

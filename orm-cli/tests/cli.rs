@@ -82,6 +82,26 @@ fn malformed_files_and_unreachable_servers_fail_with_one_line() {
     let err = text(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("error: connecting to the database from --database-url"), "{err}");
+    // Refused at once, with the system's word, not after the pool's timeout.
+    assert!(err.contains("Connection refused") && !err.contains("pool timed out"), "{err}");
+}
+
+/// A server's error is said once: its message and code, without the driver's repeats or
+/// PostgreSQL's C source line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_errors_are_said_once() {
+    let dir = tempfile::tempdir().unwrap();
+    for (url, says) in [
+        (format!("{}_no_such_db", orm_tests::postgres_url()), "(code 3D000)"),
+        (format!("{}_no_such_db", orm_tests::mysql_url()), "(error 1049, SQLSTATE 42000)"),
+    ] {
+        let out = orm(&["migrate", "status", "--database-url", &url], dir.path());
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(says) && !err.contains(" at line "), "{err}");
+        assert_eq!(err.matches("does not exist").count() + err.matches("Unknown database").count(), 1, "said once: {err}");
+    }
 }
 
 #[test]

@@ -83,6 +83,19 @@ pub enum BackendKind {
     MongoDb,
 }
 
+/// One connection attempt before the pool is built: a refused connection or a missing database
+/// fails at once with the server's word, where the pool would retry until its acquire timeout and
+/// say only "pool timed out".
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+async fn probe<O>(opts: &O) -> std::result::Result<(), sqlx::Error>
+where
+    O: sqlx::ConnectOptions,
+    O::Connection: Sized,
+{
+    use sqlx::Connection;
+    opts.connect().await?.close().await
+}
+
 impl BackendKind {
     /// The backend a URL's scheme names (`postgres://`, `postgresql://`, `mysql://`,
     /// `mariadb://`, `sqlite:`, `mongodb://`, `mongodb+srv://`), whether or not this build has it.
@@ -233,7 +246,7 @@ impl Database {
         use std::str::FromStr;
         let redacted = redact_url(url);
         #[cfg(feature = "sql")]
-        let connect_err = |source: sqlx::Error| Error::Connect { url: redacted.clone(), source: source.into() };
+        let connect_err = |source: sqlx::Error| Error::Connect { url: redacted.clone(), source: crate::error::DriverError::boxed(source) };
         let not_enabled = |feature: &str| Error::UnsupportedUrl {
             url: redacted.clone(),
             reason: format!("this build of orm-core lacks the `{feature}` feature"),
@@ -243,6 +256,7 @@ impl Database {
                 #[cfg(feature = "postgres")]
                 {
                     let opts = sqlx::postgres::PgConnectOptions::from_str(url).map_err(connect_err)?;
+                    probe(&opts).await.map_err(connect_err)?;
                     Backend::Postgres(options.pool().connect_with(opts).await.map_err(connect_err)?)
                 }
                 #[cfg(not(feature = "postgres"))]
@@ -256,6 +270,7 @@ impl Database {
                         None => url.to_string(),
                     };
                     let opts = sqlx::mysql::MySqlConnectOptions::from_str(&normalized).map_err(connect_err)?;
+                    probe(&opts).await.map_err(connect_err)?;
                     Backend::MySql(options.pool().connect_with(opts).await.map_err(connect_err)?)
                 }
                 #[cfg(not(feature = "mysql"))]

@@ -313,6 +313,50 @@ pub enum Error {
     },
 }
 
+/// A driver's error as the toolkit shows it: the server's own message and code, said once (sqlx
+/// adds PostgreSQL's C source line, "at line 948", and repeats its cause in its chain). The driver's
+/// error stays reachable for the `is_*` kinds.
+#[cfg(feature = "sql")]
+#[derive(Debug)]
+pub(crate) struct DriverError {
+    text: String,
+    pub(crate) inner: sqlx::Error,
+}
+
+#[cfg(feature = "sql")]
+impl DriverError {
+    pub(crate) fn boxed(inner: sqlx::Error) -> BoxError {
+        let text = match inner.as_database_error() {
+            Some(db) => {
+                #[cfg(feature = "mysql")]
+                if let Some(my) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+                    let state = my.code().map(|c| format!(", SQLSTATE {c}")).unwrap_or_default();
+                    return Box::new(DriverError { text: format!("{} (error {}{state})", db.message(), my.number()), inner });
+                }
+                match db.code() {
+                    Some(code) => format!("{} (code {code})", db.message()),
+                    None => db.message().to_string(),
+                }
+            }
+            None => match &inner {
+                sqlx::Error::Io(e) => e.to_string(),
+                other => other.to_string(),
+            },
+        };
+        Box::new(DriverError { text, inner })
+    }
+}
+
+#[cfg(feature = "sql")]
+impl std::fmt::Display for DriverError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+#[cfg(feature = "sql")]
+impl std::error::Error for DriverError {}
+
 /// Every backend's foreign key error codes, whatever sqlx's own classification says: PostgreSQL's
 /// SQLSTATE 23503; SQLite's SQLITE_CONSTRAINT_FOREIGNKEY (787) and the 1811 that `ON DELETE
 /// RESTRICT` raises (SQLITE_CONSTRAINT_TRIGGER); MySQL's 1451 / 1452 and their older 1216 / 1217.
@@ -360,7 +404,7 @@ impl Error {
         match self {
             Error::Connect { .. } => true,
             #[cfg(feature = "sql")]
-            Error::Query { source, .. } => source.downcast_ref::<sqlx::Error>().is_some_and(|e| {
+            Error::Query { source, .. } => source.downcast_ref::<DriverError>().map(|d| &d.inner).is_some_and(|e| {
                 matches!(e, sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed)
             }),
             #[cfg(feature = "mongodb")]
@@ -388,21 +432,20 @@ impl Error {
     pub(crate) fn from_sqlx(model: &'static str, operation: &'static str, sql: &str, source: sqlx::Error) -> Error {
         use sqlx::error::ErrorKind;
         let Some(db) = source.as_database_error() else {
-            return Error::Query { model, operation, sql: sql.to_string(), source: source.into() };
+            return Error::Query { model, operation, sql: sql.to_string(), source: DriverError::boxed(source) };
         };
         let constraint = db.constraint().map(str::to_string);
-        if db.code().is_some_and(|c| FOREIGN_KEY_CODES.contains(&c.as_ref())) {
-            return Error::ForeignKeyViolation { model, operation, constraint, source: source.into() };
-        }
-        match db.kind() {
-            ErrorKind::UniqueViolation => Error::UniqueViolation { model, operation, constraint, source: source.into() },
-            ErrorKind::ForeignKeyViolation => {
-                Error::ForeignKeyViolation { model, operation, constraint, source: source.into() }
-            }
-            ErrorKind::NotNullViolation | ErrorKind::CheckViolation => {
-                Error::ConstraintViolation { model, operation, source: source.into() }
-            }
-            _ => Error::Query { model, operation, sql: sql.to_string(), source: source.into() },
+        let kind = if db.code().is_some_and(|c| FOREIGN_KEY_CODES.contains(&c.as_ref())) {
+            ErrorKind::ForeignKeyViolation
+        } else {
+            db.kind()
+        };
+        let source = DriverError::boxed(source);
+        match kind {
+            ErrorKind::UniqueViolation => Error::UniqueViolation { model, operation, constraint, source },
+            ErrorKind::ForeignKeyViolation => Error::ForeignKeyViolation { model, operation, constraint, source },
+            ErrorKind::NotNullViolation | ErrorKind::CheckViolation => Error::ConstraintViolation { model, operation, source },
+            _ => Error::Query { model, operation, sql: sql.to_string(), source },
         }
     }
 }

@@ -78,7 +78,7 @@ fn not_sql() -> Error {
 impl Conn {
     pub(crate) async fn open(db: &Database) -> Result<Conn> {
         #[cfg(feature = "sql")]
-        let acquire = |e: sqlx::Error| Error::Connect { url: db.url().to_string(), source: Box::new(e) };
+        let acquire = |e: sqlx::Error| Error::Connect { url: db.url().to_string(), source: crate::error::DriverError::boxed(e) };
         Ok(match &db.backend {
             #[cfg(feature = "postgres")]
             Backend::Postgres(p) => Conn::Pg(p.acquire().await.map_err(acquire)?),
