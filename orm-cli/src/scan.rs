@@ -62,6 +62,13 @@ fn structs<'a>(items: &'a [syn::Item], out: &mut Vec<&'a syn::ItemStruct>) {
 
 /// Scans every `.rs` file under `dir` for `#[derive(Model)]` structs.
 pub fn scan(dir: &Path) -> anyhow::Result<Models> {
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "looked for the models' sources (`#[derive(Model)]` structs) in {}, which is not a directory; \
+             point `--models <dir>` at the crate's sources",
+            dir.display()
+        );
+    }
     let mut files = Vec::new();
     rust_files(dir, &mut files)?;
     let mut models = Models::default();

@@ -353,3 +353,13 @@ fn new_migrations_in_one_second_never_collide() {
     let status = orm(&["migrate", "status"], dir.path());
     assert!(status.status.success(), "{}", text(&status.stderr));
 }
+
+/// `migrate check` where there are no sources says what it looked for and how to point it elsewhere.
+#[test]
+fn check_without_sources_says_where_it_looked() {
+    let dir = example_migrations();
+    let out = orm(&["migrate", "check"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("looked for the models' sources") && err.contains("--models"), "{err}");
+}

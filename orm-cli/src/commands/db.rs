@@ -1,7 +1,7 @@
 //! `orm db ...`: connection checks.
 
 use crate::commands::connect;
-use crate::Cli;
+use crate::{Cli, Format};
 use anyhow::Context;
 use clap::Subcommand;
 use orm_core::{Database, Dialect};
@@ -32,7 +32,14 @@ pub async fn run(cli: &Cli, cmd: &DbCommand, out: &mut dyn std::io::Write, err: 
         DbCommand::Ping => {
             let db = connect(cli, err).await?;
             let version = server_version(&db).await.context("asking the server's version")?;
-            writeln!(out, "connected to {} ({:?}): {version}", db.url(), db.backend())?;
+            match cli.format {
+                Format::Json => writeln!(
+                    out,
+                    "{}",
+                    serde_json::json!({ "connected": true, "url": db.url(), "backend": format!("{:?}", db.backend()), "version": version })
+                )?,
+                Format::Text => writeln!(out, "connected to {} ({:?}): {version}", db.url(), db.backend())?,
+            }
             db.close().await;
             Ok(())
         }
@@ -51,6 +58,15 @@ mod tests {
         run(cli, &mut out, &mut Vec::new()).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.starts_with("connected to sqlite::memory: (Sqlite): 3."), "{text}");
+    }
+
+    #[test]
+    fn ping_speaks_json() {
+        let cli = Cli::parse_from(["orm", "--format", "json", "db", "ping", "--database-url", "sqlite::memory:"]);
+        let mut out = Vec::new();
+        run(cli, &mut out, &mut Vec::new()).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!((json["connected"].as_bool(), json["backend"].as_str()), (Some(true), Some("Sqlite")), "{json}");
     }
 
     #[test]

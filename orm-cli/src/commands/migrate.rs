@@ -455,7 +455,11 @@ pub async fn run(cli: &Cli, cmd: &MigrateCommand, out: &mut dyn std::io::Write, 
             if problems > 0 {
                 bail!("{problems} difference(s) found");
             }
-            writeln!(out, "ok: the models, the migrations{} agree", if explicit { " and the database" } else { "" })?;
+            match (cli.format, explicit) {
+                (Format::Json, _) => writeln!(out, "{}", json!({ "agree": true, "database": explicit }))?,
+                (Format::Text, true) => writeln!(out, "ok: the models, the migrations and the database agree")?,
+                (Format::Text, false) => writeln!(out, "ok: the models and the migrations agree")?,
+            }
             Ok(())
         }
         MigrateCommand::Sql(args) => {
