@@ -56,6 +56,9 @@ fn the_default_database_is_stated_and_used() {
     let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     let states: Vec<&str> = json["migrations"].as_array().unwrap().iter().map(|m| m["state"].as_str().unwrap()).collect();
     assert_eq!(states, ["applied", "applied", "applied"]);
+    assert!(json["migrations"].as_array().unwrap().iter().all(|m| m["duration_ms"].is_u64()), "{json}");
+    let status = orm(&["migrate", "status"], dir.path());
+    assert!(text(&status.stdout).lines().all(|l| l.contains(" ms")), "how long each took: {}", text(&status.stdout));
     let down = orm(&["--format", "json", "migrate", "down", "--steps", "2"], dir.path());
     let json: serde_json::Value = serde_json::from_slice(&down.stdout).unwrap();
     assert_eq!(json["migrations"].as_array().unwrap().len(), 2);

@@ -369,7 +369,8 @@ fn print_status(cli: &Cli, status: &[StatusEntry], out: &mut dyn std::io::Write)
                         MigrationState::Changed => ("changed", json!({})),
                         MigrationState::Missing => ("missing", json!({})),
                     };
-                    json!({ "version": e.version, "name": e.name, "state": state, "detail": detail })
+                    let duration_ms = e.duration.map(|d| d.as_millis() as u64);
+                    json!({ "version": e.version, "name": e.name, "state": state, "detail": detail, "duration_ms": duration_ms })
                 })
                 .collect();
             writeln!(out, "{}", json!({ "migrations": entries }))?;
@@ -379,7 +380,11 @@ fn print_status(cli: &Cli, status: &[StatusEntry], out: &mut dyn std::io::Write)
                 writeln!(out, "no migrations in {}", cli.migrations_dir.display())?;
             }
             for e in status {
-                writeln!(out, "{}_{:<40} {}", e.version, e.name, state_name(&e.state))?;
+                let took = match (&e.state, e.duration) {
+                    (MigrationState::Applied { .. }, Some(d)) => format!(" in {} ms", d.as_millis()),
+                    _ => String::new(),
+                };
+                writeln!(out, "{}_{:<40} {}{took}", e.version, e.name, state_name(&e.state))?;
             }
         }
     }

@@ -105,6 +105,8 @@ pub struct StatusEntry {
     pub name: String,
     /// The state.
     pub state: MigrationState,
+    /// How long its last run took, as the history recorded it.
+    pub duration: Option<Duration>,
 }
 
 /// What a run reports while it goes, through [`Migrator::on_progress`].
@@ -305,10 +307,12 @@ impl Migrator {
                 None if newest.is_some_and(|n| n > f.version) => MigrationState::OutOfOrder,
                 None => MigrationState::Pending,
             };
-            out.push(StatusEntry { version: f.version, name: f.name.clone(), state });
+            let duration = rows.get(&f.version).map(|r| Duration::from_millis(r.execution_ms.max(0) as u64));
+            out.push(StatusEntry { version: f.version, name: f.name.clone(), state, duration });
         }
         for r in history.iter().filter(|r| !self.files.iter().any(|f| f.version == r.version)) {
-            out.push(StatusEntry { version: r.version, name: r.name.clone(), state: MigrationState::Missing });
+            let duration = Some(Duration::from_millis(r.execution_ms.max(0) as u64));
+            out.push(StatusEntry { version: r.version, name: r.name.clone(), state: MigrationState::Missing, duration });
         }
         out.sort_by_key(|e| e.version);
         Ok(out)
