@@ -93,7 +93,7 @@ fn malformed_files_and_unreachable_servers_fail_with_one_line() {
 /// PostgreSQL's C source line.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_errors_are_said_once() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = example_migrations();
     for (url, says) in [
         (format!("{}_no_such_db", orm_tests::postgres_url()), "(code 3D000)"),
         (format!("{}_no_such_db", orm_tests::mysql_url()), "(error 1049, SQLSTATE 42000)"),
@@ -365,4 +365,23 @@ fn check_without_sources_says_where_it_looked() {
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(err.contains("looked for the models' sources") && err.contains("--models"), "{err}");
+}
+
+/// Commands that only read or plan write nothing: no SQLite file, no history table; a missing
+/// migrations directory is named before any database is touched.
+#[test]
+fn reading_and_planning_write_nothing() {
+    let dir = example_migrations();
+    let status = orm(&["migrate", "status"], dir.path());
+    assert!(status.status.success(), "{}", text(&status.stderr));
+    assert_eq!(text(&status.stdout).lines().filter(|l| l.contains("pending")).count(), 3, "{}", text(&status.stdout));
+    let dry = orm(&["migrate", "up", "--dry-run"], dir.path());
+    assert!(dry.status.success() && text(&dry.stdout).contains("CREATE TABLE"), "{}", text(&dry.stderr));
+    assert!(!dir.path().join("orm.db").exists(), "a read-only command created the SQLite file");
+
+    let empty = tempfile::tempdir().unwrap();
+    let up = orm(&["migrate", "up"], empty.path());
+    assert_eq!(up.status.code(), Some(1));
+    assert!(text(&up.stderr).contains("no migrations directory at migrations"), "{}", text(&up.stderr));
+    assert!(!empty.path().join("orm.db").exists(), "a failing command created the SQLite file");
 }

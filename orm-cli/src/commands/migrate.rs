@@ -490,7 +490,26 @@ pub async fn run(cli: &Cli, cmd: &MigrateCommand, out: &mut dyn std::io::Write, 
             Ok(())
         }
         _ => {
-            let db = connect(cli, err).await?;
+            // A command that runs migrations needs them: say so before touching any database.
+            let needs_files = matches!(
+                cmd,
+                MigrateCommand::Up(_) | MigrateCommand::Down(_) | MigrateCommand::Status | MigrateCommand::Redo | MigrateCommand::Reset
+            );
+            if needs_files && !dir.is_dir() {
+                bail!(
+                    "no migrations directory at {}: create the first migration with `orm migrate new <name>`, or point \
+                     --migrations-dir at the directory",
+                    dir.display()
+                );
+            }
+            // Commands that only read or plan write nothing, not even a new SQLite file.
+            let read_only = match cmd {
+                MigrateCommand::Status => true,
+                MigrateCommand::Up(args) => args.dry_run,
+                MigrateCommand::Down(args) => args.dry_run,
+                _ => false,
+            };
+            let db = if read_only { crate::commands::connect_read_only(cli, err).await? } else { connect(cli, err).await? };
             let result = run_with_db(cli, cmd, db.clone(), out, err).await;
             db.close().await;
             result

@@ -156,6 +156,24 @@ impl Conn {
         }
     }
 
+    /// Every history row, oldest first; none when there is no history table yet, which this does not
+    /// create (`status` and dry runs write nothing).
+    pub(crate) async fn history_if_any(&mut self, db: &Database) -> Result<Vec<HistoryRow>> {
+        let exists = match self.dialect() {
+            None => db.table_exists(&HistoryRow::schema().name).await?,
+            // On this connection: another one would wait for SQLite's exclusive run transaction.
+            Some(d) => {
+                let sql = match d {
+                    Dialect::Postgres => "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '_orm_migrations'",
+                    Dialect::MySql => "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '_orm_migrations'",
+                    Dialect::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_orm_migrations'",
+                };
+                self.query_i64(sql).await? > 0
+            }
+        };
+        if exists { self.history(db).await } else { Ok(Vec::new()) }
+    }
+
     /// Every history row, oldest first.
     pub(crate) async fn history(&mut self, db: &Database) -> Result<Vec<HistoryRow>> {
         self.rows(db, HistoryRow::find().order_by_asc(HistoryRow::VERSION)).await

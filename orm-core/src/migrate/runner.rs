@@ -294,8 +294,7 @@ impl Migrator {
     /// The state of every migration, files and history together.
     pub async fn status(&self) -> Result<Vec<StatusEntry>> {
         let mut conn = Conn::open(&self.db).await?;
-        conn.ensure_history(&self.db).await?;
-        let history = conn.history(&self.db).await?;
+        let history = conn.history_if_any(&self.db).await?;
         let newest = history.iter().filter(|r| !r.dirty).map(|r| r.version).max();
         let rows: BTreeMap<i64, &HistoryRow> = history.iter().map(|r| (r.version, r)).collect();
         let mut out = Vec::new();
@@ -375,8 +374,7 @@ impl Migrator {
     /// they were applied).
     pub async fn applied_schema(&self) -> Result<Schema> {
         let mut conn = Conn::open(&self.db).await?;
-        conn.ensure_history(&self.db).await?;
-        let history = conn.history(&self.db).await?;
+        let history = conn.history_if_any(&self.db).await?;
         self.schema_of(&history)
     }
 
@@ -433,7 +431,7 @@ impl Migrator {
     async fn run(&self, direction: Direction, target: Target) -> Result<RunReport> {
         let mut conn = Conn::open(&self.db).await?;
         if self.dry_run {
-            conn.ensure_history(&self.db).await?;
+            // Plans only: no lock, no history table created.
             let planned = self.plan_run(&mut conn, direction, target).await?;
             let entries = planned.into_iter().map(|(file, plan)| entry(file, direction, &plan)).collect();
             return Ok(RunReport { waited: false, entries });
@@ -466,7 +464,7 @@ impl Migrator {
     /// Chooses the migrations of a run and plans every one of them, in order, before any runs.
     async fn plan_run(&self, conn: &mut Conn, direction: Direction, target: Target) -> Result<Vec<(&MigrationFile, Plan)>> {
         self.check_target(target)?;
-        let history = conn.history(&self.db).await?;
+        let history = conn.history_if_any(&self.db).await?;
         self.validate(&history)?;
         let applied = applied_order(&history);
         let chosen: Vec<&MigrationFile> = match direction {

@@ -358,7 +358,11 @@ async fn dry_run_changes_nothing(db: Database) {
     let report = Migrator::from_dir(db.clone(), dir.path()).unwrap().dry_run(true).up(Target::All).await.unwrap();
     assert_eq!(report.entries.len(), 3);
     assert!(report.entries[0].statements[0].to_lowercase().contains("create"), "{:?}", report.entries[0].statements);
-    assert_eq!(tables(&db).await, ["_orm_migrations"]);
+    // Nothing written at all, not even the history table; status reads and writes nothing either.
+    assert!(tables(&db).await.is_empty(), "{:?}", tables(&db).await);
+    let status = Migrator::from_dir(db.clone(), dir.path()).unwrap().status().await.unwrap();
+    assert!(status.iter().all(|e| e.state == MigrationState::Pending));
+    assert!(tables(&db).await.is_empty());
 }
 
 /// Drops a table (or collection) by hand, as an operator fixing a dirty migration would.
