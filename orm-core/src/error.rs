@@ -348,6 +348,20 @@ impl DriverError {
 }
 
 #[cfg(feature = "sql")]
+impl DriverError {
+    /// A deadlock or serialization failure: the transaction may succeed when run again.
+    fn is_transient(&self) -> bool {
+        let Some(db) = self.inner.as_database_error() else { return false };
+        #[cfg(feature = "mysql")]
+        if let Some(my) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+            return matches!(my.number(), 1213 | 1205);
+        }
+        // SQLite's SQLITE_BUSY and its extended codes (recovery, snapshot, timeout).
+        matches!(db.code().as_deref(), Some("40001" | "40P01" | "5" | "261" | "517" | "773"))
+    }
+}
+
+#[cfg(feature = "sql")]
 impl std::fmt::Display for DriverError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.text)
@@ -382,10 +396,17 @@ impl Error {
         matches!(self, Error::NotFound { .. })
     }
 
-    /// Whether the error is MongoDB's transient transaction error (a write conflict between
-    /// concurrent transactions): running the transaction again may succeed.
+    /// Whether running the transaction again may succeed: MongoDB's transient transaction errors
+    /// (a write conflict between concurrent transactions), and SQL's deadlocks and serialization
+    /// failures (SQLSTATE 40001 and 40P01, MySQL's 1213 and 1205, SQLite's busy codes).
+    /// [`Database::transaction`](crate::Database::transaction) retries these.
     pub fn is_transient(&self) -> bool {
         match self {
+            #[cfg(feature = "sql")]
+            Error::Query { source, .. } | Error::ConstraintViolation { source, .. } => {
+                source.downcast_ref::<DriverError>().is_some_and(DriverError::is_transient)
+            }
+            Error::MigrationStep { source, .. } => source.is_transient(),
             #[cfg(feature = "mongodb")]
             Error::Mongo { source, .. } => source.downcast_ref::<mongodb::error::Error>().is_some_and(|e| {
                 // Code 112 is WriteConflict, which MongoDB labels transient inside transactions.

@@ -103,9 +103,8 @@ impl Database {
     }
 
     /// Runs `work` in a transaction: commits when it returns `Ok`, rolls back when it returns `Err`.
-    /// On MongoDB a transient transaction error (a write conflict with a concurrent transaction,
-    /// recognised by its `TransientTransactionError` label or `WriteConflict` code in the error's
-    /// text) runs `work` again, as MongoDB's drivers do: for up to
+    /// A transient failure ([`Error::is_transient`]: a MongoDB write conflict, an SQL deadlock or
+    /// serialization failure) runs `work` again, as MongoDB's drivers do: for up to
     /// [`ConnectOptions::transaction_retry`](crate::ConnectOptions::transaction_retry) (120 s by
     /// default), pausing between tries for a doubling time (5 ms up to 1 s) with random jitter, so
     /// contending transactions spread out instead of colliding again.
@@ -127,7 +126,7 @@ impl Database {
     where
         F: FnMut(Transaction) -> Fut,
         Fut: std::future::Future<Output = std::result::Result<T, E>>,
-        E: From<Error> + std::fmt::Display,
+        E: From<Error> + std::fmt::Display + 'static,
     {
         let deadline = std::time::Instant::now() + self.transaction_retry;
         let mut attempt = 0u32;
@@ -145,9 +144,16 @@ impl Database {
                 },
                 Err(e) => {
                     tx.rollback().await?;
-                    let text = e.to_string();
-                    let transient = self.backend() == crate::BackendKind::MongoDb
-                        && (text.contains("TransientTransactionError") || text.contains("WriteConflict"));
+                    // The toolkit's own error says whether it is transient; a user's error type that
+                    // carries one is read by its text (MongoDB's labels and codes).
+                    let transient = match (&e as &dyn std::any::Any).downcast_ref::<Error>() {
+                        Some(err) => err.is_transient(),
+                        None => {
+                            let text = e.to_string();
+                            self.backend() == crate::BackendKind::MongoDb
+                                && (text.contains("TransientTransactionError") || text.contains("WriteConflict"))
+                        }
+                    };
                     if again && transient {
                         tokio::time::sleep(pause).await;
                         continue;

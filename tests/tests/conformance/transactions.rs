@@ -192,3 +192,58 @@ async fn standalone_mongodb_refuses_transactions() {
     assert_eq!(Item::find().count(&db).await.unwrap(), 0);
     db.run_command(orm_core::bson::doc! { "dropDatabase": 1 }).await.unwrap();
 }
+
+/// Two transactions that lock two rows in opposite orders deadlock; the server aborts one, and
+/// `db.transaction` runs it again, so both land.
+async fn deadlocks_are_retried(db: Database) {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+    #[derive(Model, Debug, Clone, PartialEq)]
+    #[orm(table = "deadlock_rows")]
+    struct Row {
+        #[orm(primary_key)]
+        id: i64,
+        n: i64,
+    }
+    db.create_table::<Row>().await.unwrap();
+    db.insert_many(&[Row { id: 1, n: 0 }, Row { id: 2, n: 0 }]).await.unwrap();
+    let barrier = Arc::new(tokio::sync::Barrier::new(2));
+    let tries = Arc::new(AtomicU32::new(0));
+    let run = |first: i64, second: i64| {
+        let (db, barrier, tries) = (db.clone(), barrier.clone(), tries.clone());
+        tokio::spawn(async move {
+            let attempt = Arc::new(AtomicU32::new(0));
+            db.transaction(|tx| {
+                let (barrier, tries, attempt) = (barrier.clone(), tries.clone(), attempt.clone());
+                async move {
+                    tries.fetch_add(1, Ordering::SeqCst);
+                    let bump = |id: i64| Row::update_many().set_expr(Row::N, Row::N.add(1)).filter(Row::ID.eq(id));
+                    bump(first).exec(&tx).await?;
+                    // Only the first try waits for the other transaction to hold its row.
+                    if attempt.fetch_add(1, Ordering::SeqCst) == 0 {
+                        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), barrier.wait()).await;
+                    }
+                    bump(second).exec(&tx).await?;
+                    Ok::<_, Error>(())
+                }
+            })
+            .await
+        })
+    };
+    let (a, b) = (run(1, 2), run(2, 1));
+    a.await.unwrap().unwrap();
+    b.await.unwrap().unwrap();
+    let rows = Row::find().order_by_asc(Row::ID).all(&db).await.unwrap();
+    assert_eq!(rows.iter().map(|r| r.n).collect::<Vec<_>>(), [2, 2], "both transactions landed whole");
+    assert!(tries.load(Ordering::SeqCst) >= 3, "the deadlocked one ran again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deadlocks_are_retried_postgres() {
+    orm_tests::run(orm_tests::Backend::Postgres, deadlocks_are_retried).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deadlocks_are_retried_mysql() {
+    orm_tests::run(orm_tests::Backend::MySql, deadlocks_are_retried).await
+}
