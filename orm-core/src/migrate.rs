@@ -7,6 +7,7 @@ mod history;
 mod lock;
 mod names;
 mod plan;
+mod report;
 mod runner;
 #[cfg(feature = "mongodb")]
 mod render_mongo;
@@ -19,7 +20,8 @@ pub use render_mongo::{render_mongo, MongoStep};
 pub use render_sql::{render_sql, SqlPlan};
 pub use history::HistoryRow;
 pub use codec::write_file;
-pub use runner::{Direction, Interrupter, MigrationState, Migrator, Progress, RunEntry, RunReport, StatusEntry, Target};
+pub use report::{Direction, Interrupter, MigrationState, Progress, RunEntry, RunReport, StatusEntry, Target};
+pub use runner::Migrator;
 pub use plan::{plan_offline, replay};
 pub use lock::{LockHolder, DEFAULT_LEASE};
 pub use file::{checksum, load_dir, parse_file, parse_file_name, template, MigrationFile, Step, MAX_FILE_BYTES};

@@ -1,4 +1,5 @@
 use super::*;
+use chrono::DateTime;
 
 fn row(version: i64, at_ms: i64) -> HistoryRow {
     HistoryRow {
