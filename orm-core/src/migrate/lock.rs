@@ -129,7 +129,11 @@ pub(crate) async fn acquire(
                 begun = conn.exec("BEGIN EXCLUSIVE").await;
             }
             conn.exec(&format!("PRAGMA busy_timeout = {previous}")).await?;
-            begun?;
+            if let Err(e) = begun {
+                // The pooled connection goes back as it came.
+                let _ = conn.exec("PRAGMA foreign_keys = ON").await;
+                return Err(e);
+            }
         }
         MigrationLock::LeaseDocument => acquire_mongo(conn, db, lease, on_wait, &mut guard).await?,
     }
