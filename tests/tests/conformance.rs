@@ -8,6 +8,7 @@ mod conformance {
     pub mod foreign_keys;
     pub mod generated_models;
     pub mod lifecycle;
+    pub mod long_lists;
     pub mod migrate;
     pub mod migrate_lock;
     pub mod migrate_safety;
