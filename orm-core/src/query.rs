@@ -6,6 +6,6 @@ pub(crate) mod filter;
 mod select;
 mod write;
 
-pub use filter::{CmpOp, Cond, Filter};
+pub use filter::{escape_like, CmpOp, Cond, Filter};
 pub use select::{Order, Partial, Projection, Select};
 pub use write::{ArithOp, DeleteMany, Numeric, SetExpr, UpdateExpr, UpdateMany};

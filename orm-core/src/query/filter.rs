@@ -279,6 +279,43 @@ impl<M, T: FieldType<Base = String>> Column<M, T> {
     pub fn not_like(self, pattern: impl Into<String>) -> Filter<M> {
         Filter::from_cond(Cond::Like { column: self.name().to_string(), pattern: pattern.into(), negated: true })
     }
+
+    /// The value begins with `text`, taken literally: `%`, `_` and `\` in it are no wildcards, so
+    /// user input cannot widen the match.
+    ///
+    /// ```
+    /// # #[derive(orm_core::Model, Debug, Clone)]
+    /// # struct User { #[orm(primary_key)] id: i64, email: String }
+    /// let f = User::EMAIL.starts_with("100%_");
+    /// # let _ = f;
+    /// assert_eq!(orm_core::query::escape_like("100%_"), r"100\%\_");
+    /// ```
+    pub fn starts_with(self, text: impl AsRef<str>) -> Filter<M> {
+        self.like(format!("{}%", escape_like(text.as_ref())))
+    }
+
+    /// The value ends with `text`, taken literally.
+    pub fn ends_with(self, text: impl AsRef<str>) -> Filter<M> {
+        self.like(format!("%{}", escape_like(text.as_ref())))
+    }
+
+    /// The value contains `text`, taken literally.
+    pub fn contains(self, text: impl AsRef<str>) -> Filter<M> {
+        self.like(format!("%{}%", escape_like(text.as_ref())))
+    }
+}
+
+/// `text` with the `like` wildcards (`%`, `_`) and the escape character (`\`) escaped, to match
+/// literally inside a [`like`](crate::Column::like) pattern.
+pub fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 4);
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `filter`, plus `soft_delete IS NULL` for a model with a soft-delete column unless deleted rows

@@ -9,6 +9,7 @@ backend_tests!(
     set_and_range_filters,
     like_filters,
     like_case_sensitivity_follows_the_backend,
+    literal_text_matches_are_no_wildcards,
     null_filters,
     boolean_combinations,
     ordering_and_paging,
@@ -76,6 +77,22 @@ async fn like_filters(db: Database) {
     assert_eq!(names(&db, User::EMAIL.like(r"100\%\_%")).await, vec![odd.name.clone()]);
     assert!(names(&db, User::EMAIL.like(r"1000\%%")).await.is_empty());
     assert_eq!(names(&db, User::EMAIL.not_like("u%")).await, ["percent"]);
+}
+
+/// `starts_with`, `ends_with` and `contains` take user input literally: `%`, `_` and `\` in it
+/// match only themselves.
+async fn literal_text_matches_are_no_wildcards(db: Database) {
+    seed(&db).await;
+    db.insert(&User::new("100%_off@example.com", "percent")).await.unwrap();
+    db.insert(&User::new("100xyoff@example.com", "lookalike")).await.unwrap();
+    db.insert(&User::new(r"back\slash@example.com", "backslash")).await.unwrap();
+    assert_eq!(names(&db, User::EMAIL.starts_with("100%_")).await, ["percent"]);
+    assert_eq!(names(&db, User::EMAIL.contains("%_o")).await, ["percent"]);
+    assert_eq!(names(&db, User::EMAIL.contains(r"k\s")).await, ["backslash"]);
+    assert_eq!(names(&db, User::EMAIL.ends_with("@example.com")).await.len(), 8);
+    assert!(names(&db, User::EMAIL.starts_with("%")).await.is_empty(), "a lone wildcard matches nothing");
+    assert!(names(&db, User::EMAIL.contains("_")).await.contains(&"percent".to_string()));
+    assert_eq!(names(&db, User::EMAIL.contains("_")).await.len(), 1);
 }
 
 /// Pins a documented backend difference: PostgreSQL's LIKE and MongoDB's regular expressions are
