@@ -186,11 +186,13 @@ impl On<'_> {
         let dialect = self.sql_dialect("update")?;
         let schema = M::schema();
         let key = live::<M>(Some(&key_filter::<M>(model.key_values()).into_cond()), false).unwrap_or(Cond::And(vec![]));
+        // The creation time is the stored one: a model built with a placeholder must not overwrite it.
+        let created_at = M::roles().created_at;
         let sets: Vec<(&str, Value)> = M::column_names()
             .iter()
             .copied()
             .zip(update_values(model))
-            .filter(|(c, _)| !schema.is_primary_key(c))
+            .filter(|(c, _)| !schema.is_primary_key(c) && Some(*c) != created_at)
             .collect();
         let found = if sets.is_empty() {
             Select::<M>::new().filter(crate::query::Filter::from_cond(key)).exists(self).await?

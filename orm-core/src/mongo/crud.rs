@@ -257,9 +257,14 @@ impl MongoBackend {
         }
         let mut doc = model_document::<M>(update_values(model), None);
         doc.remove("_id");
+        // The creation time is the stored one: a model built with a placeholder must not overwrite it.
+        if let Some(created) = M::roles().created_at {
+            doc.remove(field_key(table, created));
+        }
         let coll = self.collection(table);
-        let done = run!(coll.replace_one(filter.clone(), &doc), session)
-            .map_err(|e| classify(M::NAME, "update", || format!("replace {} {filter} {doc}", table.name), e))?;
+        let update = doc! { "$set": doc };
+        let done = run!(coll.update_one(filter.clone(), update.clone()), session)
+            .map_err(|e| classify(M::NAME, "update", || format!("update {} {filter} {update}", table.name), e))?;
         if done.matched_count == 0 { Err(Error::NotFound { model: M::NAME, operation: "update" }) } else { Ok(()) }
     }
 

@@ -52,6 +52,10 @@ async fn timestamps_are_maintained(db: Database) {
     assert_eq!(upserted.id, a.id);
     assert_eq!(upserted.created_at, a.created_at, "an upsert of an existing row keeps its creation time");
     assert!(upserted.updated_at > again.updated_at);
+    // An update from a model built with a placeholder creation time keeps the stored one.
+    let epoch = DateTime::<Utc>::from_timestamp(0, 0).unwrap();
+    db.update(&Article { title: "a5".into(), created_at: epoch, ..upserted.clone() }).await.unwrap();
+    assert_eq!(Article::find_by_pk(a.id).get(&db).await.unwrap().created_at, a.created_at, "update keeps created_at");
 }
 
 async fn soft_deletes_hide_rows(db: Database) {
