@@ -95,7 +95,8 @@ async fn a_runner_that_lost_its_lock_stops_and_leaves_the_new_one(db: Database) 
     tokio::task::spawn_blocking(move || entered_rx.recv_timeout(Duration::from_secs(20)).unwrap()).await.unwrap();
     // Someone removes the lock (`orm migrate unlock`) and another runner takes it.
     put_lock(&db, "second-host pid 3 run new", 60_000).await;
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Several heartbeats (every 100 ms) find the lock someone else's.
+    tokio::time::sleep(Duration::from_millis(1000)).await;
     go_tx.send(()).unwrap();
     let err = runner.await.unwrap().unwrap_err();
     assert!(matches!(err, Error::MigrationInterrupted { steps_done: 0, .. }), "{err:?}");

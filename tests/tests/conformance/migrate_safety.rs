@@ -276,7 +276,7 @@ async fn a_waiting_runner_says_who_holds_the_lock(db: Database) {
     let entered_tx = Mutex::new(entered_tx);
     let path = dir.path().to_path_buf();
     let first = tokio::spawn(async move {
-        let m = Migrator::from_dir(holder_db, &path).unwrap().lock_lease(std::time::Duration::from_millis(600)).on_progress(move |p| {
+        let m = Migrator::from_dir(holder_db, &path).unwrap().lock_lease(std::time::Duration::from_millis(1500)).on_progress(move |p| {
             if let Progress::Started { .. } = p {
                 let _ = entered_tx.lock().unwrap().send(());
                 // Off the runtime's worker, so the lease's heartbeat goes on meanwhile.
@@ -298,8 +298,8 @@ async fn a_waiting_runner_says_who_holds_the_lock(db: Database) {
             m.up(Target::All).await
         })
     };
-    // Longer than the MongoDB lease: the first runner's heartbeat keeps it.
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // Twice the MongoDB lease: the first runner's heartbeat keeps it.
+    tokio::time::sleep(std::time::Duration::from_millis(3000)).await;
     let waiting = seen.lock().unwrap().clone();
     assert!(matches!(waiting.as_slice(), [Progress::WaitingForLock { .. }]), "{waiting:?}");
     if let Progress::WaitingForLock { holder: Some(h) } = &waiting[0] {
