@@ -117,6 +117,10 @@ fn sql_prints_every_dialect_without_a_database() {
     }
     let down = orm(&["migrate", "sql", "--down", "--dialect", "mysql"], dir.path());
     assert!(text(&down.stdout).starts_with("-- 20240103000000_users_bio (down)"), "{}", text(&down.stdout));
+    let json = orm(&["--format", "json", "migrate", "sql", "--dialect", "postgres"], dir.path());
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["migrations"].as_array().unwrap().len(), 3, "{json}");
+    assert!(json["migrations"][0]["statements"][0].as_str().unwrap().starts_with("CREATE TABLE"), "{json}");
     let completions = orm(&["completions", "bash"], dir.path());
     assert!(text(&completions.stdout).contains("migrate"));
 }

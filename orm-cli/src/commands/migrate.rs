@@ -333,12 +333,22 @@ pub async fn run(cli: &Cli, cmd: &MigrateCommand, out: &mut dyn std::io::Write, 
                     orm_core::BackendKind::from_url(&url.url).map_or(Some(orm_core::Dialect::Sqlite), |b| b.dialect())
                 }
             };
+            let direction = if args.down { "down" } else { "up" };
+            let mut planned = Vec::new();
             for (version, lines) in migrate::plan_offline(&files, dialect, args.down, "app")? {
                 let name = files.iter().find(|f| f.version == version).map(|f| f.name.as_str()).unwrap_or_default();
-                writeln!(out, "-- {version}_{name} ({})", if args.down { "down" } else { "up" })?;
-                for l in lines {
-                    writeln!(out, "{l}")?;
+                match cli.format {
+                    Format::Json => planned.push(json!({ "version": version, "name": name, "direction": direction, "statements": lines })),
+                    Format::Text => {
+                        writeln!(out, "-- {version}_{name} ({direction})")?;
+                        for l in lines {
+                            writeln!(out, "{l}")?;
+                        }
+                    }
                 }
+            }
+            if cli.format == Format::Json {
+                writeln!(out, "{}", json!({ "migrations": planned }))?;
             }
             Ok(())
         }
