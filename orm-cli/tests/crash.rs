@@ -88,7 +88,7 @@ async fn wipe(db: &Database) {
         if db.backend() == BackendKind::MongoDb {
             let _ = db.run_command(orm_core::bson::doc! { "drop": t }).await;
         } else {
-            let q = if db.backend() == BackendKind::MySql { format!("`{t}`") } else { format!("\"{t}\"") };
+            let q = if db.backend() == BackendKind::MySql { format!("`{}`", t.replace('`', "``")) } else { format!("\"{}\"", t.replace('"', "\"\"")) };
             db.raw_execute(&format!("DROP TABLE IF EXISTS {q}"), []).await.unwrap();
         }
     }
