@@ -43,6 +43,8 @@ pub struct Database {
     pub(crate) backend: Backend,
     url: String,
     queries: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// The count of a [`Database::scoped`] handle (and its clones), beside the shared one.
+    scope: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
     /// How long [`Database::transaction`] keeps retrying transient failures.
     pub(crate) transaction_retry: Duration,
 }
@@ -318,7 +320,7 @@ impl Database {
             }
         };
         let transaction_retry = options.transaction_retry.unwrap_or(DEFAULT_TRANSACTION_RETRY);
-        Ok(Database { backend, url: redacted, queries: Default::default(), transaction_retry })
+        Ok(Database { backend, url: redacted, queries: Default::default(), scope: None, transaction_retry })
     }
 
     /// Which database this is.
@@ -361,13 +363,36 @@ impl Database {
     }
 
     /// How many statements (SQL) or operations (MongoDB) this handle and its clones have issued: a
-    /// way to see that eager loading costs one query per relation, not one per row.
+    /// way to see that eager loading costs one query per relation, not one per row. On a
+    /// [`scoped`](Database::scoped) handle, the queries of that scope only.
     pub fn queries_issued(&self) -> u64 {
-        self.queries.load(std::sync::atomic::Ordering::Relaxed)
+        self.scope.as_ref().unwrap_or(&self.queries).load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// A handle on the same pool with a query count of its own (for one test, one request), so
+    /// concurrent work elsewhere does not inflate [`queries_issued`](Database::queries_issued); the
+    /// shared count goes on counting too.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> orm_core::Result<()> {
+    /// let db = orm_core::Database::connect("sqlite::memory:").await?;
+    /// let request = db.scoped();
+    /// request.raw_execute("SELECT 1", []).await?;
+    /// db.raw_execute("SELECT 2", []).await?;
+    /// assert_eq!(request.queries_issued(), 1);
+    /// assert_eq!(db.queries_issued(), 2);
+    /// # Ok(()) }
+    /// ```
+    pub fn scoped(&self) -> Database {
+        Database { scope: Some(Default::default()), ..self.clone() }
     }
 
     pub(crate) fn count_query(&self) {
         self.queries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if let Some(scope) = &self.scope {
+            scope.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     /// The URL this database was opened with, password redacted.

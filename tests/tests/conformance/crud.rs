@@ -15,8 +15,29 @@ backend_tests!(
     composite_keys,
     string_keys_and_defaults,
     create_table_is_idempotent_with_if_not_exists,
-    concurrent_inserts_get_distinct_keys
+    concurrent_inserts_get_distinct_keys,
+    query_counts_per_scope
 );
+
+/// A scoped handle counts its own queries: concurrent work on other handles does not inflate it.
+async fn query_counts_per_scope(db: Database) {
+    db.create_table::<User>().await.unwrap();
+    let (a, b) = (db.scoped(), db.scoped());
+    let before = db.queries_issued();
+    let count = |h: Database, n: usize| async move {
+        for _ in 0..n {
+            User::find().count(&h).await.unwrap();
+        }
+    };
+    tokio::join!(count(a.clone(), 5), count(b.clone(), 3));
+    assert_eq!((a.queries_issued(), b.queries_issued()), (5, 3));
+    assert_eq!(db.queries_issued() - before, 8, "the shared count counts them all");
+    // A transaction begun on a scope counts there.
+    let tx = a.begin().await.unwrap();
+    User::find().count(&tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(a.queries_issued() >= 6);
+}
 
 async fn insert_returns_generated_keys(db: Database) {
     db.create_table::<User>().await.unwrap();
