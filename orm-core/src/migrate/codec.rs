@@ -106,26 +106,22 @@ pub(super) enum OpToml {
     },
 }
 
-#[derive(Deserialize, Serialize, Default, Clone, Copy, PartialEq)]
-#[serde(rename_all = "snake_case")]
-pub(super) enum ActionToml {
-    #[default]
-    NoAction,
-    Restrict,
-    Cascade,
-    SetNull,
-    SetDefault,
+/// A referential action as the file spells it: the names `ReferentialAction::as_str` gives, read
+/// back with `ReferentialAction::from_name` (one list of names, in `orm-schema`).
+#[derive(Default, Clone, Copy, PartialEq)]
+pub(super) struct ActionToml(ReferentialAction);
+
+impl Serialize for ActionToml {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.as_str())
+    }
 }
 
-impl From<ActionToml> for ReferentialAction {
-    fn from(a: ActionToml) -> Self {
-        match a {
-            ActionToml::NoAction => ReferentialAction::NoAction,
-            ActionToml::Restrict => ReferentialAction::Restrict,
-            ActionToml::Cascade => ReferentialAction::Cascade,
-            ActionToml::SetNull => ReferentialAction::SetNull,
-            ActionToml::SetDefault => ReferentialAction::SetDefault,
-        }
+impl<'de> Deserialize<'de> for ActionToml {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        const NAMES: &[&str] = &["no_action", "restrict", "cascade", "set_null", "set_default"];
+        let name = String::deserialize(d)?;
+        ReferentialAction::from_name(&name).map(ActionToml).ok_or_else(|| serde::de::Error::unknown_variant(&name, NAMES))
     }
 }
 
@@ -269,8 +265,8 @@ pub(super) fn convert(op: OpToml) -> std::result::Result<Operation, String> {
                     columns,
                     references_table,
                     references_columns,
-                    on_delete: on_delete.into(),
-                    on_update: on_update.into(),
+                    on_delete: on_delete.0,
+                    on_update: on_update.0,
                 },
             }
         }
@@ -296,18 +292,6 @@ pub(super) fn convert(op: OpToml) -> std::result::Result<Operation, String> {
     })
 }
 
-
-impl From<ReferentialAction> for ActionToml {
-    fn from(a: ReferentialAction) -> Self {
-        match a {
-            ReferentialAction::NoAction => ActionToml::NoAction,
-            ReferentialAction::Restrict => ActionToml::Restrict,
-            ReferentialAction::Cascade => ActionToml::Cascade,
-            ReferentialAction::SetNull => ActionToml::SetNull,
-            ReferentialAction::SetDefault => ActionToml::SetDefault,
-        }
-    }
-}
 
 /// The type fields of a column type: its name, and length, precision and scale where it has them.
 fn type_parts(ty: ColumnType) -> (String, Option<u32>, Option<u32>, Option<u32>) {
@@ -400,8 +384,8 @@ impl OpToml {
                 columns: fk.columns.clone(),
                 references_table: fk.references_table.clone(),
                 references_columns: fk.references_columns.clone(),
-                on_delete: fk.on_delete.into(),
-                on_update: fk.on_update.into(),
+                on_delete: ActionToml(fk.on_delete),
+                on_update: ActionToml(fk.on_update),
             },
             Operation::DropForeignKey { table, name } => OpToml::DropForeignKey { table: table.clone(), name: name.clone() },
             Operation::Sql(raw) => OpToml::Sql {
