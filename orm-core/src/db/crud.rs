@@ -328,15 +328,7 @@ impl On<'_> {
 
     pub(crate) async fn table_exists(&self, name: &str) -> Result<bool> {
         on_mongo!(self, |m, _session| m.collection_exists(name).await);
-        let sql = match self.sql_dialect("table_exists")? {
-            crate::sql::Dialect::Postgres => {
-                "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1"
-            }
-            crate::sql::Dialect::MySql => {
-                "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?"
-            }
-            crate::sql::Dialect::Sqlite => "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-        };
+        let sql = ddl::table_exists_sql(self.sql_dialect("table_exists")?);
         let values = crate::sql::SqlxValues(sea_query::Values(vec![sea_query::Value::String(Some(name.to_string()))]));
         self.fetch_any_built(Ctx { model: "schema", operation: "table_exists" }, sql, values).await
     }

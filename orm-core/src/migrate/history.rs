@@ -163,12 +163,12 @@ impl Conn {
             None => db.table_exists(&HistoryRow::schema().name).await?,
             // On this connection: another one would wait for SQLite's exclusive run transaction.
             Some(d) => {
-                let sql = match d {
-                    Dialect::Postgres => "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '_orm_migrations'",
-                    Dialect::MySql => "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '_orm_migrations'",
-                    Dialect::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_orm_migrations'",
-                };
-                self.query_i64(sql).await? > 0
+                let sql = crate::sql::ddl::table_exists_sql(d);
+                let name = sea_query::Value::String(Some(HistoryRow::schema().name.clone()));
+                let values = crate::sql::SqlxValues(sea_query::Values(vec![name]));
+                on_conn!(self,
+                    c => sqlx::query_with(AssertSqlSafe(sql), values).fetch_optional(&mut **c).await.map_err(|e| sql_err("history", sql, e))?.is_some(),
+                    m => { let _ = m; return Err(not_sql()) })
             }
         };
         if exists { self.history(db).await } else { Ok(Vec::new()) }

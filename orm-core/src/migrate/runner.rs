@@ -350,7 +350,7 @@ impl Migrator {
         let mut schema = self.schema_of(&history)?;
         let mut plans = Vec::with_capacity(chosen.len());
         for file in chosen {
-            let mut plan = match direction {
+            let plan = match direction {
                 Direction::Up => {
                     let reversible = check_reversible(file, &schema);
                     let mut plan = plan(file, &file.up, &mut schema, self.target())?;
@@ -362,7 +362,6 @@ impl Migrator {
                 }
                 Direction::Down => plan(file, &file.down, &mut schema, self.target())?,
             };
-            plan.notices.shrink_to_fit();
             plans.push((file, plan));
         }
         Ok(plans)
