@@ -9,7 +9,8 @@ pub use exec::Executor;
 pub use exec::On;
 pub use tx::Transaction;
 
-use crate::error::{redact_url, Error, Result};
+use crate::driver::AnyDriver;
+use crate::error::{redact_url, Result};
 use crate::sql::Dialect;
 use std::time::Duration;
 
@@ -40,11 +41,8 @@ compile_error!("orm-core needs at least one backend feature: `postgres`, `mysql`
 /// ```
 #[derive(Clone)]
 pub struct Database {
-    pub(crate) backend: Backend,
+    pub(crate) driver: AnyDriver,
     url: String,
-    queries: std::sync::Arc<std::sync::atomic::AtomicU64>,
-    /// The count of a [`Database::scoped`] handle (and its clones), beside the shared one.
-    scope: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
     /// How long [`Database::transaction`] keeps retrying transient failures.
     pub(crate) transaction_retry: Duration,
 }
@@ -59,18 +57,6 @@ impl std::fmt::Debug for Database {
     }
 }
 
-#[derive(Clone)]
-pub(crate) enum Backend {
-    #[cfg(feature = "postgres")]
-    Postgres(sqlx::PgPool),
-    #[cfg(feature = "mysql")]
-    MySql(sqlx::MySqlPool),
-    #[cfg(feature = "sqlite")]
-    Sqlite(sqlx::SqlitePool),
-    #[cfg(feature = "mongodb")]
-    Mongo(crate::mongo::MongoBackend),
-}
-
 /// Which database a [`Database`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -83,19 +69,6 @@ pub enum BackendKind {
     Sqlite,
     /// MongoDB.
     MongoDb,
-}
-
-/// One connection attempt before the pool is built: a refused connection or a missing database
-/// fails at once with the server's word, where the pool would retry until its acquire timeout and
-/// say only "pool timed out".
-#[cfg(any(feature = "postgres", feature = "mysql"))]
-async fn probe<O>(opts: &O) -> std::result::Result<(), sqlx::Error>
-where
-    O: sqlx::ConnectOptions,
-    O::Connection: Sized,
-{
-    use sqlx::Connection;
-    opts.connect().await?.close().await
 }
 
 impl BackendKind {
@@ -124,29 +97,6 @@ impl BackendKind {
     }
 }
 
-/// Runs `$body` with `$m` bound to the MongoDB backend and `$s` to the transaction's session (if
-/// any) and returns its value, when the database is a MongoDB one; otherwise goes on.
-macro_rules! on_mongo {
-    ($on:expr, |$m:ident, $s:ident| $body:expr) => {
-        #[cfg(feature = "mongodb")]
-        if let $crate::db::Backend::Mongo($m) = &$on.db.backend {
-            $on.db.count_query();
-            let mut guard = match $on.tx {
-                Some(tx) => Some(tx.shared.state.lock().await),
-                None => None,
-            };
-            #[allow(unused_mut)]
-            let mut $s: Option<&mut mongodb::ClientSession> = match guard.as_deref_mut() {
-                Some($crate::db::tx::TxState::Mongo(session)) => Some(&mut **session),
-                Some(_) => return Err($crate::db::tx::closed()),
-                None => None,
-            };
-            return $body;
-        }
-    };
-}
-pub(crate) use on_mongo;
-
 /// Pool settings for [`Database::connect_with`]; unset fields keep sqlx's defaults.
 ///
 /// ```
@@ -158,11 +108,11 @@ pub(crate) use on_mongo;
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct ConnectOptions {
-    max_connections: Option<u32>,
-    min_connections: Option<u32>,
-    acquire_timeout: Option<Duration>,
-    idle_timeout: Option<Duration>,
-    max_lifetime: Option<Duration>,
+    pub(crate) max_connections: Option<u32>,
+    pub(crate) min_connections: Option<u32>,
+    pub(crate) acquire_timeout: Option<Duration>,
+    pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) max_lifetime: Option<Duration>,
     transaction_retry: Option<Duration>,
 }
 
@@ -209,27 +159,6 @@ impl ConnectOptions {
         self.max_lifetime = Some(d);
         self
     }
-
-    #[cfg(feature = "sql")]
-    fn pool<DB: sqlx::Database>(&self) -> sqlx::pool::PoolOptions<DB> {
-        let mut p = sqlx::pool::PoolOptions::<DB>::new();
-        if let Some(n) = self.max_connections {
-            p = p.max_connections(n);
-        }
-        if let Some(n) = self.min_connections {
-            p = p.min_connections(n);
-        }
-        if let Some(d) = self.acquire_timeout {
-            p = p.acquire_timeout(d);
-        }
-        if let Some(d) = self.idle_timeout {
-            p = p.idle_timeout(d);
-        }
-        if let Some(d) = self.max_lifetime {
-            p = p.max_lifetime(d);
-        }
-        p
-    }
 }
 
 impl Database {
@@ -245,96 +174,15 @@ impl Database {
 
     /// Connects with the given pool settings.
     pub async fn connect_with(url: &str, options: ConnectOptions) -> Result<Database> {
-        use std::str::FromStr;
         let redacted = redact_url(url);
-        #[cfg(feature = "sql")]
-        let connect_err = |source: sqlx::Error| Error::Connect { url: redacted.clone(), source: crate::error::DriverError::boxed(source) };
-        let not_enabled = |feature: &str| Error::UnsupportedUrl {
-            url: redacted.clone(),
-            reason: format!("this build of orm-core lacks the `{feature}` feature"),
-        };
-        let backend = match BackendKind::from_url(url) {
-            Some(BackendKind::Postgres) => {
-                #[cfg(feature = "postgres")]
-                {
-                    let opts = sqlx::postgres::PgConnectOptions::from_str(url).map_err(connect_err)?;
-                    probe(&opts).await.map_err(connect_err)?;
-                    Backend::Postgres(options.pool().connect_with(opts).await.map_err(connect_err)?)
-                }
-                #[cfg(not(feature = "postgres"))]
-                return Err(not_enabled("postgres"));
-            }
-            Some(BackendKind::MySql) => {
-                #[cfg(feature = "mysql")]
-                {
-                    let normalized = match url.strip_prefix("mariadb:") {
-                        Some(rest) => format!("mysql:{rest}"),
-                        None => url.to_string(),
-                    };
-                    let opts = sqlx::mysql::MySqlConnectOptions::from_str(&normalized).map_err(connect_err)?;
-                    probe(&opts).await.map_err(connect_err)?;
-                    Backend::MySql(options.pool().connect_with(opts).await.map_err(connect_err)?)
-                }
-                #[cfg(not(feature = "mysql"))]
-                return Err(not_enabled("mysql"));
-            }
-            Some(BackendKind::Sqlite) => {
-                #[cfg(feature = "sqlite")]
-                {
-                    let mut opts = sqlx::sqlite::SqliteConnectOptions::from_str(url).map_err(connect_err)?;
-                    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-                    if !in_memory && !url.contains("mode=") {
-                        opts = opts.create_if_missing(true);
-                    }
-                    let mut pool = options.pool::<sqlx::Sqlite>();
-                    if in_memory {
-                        // An in-memory database lives as long as a connection to it: keep one forever.
-                        pool = pool.min_connections(1).idle_timeout(None).max_lifetime(None);
-                        // A private one (`:memory:`, or `mode=memory` without a shared cache) exists
-                        // on one connection only. A shared-cache one is seen by every connection of
-                        // the process, so it keeps the pool's size: with a single connection every
-                        // query would wait for the previous one's release.
-                        if !url.contains("cache=shared") {
-                            pool = pool.max_connections(1);
-                        }
-                    }
-                    Backend::Sqlite(pool.connect_with(opts).await.map_err(connect_err)?)
-                }
-                #[cfg(not(feature = "sqlite"))]
-                return Err(not_enabled("sqlite"));
-            }
-            Some(BackendKind::MongoDb) => {
-                #[cfg(feature = "mongodb")]
-                {
-                    Backend::Mongo(crate::mongo::MongoBackend::connect(url, &redacted).await?)
-                }
-                #[cfg(not(feature = "mongodb"))]
-                return Err(not_enabled("mongodb"));
-            }
-            None => {
-                let _ = &not_enabled;
-                return Err(Error::UnsupportedUrl {
-                    url: redacted,
-                    reason: "expected a postgres://, mysql://, mariadb://, sqlite: or mongodb:// URL".into(),
-                });
-            }
-        };
+        let driver = AnyDriver::connect(url, &redacted, &options).await?;
         let transaction_retry = options.transaction_retry.unwrap_or(DEFAULT_TRANSACTION_RETRY);
-        Ok(Database { backend, url: redacted, queries: Default::default(), scope: None, transaction_retry })
+        Ok(Database { driver, url: redacted, transaction_retry })
     }
 
     /// Which database this is.
     pub fn backend(&self) -> BackendKind {
-        match &self.backend {
-            #[cfg(feature = "postgres")]
-            Backend::Postgres(_) => BackendKind::Postgres,
-            #[cfg(feature = "mysql")]
-            Backend::MySql(_) => BackendKind::MySql,
-            #[cfg(feature = "sqlite")]
-            Backend::Sqlite(_) => BackendKind::Sqlite,
-            #[cfg(feature = "mongodb")]
-            Backend::Mongo(_) => BackendKind::MongoDb,
-        }
+        self.driver.kind()
     }
 
     /// What this database's backend can do.
@@ -349,24 +197,14 @@ impl Database {
 
     /// The MongoDB database's name (empty on SQL, where names are checked per table).
     pub(crate) fn database_name(&self) -> &str {
-        match &self.backend {
-            #[cfg(feature = "mongodb")]
-            Backend::Mongo(m) => m.db.name(),
-            #[allow(unreachable_patterns)]
-            _ => "",
-        }
-    }
-
-    /// The SQL dialect, or [`Error::Unsupported`] naming `operation` on MongoDB.
-    pub(crate) fn sql_dialect(&self, operation: &'static str) -> Result<Dialect> {
-        self.dialect().ok_or(Error::Unsupported { operation, backend: "MongoDB" })
+        self.driver.database_name()
     }
 
     /// How many statements (SQL) or operations (MongoDB) this handle and its clones have issued: a
     /// way to see that eager loading costs one query per relation, not one per row. On a
     /// [`scoped`](Database::scoped) handle, the queries of that scope only.
     pub fn queries_issued(&self) -> u64 {
-        self.scope.as_ref().unwrap_or(&self.queries).load(std::sync::atomic::Ordering::Relaxed)
+        self.driver.queries().get()
     }
 
     /// A handle on the same pool with a query count of its own (for one test, one request), so
@@ -385,14 +223,7 @@ impl Database {
     /// # Ok(()) }
     /// ```
     pub fn scoped(&self) -> Database {
-        Database { scope: Some(Default::default()), ..self.clone() }
-    }
-
-    pub(crate) fn count_query(&self) {
-        self.queries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if let Some(scope) = &self.scope {
-            scope.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
+        Database { driver: self.driver.scoped(), ..self.clone() }
     }
 
     /// The URL this database was opened with, password redacted.
@@ -402,16 +233,7 @@ impl Database {
 
     /// Closes every pooled connection.
     pub async fn close(&self) {
-        match &self.backend {
-            #[cfg(feature = "postgres")]
-            Backend::Postgres(p) => p.close().await,
-            #[cfg(feature = "mysql")]
-            Backend::MySql(p) => p.close().await,
-            #[cfg(feature = "sqlite")]
-            Backend::Sqlite(p) => p.close().await,
-            #[cfg(feature = "mongodb")]
-            Backend::Mongo(m) => m.client.clone().shutdown().await,
-        }
+        self.driver.close().await
     }
 }
 

@@ -7,15 +7,6 @@
 //! creates maps to the nearest neutral type, and to `text` when there is none (documented per
 //! backend in the README).
 
-#[cfg(feature = "mongodb")]
-mod mongo;
-#[cfg(feature = "mysql")]
-mod mysql;
-#[cfg(feature = "postgres")]
-mod postgres;
-#[cfg(feature = "sqlite")]
-mod sqlite;
-
 use crate::db::Database;
 use crate::error::Result;
 use crate::schema::{DefaultValue, ReferentialAction, Schema, Table};
@@ -42,19 +33,7 @@ impl Database {
     /// validator is described from a random sample of up to `sample` of its documents: each field's
     /// type, and whether it is optional (missing from some samples, or null).
     pub async fn introspect_sampled(&self, sample: usize) -> Result<Schema> {
-        let _ = sample;
-        let tables: Vec<Table> = match self.backend() {
-            #[cfg(feature = "postgres")]
-            crate::BackendKind::Postgres => postgres::tables(self).await?,
-            #[cfg(feature = "mysql")]
-            crate::BackendKind::MySql => mysql::tables(self).await?,
-            #[cfg(feature = "sqlite")]
-            crate::BackendKind::Sqlite => sqlite::tables(self).await?,
-            #[cfg(feature = "mongodb")]
-            crate::BackendKind::MongoDb => mongo::tables(self, sample).await?,
-            #[allow(unreachable_patterns)]
-            _ => Vec::new(),
-        };
+        let tables: Vec<Table> = self.driver.introspect(sample).await?;
         let mut schema = Schema::new();
         for t in tables.into_iter().filter(|t| !INTERNAL_TABLES.contains(&t.name.as_str())) {
             schema.tables.insert(t.name.clone(), t);

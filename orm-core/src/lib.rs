@@ -13,6 +13,7 @@ extern crate self as orm_core;
 pub mod capability;
 pub mod error;
 mod db;
+mod driver;
 mod field;
 mod lifecycle;
 pub mod introspect;

@@ -4,15 +4,13 @@
 mod codec;
 mod file;
 mod history;
-mod lock;
+pub(crate) mod lock;
 mod names;
 mod plan;
 mod report;
 mod runner;
 #[cfg(feature = "mongodb")]
 mod render_mongo;
-#[cfg(feature = "mongodb")]
-mod run_mongo;
 mod render_sql;
 
 #[cfg(feature = "mongodb")]
@@ -23,5 +21,6 @@ pub use codec::write_file;
 pub use report::{Direction, Interrupter, MigrationState, Progress, RunEntry, RunReport, StatusEntry, Target};
 pub use runner::Migrator;
 pub use plan::{plan_offline, replay};
+pub(crate) use plan::Planned;
 pub use lock::{LockHolder, DEFAULT_LEASE};
 pub use file::{checksum, load_dir, parse_file, parse_file_name, template, MigrationFile, Step, MAX_FILE_BYTES};

@@ -259,3 +259,15 @@ impl<M: 'static, T: 'static> AnyColumn<M> for Column<M, T> {
         self.name
     }
 }
+
+/// The model's columns and values for an INSERT: every column but the auto-increment one, with
+/// fresh values in `auto` columns.
+pub(crate) fn insert_row<M: Model>(model: &M) -> (Vec<&'static str>, Vec<Value>) {
+    let schema = M::schema();
+    M::column_names()
+        .iter()
+        .zip(insert_values(model))
+        .filter(|(name, _)| !schema.column_named(name).is_some_and(|c| c.auto_increment))
+        .map(|(name, v)| (*name, v))
+        .unzip()
+}

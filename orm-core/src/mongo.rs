@@ -23,7 +23,6 @@
 //! | `serde_json::Value`, `Json<T>` | the embedded document, array or scalar |
 //! | `ObjectId` | objectId |
 
-mod crud;
 mod filter;
 mod schema;
 mod update;
@@ -32,7 +31,7 @@ pub use filter::{filter_document, like_to_regex};
 pub use schema::{bson_type, index_document, index_documents, json_schema};
 pub use update::{update_document, MongoUpdate};
 
-use crate::error::{BoxError, Error, Result};
+use crate::error::{BoxError, Error};
 use crate::field::FieldType;
 use crate::row::RowAccess;
 use crate::schema::{ColumnType, Table};
@@ -40,51 +39,8 @@ use crate::value::Value;
 use bson::{Bson, Document};
 use chrono::{NaiveTime, TimeZone, Utc};
 
-/// Awaits a driver action inside the session when there is one.
-macro_rules! run {
-    ($action:expr, $session:expr) => {
-        match $session {
-            Some(s) => $action.session(&mut *s).await,
-            None => $action.await,
-        }
-    };
-}
-pub(crate) use run;
-
 /// The collection holding `auto_increment` counters.
 pub const COUNTERS: &str = "__orm_counters";
-
-/// A connection to one MongoDB database.
-#[derive(Clone)]
-pub(crate) struct MongoBackend {
-    pub(crate) client: mongodb::Client,
-    pub(crate) db: mongodb::Database,
-    /// Whether the deployment runs multi-document transactions (a replica set or a sharded cluster).
-    pub(crate) transactions: bool,
-}
-
-impl MongoBackend {
-    /// Connects; the URL's path names the database (`test` when it names none).
-    pub(crate) async fn connect(url: &str, redacted: &str) -> Result<MongoBackend> {
-        let connect_err = |e: mongodb::error::Error| Error::Connect { url: redacted.to_string(), source: e.into() };
-        let mut options = mongodb::options::ClientOptions::parse(url).await.map_err(connect_err)?;
-        // Fail fast on an unreachable server unless the URL asks otherwise (the driver waits 30 s).
-        if options.server_selection_timeout.is_none() {
-            options.server_selection_timeout = Some(std::time::Duration::from_secs(10));
-        }
-        let name = options.default_database.clone().unwrap_or_else(|| "test".to_string());
-        let client = mongodb::Client::with_options(options).map_err(connect_err)?;
-        let db = client.database(&name);
-        // Connecting is lazy in the driver: ask the server now so a bad URL fails here.
-        let hello = db.run_command(bson::doc! { "hello": 1 }).await.map_err(connect_err)?;
-        let transactions = hello.contains_key("setName") || hello.get_str("msg").is_ok_and(|m| m == "isdbgrid");
-        Ok(MongoBackend { client, db, transactions })
-    }
-
-    pub(crate) fn collection(&self, table: &Table) -> mongodb::Collection<Document> {
-        self.db.collection(&table.name)
-    }
-}
 
 /// The document key of `column`: `_id` for a single-column primary key, else the column's name.
 pub fn field_key<'a>(table: &Table, column: &'a str) -> &'a str {

@@ -1,26 +1,13 @@
 //! Transactions: [`Transaction`], savepoints for nested ones on SQL, MongoDB sessions.
 
-use super::{Backend, Database};
+use super::Database;
+use crate::driver::AnyTx;
 use crate::error::{Error, Result};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-/// What a transaction holds: the connection (SQL) or the session (MongoDB) it runs on.
-pub(crate) enum TxState {
-    #[cfg(feature = "postgres")]
-    Pg(sqlx::Transaction<'static, sqlx::Postgres>),
-    #[cfg(feature = "mysql")]
-    My(sqlx::Transaction<'static, sqlx::MySql>),
-    #[cfg(feature = "sqlite")]
-    Lite(sqlx::Transaction<'static, sqlx::Sqlite>),
-    #[cfg(feature = "mongodb")]
-    Mongo(Box<mongodb::ClientSession>),
-    /// Committed or rolled back.
-    Closed,
-}
-
 pub(crate) struct Shared {
-    pub(crate) state: tokio::sync::Mutex<TxState>,
+    pub(crate) state: tokio::sync::Mutex<AnyTx>,
     /// `ROLLBACK TO SAVEPOINT` statements owed by nested transactions dropped unfinished; run
     /// before the next statement.
     pub(crate) pending: std::sync::Mutex<Vec<String>>,
@@ -69,35 +56,10 @@ impl std::fmt::Debug for Transaction {
     }
 }
 
-#[cfg(feature = "sql")]
-fn err(operation: &'static str, e: sqlx::Error) -> Error {
-    Error::from_sqlx("transaction", operation, operation, e)
-}
-
 impl Database {
     /// Starts a transaction.
     pub async fn begin(&self) -> Result<Transaction> {
-        let state = match &self.backend {
-            #[cfg(feature = "postgres")]
-            Backend::Postgres(p) => TxState::Pg(p.begin().await.map_err(|e| err("BEGIN", e))?),
-            #[cfg(feature = "mysql")]
-            Backend::MySql(p) => TxState::My(p.begin().await.map_err(|e| err("BEGIN", e))?),
-            #[cfg(feature = "sqlite")]
-            Backend::Sqlite(p) => TxState::Lite(p.begin().await.map_err(|e| err("BEGIN", e))?),
-            #[cfg(feature = "mongodb")]
-            Backend::Mongo(m) => {
-                if !m.transactions {
-                    return Err(Error::Unsupported {
-                        operation: "transactions",
-                        backend: "this MongoDB deployment (a standalone server; transactions need a replica set or a sharded cluster)",
-                    });
-                }
-                let classify = |e| crate::mongo::classify("transaction", "begin", || "startTransaction".into(), e);
-                let mut session = m.client.start_session().await.map_err(classify)?;
-                session.start_transaction().await.map_err(classify)?;
-                TxState::Mongo(Box::new(session))
-            }
-        };
+        let state = self.driver.begin().await?;
         let shared = Shared { state: tokio::sync::Mutex::new(state), pending: Default::default(), savepoints: AtomicUsize::new(0) };
         Ok(Transaction { db: self.clone(), shared: Arc::new(shared), savepoint: None, finished: AtomicBool::new(false) })
     }
@@ -149,9 +111,7 @@ impl Database {
                     let transient = match (&e as &dyn std::any::Any).downcast_ref::<Error>() {
                         Some(err) => err.is_transient(),
                         None => {
-                            let text = e.to_string();
-                            self.backend() == crate::BackendKind::MongoDb
-                                && (text.contains("TransientTransactionError") || text.contains("WriteConflict"))
+                            self.driver.is_transient_text(&e.to_string())
                         }
                     };
                     if again && transient {
@@ -186,73 +146,47 @@ impl Transaction {
     }
 
     /// Runs the savepoint rollbacks owed by dropped nested transactions.
-    pub(crate) async fn settle(&self, state: &mut TxState) -> Result<()> {
+    async fn settle(&self, state: &mut AnyTx) -> Result<()> {
         let owed: Vec<String> = std::mem::take(&mut *self.shared.pending.lock().expect("pending lock"));
         for sql in owed {
-            exec_raw(state, &sql).await?;
+            state.savepoint(&sql).await?;
         }
         Ok(())
+    }
+
+    /// The transaction's state, locked, with the owed savepoint rollbacks run.
+    pub(crate) async fn settled(&self) -> Result<tokio::sync::MutexGuard<'_, AnyTx>> {
+        let mut state = self.shared.state.lock().await;
+        self.settle(&mut state).await?;
+        Ok(state)
     }
 
     /// Starts a nested transaction: a savepoint (SQL). MongoDB has no nested transactions.
     pub async fn begin(&self) -> Result<Transaction> {
         let n = self.shared.savepoints.fetch_add(1, Ordering::SeqCst) + 1;
         let name = format!("orm_savepoint_{n}");
-        let mut state = self.shared.state.lock().await;
-        self.settle(&mut state).await?;
-        #[cfg(feature = "mongodb")]
-        if let TxState::Mongo(_) = &*state {
-            return Err(Error::Unsupported { operation: "nested transactions", backend: "MongoDB" });
-        }
-        exec_raw(&mut state, &format!("SAVEPOINT {name}")).await?;
+        let mut state = self.settled().await?;
+        state.savepoint(&format!("SAVEPOINT {name}")).await?;
         Ok(Transaction { db: self.db.clone(), shared: self.shared.clone(), savepoint: Some(name), finished: AtomicBool::new(false) })
     }
 
     /// Makes the transaction's work permanent (a nested one: releases its savepoint).
     pub async fn commit(self) -> Result<()> {
         self.finished.store(true, Ordering::SeqCst);
-        let mut state = self.shared.state.lock().await;
-        self.settle(&mut state).await?;
-        if let Some(sp) = &self.savepoint {
-            return exec_raw(&mut state, &format!("RELEASE SAVEPOINT {sp}")).await;
-        }
-        match std::mem::replace(&mut *state, TxState::Closed) {
-            #[cfg(feature = "postgres")]
-            TxState::Pg(t) => t.commit().await.map_err(|e| err("COMMIT", e)),
-            #[cfg(feature = "mysql")]
-            TxState::My(t) => t.commit().await.map_err(|e| err("COMMIT", e)),
-            #[cfg(feature = "sqlite")]
-            TxState::Lite(t) => t.commit().await.map_err(|e| err("COMMIT", e)),
-            #[cfg(feature = "mongodb")]
-            TxState::Mongo(mut s) => s
-                .commit_transaction()
-                .await
-                .map_err(|e| crate::mongo::classify("transaction", "commit", || "commitTransaction".into(), e)),
-            TxState::Closed => Err(closed()),
+        let mut state = self.settled().await?;
+        match &self.savepoint {
+            Some(sp) => state.savepoint(&format!("RELEASE SAVEPOINT {sp}")).await,
+            None => state.commit().await,
         }
     }
 
     /// Discards the transaction's work (a nested one: back to its savepoint).
     pub async fn rollback(self) -> Result<()> {
         self.finished.store(true, Ordering::SeqCst);
-        let mut state = self.shared.state.lock().await;
-        self.settle(&mut state).await?;
-        if let Some(sp) = &self.savepoint {
-            return exec_raw(&mut state, &format!("ROLLBACK TO SAVEPOINT {sp}")).await;
-        }
-        match std::mem::replace(&mut *state, TxState::Closed) {
-            #[cfg(feature = "postgres")]
-            TxState::Pg(t) => t.rollback().await.map_err(|e| err("ROLLBACK", e)),
-            #[cfg(feature = "mysql")]
-            TxState::My(t) => t.rollback().await.map_err(|e| err("ROLLBACK", e)),
-            #[cfg(feature = "sqlite")]
-            TxState::Lite(t) => t.rollback().await.map_err(|e| err("ROLLBACK", e)),
-            #[cfg(feature = "mongodb")]
-            TxState::Mongo(mut s) => s
-                .abort_transaction()
-                .await
-                .map_err(|e| crate::mongo::classify("transaction", "rollback", || "abortTransaction".into(), e)),
-            TxState::Closed => Ok(()),
+        let mut state = self.settled().await?;
+        match &self.savepoint {
+            Some(sp) => state.savepoint(&format!("ROLLBACK TO SAVEPOINT {sp}")).await,
+            None => state.rollback().await,
         }
     }
 }
@@ -270,29 +204,6 @@ impl Drop for Transaction {
             pending.push(format!("ROLLBACK TO SAVEPOINT {sp}"));
         }
     }
-}
-
-/// Runs SQL text on the transaction's connection.
-pub(crate) async fn exec_raw(state: &mut TxState, sql: &str) -> Result<()> {
-    #[cfg(feature = "sql")]
-    use sqlx::AssertSqlSafe;
-    #[cfg(feature = "sql")]
-    let e = |e| Error::from_sqlx("transaction", "savepoint", sql, e);
-    match state {
-        #[cfg(feature = "postgres")]
-        TxState::Pg(t) => sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut **t).await.map(|_| ()).map_err(e),
-        #[cfg(feature = "mysql")]
-        TxState::My(t) => sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut **t).await.map(|_| ()).map_err(e),
-        #[cfg(feature = "sqlite")]
-        TxState::Lite(t) => sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut **t).await.map(|_| ()).map_err(e),
-        #[cfg(feature = "mongodb")]
-        TxState::Mongo(_) => Err(Error::Unsupported { operation: "SQL", backend: "MongoDB" }),
-        TxState::Closed => Err(closed()),
-    }
-}
-
-pub(crate) fn closed() -> Error {
-    Error::TransactionClosed
 }
 
 #[cfg(test)]

@@ -2,9 +2,10 @@
 //! migrations under a lock, each atomically where the backend allows and step by step elsewhere.
 
 use super::file::MigrationFile;
-use super::history::{Conn, HistoryRow};
+use super::history::HistoryRow;
+use crate::driver::{AnyConn, MigrationConn};
 use super::lock::{self, LockHolder};
-use super::plan::{check_reversible, plan, replay_onto, Plan, PlanTarget, Planned};
+use super::plan::{check_reversible, plan, replay_onto, Plan, PlanTarget};
 use super::report::{Direction, Interrupter, MigrationState, Progress, RunEntry, RunReport, StatusEntry, Target};
 use crate::db::Database;
 use crate::error::{Error, Result};
@@ -148,8 +149,8 @@ impl Migrator {
 
     /// The state of every migration, files and history together.
     pub async fn status(&self) -> Result<Vec<StatusEntry>> {
-        let mut conn = Conn::open(&self.db).await?;
-        let history = conn.history_if_any(&self.db).await?;
+        let mut conn = self.db.driver.migration_conn().await?;
+        let history = conn.history_if_any().await?;
         let newest = history.iter().filter(|r| !r.dirty).map(|r| r.version).max();
         let rows: BTreeMap<i64, &HistoryRow> = history.iter().map(|r| (r.version, r)).collect();
         let mut out = Vec::new();
@@ -209,8 +210,8 @@ impl Migrator {
             .iter()
             .find(|f| f.version == version)
             .ok_or(Error::UnknownMigration { version, reason: "no migration file has this version" })?;
-        let mut conn = Conn::open(&self.db).await?;
-        conn.ensure_history(&self.db).await?;
+        let mut conn = self.db.driver.migration_conn().await?;
+        conn.ensure_history().await?;
         let row = HistoryRow {
             version,
             name: file.name.clone(),
@@ -222,14 +223,14 @@ impl Migrator {
             steps_done: file.up.len() as i32,
             error: None,
         };
-        conn.save(&self.db, &row).await
+        conn.save_history(&row).await
     }
 
     /// The schema the applied migrations describe (their `up` operations replayed in the order
     /// they were applied).
     pub async fn applied_schema(&self) -> Result<Schema> {
-        let mut conn = Conn::open(&self.db).await?;
-        let history = conn.history_if_any(&self.db).await?;
+        let mut conn = self.db.driver.migration_conn().await?;
+        let history = conn.history_if_any().await?;
         self.schema_of(&history)
     }
 
@@ -243,7 +244,7 @@ impl Migrator {
 
     /// Who holds the migration lock now, if anyone.
     pub async fn lock_holder(&self) -> Result<Option<LockHolder>> {
-        lock::holder(&mut Conn::open(&self.db).await?).await
+        self.db.driver.migration_conn().await?.lock_holder().await
     }
 
     /// Removes the migration lock whoever holds it (`orm migrate unlock`), for a lock left by a
@@ -251,15 +252,15 @@ impl Migrator {
     /// its runner: PostgreSQL and MySQL release theirs with the holder's session (the error names
     /// the session to end), SQLite's with its transaction.
     pub async fn force_unlock(&self) -> Result<Option<LockHolder>> {
-        lock::force_unlock(&mut Conn::open(&self.db).await?).await
+        self.db.driver.migration_conn().await?.force_unlock().await
     }
 
     /// Settles a dirty migration after a manual fix: by default it counts as finished (applied after
     /// an `up`, gone after a `down`); with `rolled_back`, as never having run.
     pub async fn resolve(&self, version: i64, rolled_back: bool) -> Result<()> {
-        let mut conn = Conn::open(&self.db).await?;
-        conn.ensure_history(&self.db).await?;
-        let history = conn.history(&self.db).await?;
+        let mut conn = self.db.driver.migration_conn().await?;
+        conn.ensure_history().await?;
+        let history = conn.history_if_any().await?;
         let row = history
             .iter()
             .find(|r| r.version == version)
@@ -277,14 +278,14 @@ impl Migrator {
             if let Some(f) = file {
                 clean.checksum = f.checksum.clone();
             }
-            conn.save(&self.db, &clean).await
+            conn.save_history(&clean).await
         } else {
-            conn.remove(&self.db, version).await
+            conn.remove_history(version).await
         }
     }
 
     async fn run(&self, direction: Direction, target: Target) -> Result<RunReport> {
-        let mut conn = Conn::open(&self.db).await?;
+        let mut conn = self.db.driver.migration_conn().await?;
         if self.dry_run {
             // Plans only: no lock, no history table created.
             let planned = self.plan_run(&mut conn, direction, target).await?;
@@ -294,10 +295,10 @@ impl Migrator {
         // The lock comes first, for the whole run: creating the history table, reading it and
         // planning are all part of what two runners must not do at once.
         let on_wait = |holder: Option<LockHolder>| self.report(Progress::WaitingForLock { holder });
-        let guard = lock::acquire(&mut conn, &self.db, self.lease, &on_wait).await?;
+        let guard = lock::acquire(&mut conn, self.lease, &on_wait).await?;
         let mut entries = Vec::new();
         let result = async {
-            conn.ensure_history(&self.db).await?;
+            conn.ensure_history().await?;
             for (file, plan) in self.plan_run(&mut conn, direction, target).await? {
                 self.report(Progress::Started { version: file.version, name: file.name.clone(), direction });
                 let done = self.run_one(&mut conn, file, direction, plan, &guard).await?;
@@ -317,9 +318,9 @@ impl Migrator {
     }
 
     /// Chooses the migrations of a run and plans every one of them, in order, before any runs.
-    async fn plan_run(&self, conn: &mut Conn, direction: Direction, target: Target) -> Result<Vec<(&MigrationFile, Plan)>> {
+    async fn plan_run(&self, conn: &mut AnyConn, direction: Direction, target: Target) -> Result<Vec<(&MigrationFile, Plan)>> {
         self.check_target(target)?;
-        let history = conn.history_if_any(&self.db).await?;
+        let history = conn.history_if_any().await?;
         self.validate(&history)?;
         let applied = applied_order(&history);
         let chosen: Vec<&MigrationFile> = match direction {
@@ -382,7 +383,7 @@ impl Migrator {
     }
 
     /// Runs one planned migration.
-    async fn run_one(&self, conn: &mut Conn, file: &MigrationFile, direction: Direction, plan: Plan, guard: &lock::LockGuard) -> Result<RunEntry> {
+    async fn run_one(&self, conn: &mut AnyConn, file: &MigrationFile, direction: Direction, plan: Plan, guard: &lock::LockGuard) -> Result<RunEntry> {
         let started = Instant::now();
         let mut entry = entry(file, direction, &plan);
         let mut row = HistoryRow {
@@ -414,15 +415,15 @@ impl Migrator {
         if let Some(e) = stop_reason(0) {
             return Err(e);
         }
-        if conn.transactional() {
-            conn.begin().await.map_err(recording(0))?;
+        if self.db.capability().transactional_ddl {
+            conn.begin_migration().await.map_err(recording(0))?;
             for (i, (line, op, step)) in plan.steps.iter().enumerate() {
                 let failed = match stop_reason(i) {
                     Some(e) => Some(e),
-                    None => self.execute(conn, step).await.err().map(|e| step_err(file, *line, op, e)),
+                    None => conn.run_step(step).await.err().map(|e| step_err(file, *line, op, e)),
                 };
                 if let Some(e) = failed {
-                    conn.rollback().await;
+                    conn.rollback_migration().await;
                     return Err(e);
                 }
             }
@@ -432,72 +433,46 @@ impl Migrator {
                 row.steps_done = total as i32;
                 match direction {
                     // Planned under the lock: the history has no row for it.
-                    Direction::Up => conn.append(&self.db, &row).await,
-                    Direction::Down => conn.remove(&self.db, file.version).await,
+                    Direction::Up => conn.append_history(&row).await,
+                    Direction::Down => conn.remove_history(file.version).await,
                 }?;
-                conn.commit().await
+                conn.commit_migration().await
             };
             if let Err(e) = finish.await {
-                conn.rollback().await;
+                conn.rollback_migration().await;
                 return Err(recording(total)(e));
             }
         } else {
             // No transactional DDL: record progress so a failure leaves a dirty, resumable trace.
-            conn.save(&self.db, &row).await.map_err(recording(0))?;
+            conn.save_history(&row).await.map_err(recording(0))?;
             for (i, (line, op, step)) in plan.steps.iter().enumerate() {
                 let failed = match stop_reason(i) {
                     Some(e) => Some(e),
-                    None => self.execute(conn, step).await.err().map(|e| step_err(file, *line, op, e)),
+                    None => conn.run_step(step).await.err().map(|e| step_err(file, *line, op, e)),
                 };
                 if let Some(err) = failed {
                     row.error = Some(err.to_string());
                     row.execution_ms = started.elapsed().as_millis() as i64;
                     // The step's error is what the user needs; a history write failing after it
                     // (the server went away) must not replace it.
-                    let _ = conn.save(&self.db, &row).await;
+                    let _ = conn.save_history(&row).await;
                     return Err(err);
                 }
                 row.steps_done = i as i32 + 1;
-                conn.save(&self.db, &row).await.map_err(recording(i))?;
+                conn.save_history(&row).await.map_err(recording(i))?;
             }
             match direction {
                 Direction::Up => {
                     row.dirty = false;
                     row.applied_at = Utc::now();
                     row.execution_ms = started.elapsed().as_millis() as i64;
-                    conn.save(&self.db, &row).await.map_err(recording(total))?;
+                    conn.save_history(&row).await.map_err(recording(total))?;
                 }
-                Direction::Down => conn.remove(&self.db, file.version).await.map_err(recording(total))?,
+                Direction::Down => conn.remove_history(file.version).await.map_err(recording(total))?,
             }
         }
         entry.duration = started.elapsed();
         Ok(entry)
-    }
-
-    async fn execute(&self, conn: &mut Conn, step: &Planned) -> Result<()> {
-        match step {
-            Planned::Sql(sql) => conn.exec(sql).await,
-            Planned::SqlCheck { sql, table, column, to } => {
-                let found: Vec<(i64, Option<String>)> = conn.query_rows(sql).await?;
-                match found.first() {
-                    Some((count, example)) if *count > 0 => Err(Error::Unconvertible {
-                        table: table.clone(),
-                        column: column.clone(),
-                        to: to.clone(),
-                        count: *count as u64,
-                        example: format!("{:?}", example.clone().unwrap_or_default()),
-                    }),
-                    _ => Ok(()),
-                }
-            }
-            #[cfg(feature = "mongodb")]
-            Planned::Mongo(step) => {
-                let crate::db::Backend::Mongo(m) = &self.db.backend else {
-                    return Err(Error::Unsupported { operation: "MongoDB commands", backend: "SQL databases" });
-                };
-                super::run_mongo::run_step(m, step).await
-            }
-        }
     }
 }
 

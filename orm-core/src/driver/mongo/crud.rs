@@ -1,6 +1,9 @@
-//! CRUD on MongoDB.
+//! The [`Driver`] operations on MongoDB.
 
-use super::{classify, field_key, filter_document, run, update_document, value_to_bson, MongoBackend, MongoRow, COUNTERS};
+use super::{run, MongoDriver};
+use crate::db::BackendKind;
+use crate::driver::{Driver, QueryCount};
+use crate::mongo::{classify, field_key, filter_document, update_document, value_to_bson, MongoRow, COUNTERS};
 use mongodb::ClientSession;
 use crate::error::{Error, Result};
 use crate::model::{insert_values, update_values, Model};
@@ -42,7 +45,7 @@ fn model_fields<M: Model>(values: Vec<Value>, auto: Option<i64>) -> impl Iterato
             (Some(n), Some(c)) if c.auto_increment => key_value(c.ty, n),
             _ => value,
         };
-        (field_key(table, column), super::value_into_bson(value))
+        (field_key(table, column), crate::mongo::value_into_bson(value))
     })
 }
 
@@ -72,7 +75,7 @@ fn key_document(table: &Table, key: &[Value]) -> Document {
     doc
 }
 
-impl MongoBackend {
+impl MongoDriver {
     /// Replaces every `Related` condition (`relation.any(filter)`) with `local IN (keys)`, the keys
     /// found by a query on the related collection: MongoDB's two-step form of `EXISTS`.
     fn resolve_related<'a>(&'a self, parent: &'a Table, cond: Cond) -> Pin<Box<dyn Future<Output = Result<Cond>> + Send + 'a>> {
@@ -97,7 +100,7 @@ impl MongoBackend {
                     let ty = parent.column_named(&local).map(|c| c.ty).unwrap_or(ColumnType::I64);
                     let mut values = Vec::new();
                     for d in &docs {
-                        let v = super::bson_to_value(d.get(&key), ty).map_err(|e| Error::decode("relation", remote.clone(), e))?;
+                        let v = crate::mongo::bson_to_value(d.get(&key), ty).map_err(|e| Error::decode("relation", remote.clone(), e))?;
                         if !v.is_null() && !values.contains(&v) {
                             values.push(v);
                         }
@@ -155,7 +158,73 @@ impl MongoBackend {
         Ok(last - n + 1)
     }
 
-    pub(crate) async fn insert<M: Model>(&self, model: &M, session: Option<&mut ClientSession>) -> Result<M> {
+    /// How many documents a query selects, at most `at_most`.
+    async fn count_at_most<M: Model, R: FromRow>(&self, session: Option<&mut ClientSession>, q: &Select<M, R>, at_most: Option<u64>) -> Result<u64> {
+        self.queries().add();
+        let table = M::schema();
+        let live = self.resolved(table, q.effective_filter()).await?;
+        let filter = filter_document(table, live.as_ref());
+        let coll = self.collection(table);
+        let mut count = coll.count_documents(filter.clone());
+        if let Some(n) = q.offset {
+            count = count.skip(n);
+        }
+        if let Some(n) = match (q.limit, at_most) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        } {
+            count = count.limit(n);
+        }
+        run!(count, session).map_err(|e| classify(M::NAME, "count", || format!("count {} {filter}", table.name), e))
+    }
+}
+
+impl Driver for MongoDriver {
+    type Tx = ClientSession;
+    type Conn = MongoDriver;
+
+    fn kind(&self) -> BackendKind {
+        BackendKind::MongoDb
+    }
+
+    fn queries(&self) -> &QueryCount {
+        &self.queries
+    }
+
+    fn scoped(&self) -> Self {
+        MongoDriver { queries: self.queries.scoped(), ..self.clone() }
+    }
+
+    fn database_name(&self) -> &str {
+        self.db.name()
+    }
+
+    async fn close(&self) {
+        self.client.clone().shutdown().await
+    }
+
+    async fn begin(&self) -> Result<ClientSession> {
+        self.start().await
+    }
+
+    async fn savepoint(_: &mut ClientSession, _: &str) -> Result<()> {
+        Err(Error::Unsupported { operation: "nested transactions", backend: "MongoDB" })
+    }
+
+    async fn commit(tx: ClientSession) -> Result<()> {
+        MongoDriver::end(tx, true).await
+    }
+
+    async fn rollback(tx: ClientSession) -> Result<()> {
+        MongoDriver::end(tx, false).await
+    }
+
+    fn is_transient_text(&self, text: &str) -> bool {
+        text.contains("TransientTransactionError") || text.contains("WriteConflict")
+    }
+
+    async fn insert<M: Model>(&self, session: Option<&mut ClientSession>, model: &M) -> Result<M> {
+        self.queries.add();
         let table = M::schema();
         let auto = match table.auto_increment_column() {
             Some(_) => Some(self.reserve_keys(M::NAME, table, 1).await?),
@@ -168,7 +237,11 @@ impl MongoBackend {
         decode_model(&doc)
     }
 
-    pub(crate) async fn insert_many<M: Model>(&self, models: &[M], session: Option<&mut ClientSession>) -> Result<u64> {
+    async fn insert_many<M: Model>(&self, session: Option<&mut ClientSession>, models: &[M]) -> Result<u64> {
+        if models.is_empty() {
+            return Ok(0);
+        }
+        self.queries.add();
         let table = M::schema();
         let first = match table.auto_increment_column() {
             Some(_) => Some(self.reserve_keys(M::NAME, table, models.len() as u64).await?),
@@ -205,7 +278,8 @@ impl MongoBackend {
         Ok(models.len() as u64)
     }
 
-    pub(crate) async fn upsert<M: Model>(&self, model: &M, target: &[&str], by_key: bool, mut session: Option<&mut ClientSession>) -> Result<M> {
+    async fn upsert<M: Model>(&self, mut session: Option<&mut ClientSession>, model: &M, target: &[&str], by_key: bool) -> Result<M> {
+        self.queries.add();
         let table = M::schema();
         let coll = self.collection(table);
         let values = if by_key { crate::model::stamped_values(model) } else { insert_values(model) };
@@ -249,7 +323,8 @@ impl MongoBackend {
         decode_model(&stored)
     }
 
-    pub(crate) async fn update<M: Model>(&self, model: &M, session: Option<&mut ClientSession>) -> Result<()> {
+    async fn update<M: Model>(&self, session: Option<&mut ClientSession>, model: &M) -> Result<()> {
+        self.queries.add();
         let table = M::schema();
         let mut filter = key_document(table, &model.key_values());
         if let Some(deleted) = M::roles().soft_delete {
@@ -268,7 +343,8 @@ impl MongoBackend {
         if done.matched_count == 0 { Err(Error::NotFound { model: M::NAME, operation: "update" }) } else { Ok(()) }
     }
 
-    pub(crate) async fn delete_by_key<M: Model>(&self, key: Vec<Value>, session: Option<&mut ClientSession>) -> Result<()> {
+    async fn delete_by_key<M: Model>(&self, session: Option<&mut ClientSession>, key: Vec<Value>) -> Result<()> {
+        self.queries.add();
         let table = M::schema();
         let filter = key_document(table, &key);
         let coll = self.collection(table);
@@ -277,7 +353,8 @@ impl MongoBackend {
         if done.deleted_count == 0 { Err(Error::NotFound { model: M::NAME, operation: "delete" }) } else { Ok(()) }
     }
 
-    pub(crate) async fn find<M: Model, R: FromRow>(&self, q: &Select<M, R>, session: Option<&mut ClientSession>) -> Result<Vec<R>> {
+    async fn find<M: Model, R: FromRow>(&self, session: Option<&mut ClientSession>, q: &Select<M, R>) -> Result<Vec<R>> {
+        self.queries.add();
         let table = M::schema();
         let columns = q.column_list();
         let keys = keys(table, &columns);
@@ -323,30 +400,16 @@ impl MongoBackend {
         Ok(rows)
     }
 
-    pub(crate) async fn count<M: Model, R: FromRow>(
-        &self,
-        q: &Select<M, R>,
-        at_most: Option<u64>,
-        session: Option<&mut ClientSession>,
-    ) -> Result<u64> {
-        let table = M::schema();
-        let live = self.resolved(table, q.effective_filter()).await?;
-        let filter = filter_document(table, live.as_ref());
-        let coll = self.collection(table);
-        let mut count = coll.count_documents(filter.clone());
-        if let Some(n) = q.offset {
-            count = count.skip(n);
-        }
-        if let Some(n) = match (q.limit, at_most) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        } {
-            count = count.limit(n);
-        }
-        run!(count, session).map_err(|e| classify(M::NAME, "count", || format!("count {} {filter}", table.name), e))
+    async fn count<M: Model, R: FromRow>(&self, session: Option<&mut ClientSession>, q: &Select<M, R>) -> Result<u64> {
+        self.count_at_most(session, q, None).await
     }
 
-    pub(crate) async fn update_many<M: Model>(&self, q: &UpdateMany<M>, session: Option<&mut ClientSession>) -> Result<u64> {
+    async fn exists<M: Model, R: FromRow>(&self, session: Option<&mut ClientSession>, q: &Select<M, R>) -> Result<bool> {
+        Ok(self.count_at_most(session, q, Some(1)).await? > 0)
+    }
+
+    async fn update_many<M: Model>(&self, session: Option<&mut ClientSession>, q: &UpdateMany<M>) -> Result<u64> {
+        self.queries.add();
         let table = M::schema();
         let (sets, live) = q.effective();
         let live = self.resolved(table, live).await?;
@@ -358,7 +421,8 @@ impl MongoBackend {
         Ok(done.matched_count)
     }
 
-    pub(crate) async fn delete_many<M: Model>(&self, q: &DeleteMany<M>, session: Option<&mut ClientSession>) -> Result<u64> {
+    async fn delete_many<M: Model>(&self, session: Option<&mut ClientSession>, q: &DeleteMany<M>) -> Result<u64> {
+        self.queries.add();
         let table = M::schema();
         let live = self.resolved(table, q.filter.clone()).await?;
         let filter = filter_document(table, live.as_ref());
@@ -368,8 +432,26 @@ impl MongoBackend {
         Ok(done.deleted_count)
     }
 
-    /// Runs a database command.
-    pub(crate) async fn run_command(&self, command: Document, session: Option<&mut ClientSession>) -> Result<Document> {
-        run!(self.db.run_command(command.clone()), session).map_err(|e| classify("raw", "run_command", || command.to_string(), e))
+    async fn create_table(&self, _: Option<&mut ClientSession>, model: &'static str, table: &Table, if_not_exists: bool) -> Result<()> {
+        self.queries.add();
+        self.create_collection(model, table, if_not_exists).await
+    }
+
+    async fn drop_table(&self, _: Option<&mut ClientSession>, model: &'static str, table: &Table) -> Result<()> {
+        self.queries.add();
+        self.drop_collection(model, table).await
+    }
+
+    async fn table_exists(&self, _: Option<&mut ClientSession>, name: &str) -> Result<bool> {
+        self.queries.add();
+        self.collection_exists(name).await
+    }
+
+    async fn introspect(&self, sample: usize) -> Result<Vec<Table>> {
+        super::introspect::tables(self, sample).await
+    }
+
+    async fn migration_conn(&self) -> Result<MongoDriver> {
+        Ok(self.clone())
     }
 }

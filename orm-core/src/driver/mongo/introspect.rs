@@ -2,7 +2,7 @@
 //! column name and neutral type) and `listIndexes`. Collections without such a validator are read
 //! from a sample of their documents by `orm generate models`; here they list no columns.
 
-use crate::db::{Backend, Database};
+use super::MongoDriver;
 use crate::error::{Error, Result};
 use crate::schema::{Column, ColumnType, Index, Table};
 use bson::{doc, Bson, Document};
@@ -38,8 +38,7 @@ fn column_from(key: &str, property: &Document, required: bool) -> Column {
     column
 }
 
-pub(super) async fn tables(db: &Database, sample: usize) -> Result<Vec<Table>> {
-    let Backend::Mongo(m) = &db.backend else { return Ok(Vec::new()) };
+pub(super) async fn tables(m: &MongoDriver, sample: usize) -> Result<Vec<Table>> {
     let err = |what: &'static str| move |e| crate::mongo::classify("schema", what, || what.to_string(), e);
     let reply = m.db.run_command(doc! { "listCollections": 1, "filter": { "type": "collection" } }).await.map_err(err("listCollections"))?;
     let batch = reply
@@ -106,7 +105,7 @@ pub(super) async fn tables(db: &Database, sample: usize) -> Result<Vec<Table>> {
     Ok(out)
 }
 
-async fn sample_documents(m: &crate::mongo::MongoBackend, name: &str, n: usize) -> Result<Vec<Document>> {
+async fn sample_documents(m: &MongoDriver, name: &str, n: usize) -> Result<Vec<Document>> {
     use futures_util::TryStreamExt;
     let pipeline = vec![doc! { "$sample": { "size": n as i64 } }];
     let cursor = m

@@ -1,7 +1,7 @@
 //! MySQL / MariaDB: `information_schema`.
 
-use super::{action, parse_default};
-use crate::db::Database;
+use crate::introspect::{action, parse_default};
+use crate::driver::sql::SqlDriver;
 use crate::error::Result;
 use crate::schema::{Column, ColumnType, ForeignKey, Index, Table};
 use std::collections::{BTreeMap, BTreeSet};
@@ -45,10 +45,10 @@ type ForeignKeyRow = (String, String, String, String, String, String, String);
 
 type ColumnRow = (String, String, String, i64, Option<String>, String);
 
-pub(super) async fn tables(db: &Database) -> Result<Vec<Table>> {
+pub(super) async fn tables(db: &SqlDriver) -> Result<Vec<Table>> {
     let json_columns: BTreeSet<(String, String)> = {
         let checks: Vec<(String, String)> = db
-            .raw_query(
+            .query(
                 "SELECT TABLE_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS \
                  WHERE CONSTRAINT_SCHEMA = DATABASE() AND CHECK_CLAUSE LIKE 'json_valid(%'",
                 [],
@@ -60,7 +60,7 @@ pub(super) async fn tables(db: &Database) -> Result<Vec<Table>> {
             .collect()
     };
     let columns: Vec<ColumnRow> = db
-        .raw_query(
+        .query(
             "SELECT c.TABLE_NAME, c.COLUMN_NAME, c.COLUMN_TYPE, CAST(c.IS_NULLABLE = 'YES' AS SIGNED), c.COLUMN_DEFAULT, c.EXTRA \
              FROM information_schema.COLUMNS c \
              JOIN information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME \
@@ -84,7 +84,7 @@ pub(super) async fn tables(db: &Database) -> Result<Vec<Table>> {
     }
 
     let fks: Vec<ForeignKeyRow> = db
-        .raw_query(
+        .query(
             "SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.REFERENCED_TABLE_NAME, k.COLUMN_NAME, k.REFERENCED_COLUMN_NAME, \
                r.DELETE_RULE, r.UPDATE_RULE \
              FROM information_schema.KEY_COLUMN_USAGE k \
@@ -114,7 +114,7 @@ pub(super) async fn tables(db: &Database) -> Result<Vec<Table>> {
     }
 
     let indexes: Vec<(String, String, i64, String)> = db
-        .raw_query(
+        .query(
             "SELECT TABLE_NAME, INDEX_NAME, CAST(NON_UNIQUE AS SIGNED), COLUMN_NAME FROM information_schema.STATISTICS \
              WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
             [],

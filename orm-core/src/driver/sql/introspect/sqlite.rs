@@ -1,7 +1,7 @@
 //! SQLite: `sqlite_master` and the table-valued pragmas.
 
-use super::{action, parse_default};
-use crate::db::Database;
+use crate::introspect::{action, parse_default};
+use crate::driver::sql::SqlDriver;
 use crate::error::Result;
 use crate::schema::{Column, ColumnType, ForeignKey, Index, Table};
 use crate::value::Value;
@@ -103,15 +103,15 @@ fn foreign_key_names(sql: &str) -> Vec<(String, Vec<String>)> {
     out
 }
 
-pub(super) async fn tables(db: &Database) -> Result<Vec<Table>> {
+pub(super) async fn tables(db: &SqlDriver) -> Result<Vec<Table>> {
     let names: Vec<(String, String)> = db
-        .raw_query("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name", [])
+        .query("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name", [])
         .await?;
     let mut out = Vec::new();
     for (table_name, sql) in names {
         let mut table = Table::new(table_name.clone());
         let columns: Vec<(String, String, i64, Option<String>, i64)> = db
-            .raw_query(r#"SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info(?) ORDER BY cid"#, [name(&table_name)])
+            .query(r#"SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info(?) ORDER BY cid"#, [name(&table_name)])
             .await?;
         let mut pk: Vec<(i64, String)> = Vec::new();
         for (col, declared, not_null, default, pk_pos) in columns {
@@ -139,11 +139,11 @@ pub(super) async fn tables(db: &Database) -> Result<Vec<Table>> {
         }
 
         let indexes: Vec<(String, i64, String)> = db
-            .raw_query(r#"SELECT name, "unique", origin FROM pragma_index_list(?) ORDER BY name"#, [name(&table_name)])
+            .query(r#"SELECT name, "unique", origin FROM pragma_index_list(?) ORDER BY name"#, [name(&table_name)])
             .await?;
         for (index, unique, origin) in indexes {
             let cols: Vec<(String,)> =
-                db.raw_query("SELECT name FROM pragma_index_info(?) ORDER BY seqno", [name(&index)]).await?;
+                db.query("SELECT name FROM pragma_index_info(?) ORDER BY seqno", [name(&index)]).await?;
             let cols: Vec<String> = cols.into_iter().map(|(c,)| c).collect();
             match origin.as_str() {
                 "pk" => {}
@@ -157,7 +157,7 @@ pub(super) async fn tables(db: &Database) -> Result<Vec<Table>> {
         }
 
         let fks: Vec<ForeignKeyRow> = db
-            .raw_query(
+            .query(
                 r#"SELECT id, seq, "table", "from", "to", on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY id, seq"#,
                 [name(&table_name)],
             )

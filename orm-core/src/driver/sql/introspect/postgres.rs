@@ -1,7 +1,7 @@
 //! PostgreSQL: `information_schema` and the `pg_catalog` for indexes and foreign keys.
 
-use super::{action, parse_default};
-use crate::db::Database;
+use crate::introspect::{action, parse_default};
+use crate::driver::sql::SqlDriver;
 use crate::error::Result;
 use crate::schema::{Column, ColumnType, ForeignKey, Index, Table};
 use std::collections::BTreeMap;
@@ -40,9 +40,9 @@ type ForeignKeyRow = (String, String, String, String, String, String, String);
 
 type ColumnRow = (String, String, String, Option<i64>, Option<i64>, Option<i64>, bool, Option<String>, bool);
 
-pub(super) async fn tables(db: &Database) -> Result<Vec<Table>> {
+pub(super) async fn tables(db: &SqlDriver) -> Result<Vec<Table>> {
     let columns: Vec<ColumnRow> = db
-        .raw_query(
+        .query(
             "SELECT c.table_name::text, c.column_name::text, c.data_type::text, c.character_maximum_length::int8, \
              c.numeric_precision::int8, c.numeric_scale::int8, (c.is_nullable = 'YES'), c.column_default::text, \
              (c.is_identity = 'YES') \
@@ -71,7 +71,7 @@ pub(super) async fn tables(db: &Database) -> Result<Vec<Table>> {
     }
 
     let constraints: Vec<(String, String, String, String)> = db
-        .raw_query(
+        .query(
             "SELECT tc.table_name::text, tc.constraint_name::text, tc.constraint_type::text, kcu.column_name::text \
              FROM information_schema.table_constraints tc \
              JOIN information_schema.key_column_usage kcu ON kcu.constraint_name = tc.constraint_name \
@@ -103,7 +103,7 @@ pub(super) async fn tables(db: &Database) -> Result<Vec<Table>> {
     }
 
     let indexes: Vec<(String, String, bool, String)> = db
-        .raw_query(
+        .query(
             "SELECT t.relname::text, i.relname::text, ix.indisunique, \
                (SELECT string_agg(a.attname::text, chr(31) ORDER BY k.ord) \
                   FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(num, ord) \
@@ -125,7 +125,7 @@ pub(super) async fn tables(db: &Database) -> Result<Vec<Table>> {
     }
 
     let fks: Vec<ForeignKeyRow> = db
-        .raw_query(
+        .query(
             "SELECT cl.relname::text, c.conname::text, ft.relname::text, \
                (SELECT string_agg(a.attname::text, chr(31) ORDER BY k.ord) FROM unnest(c.conkey) WITH ORDINALITY k(num, ord) \
                   JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.num), \

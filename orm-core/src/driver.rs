@@ -1,0 +1,442 @@
+//! The backend seam: what a backend executes, in one crate-private trait, and the one place that
+//! picks the backend a [`Database`](crate::Database) holds.
+//!
+//! ```text
+//! db, query, relation, lifecycle, migrate, introspect       (above: ask the Capability, never a backend)
+//!        |  AnyDriver / AnyTx / AnyConn  (this file: the only match over the backends)
+//!        v
+//! driver/sql/    PostgreSQL, MySQL/MariaDB, SQLite through sqlx     (features postgres, mysql, sqlite)
+//! driver/mongo/  MongoDB through the official driver               (feature mongodb)
+//! ```
+//!
+//! The SQL backends share one driver: they differ by the statements `sql::` renders for their
+//! [`Dialect`](crate::Dialect) and by a few executions (`driver/sql/pool.rs` holds the one match over
+//! the three sqlx pools). MongoDB lowers the same query IR to documents (`mongo::`) and runs them.
+//!
+//! # Adding a backend
+//! A new backend provides, in a module tree of its own behind its own cargo feature:
+//! - a [`Driver`]: connecting, transactions, the CRUD of a model (the query IR in, rows or counts
+//!   out), schema changes, introspection, and a [`MigrationConn`] for migration runs (the lock, the
+//!   history, the steps);
+//! - its [`Capability`](crate::Capability) as one more arm of
+//!   [`BackendKind::capability`](crate::BackendKind::capability) (the capability test lists them all);
+//! - its row type's decoders (`field::Decoder`), so `FromRow` reads its rows;
+//! - one more arm in each enum below and in [`each_driver!`].
+//!
+//! Layers above never see a pool, a connection or a session: they hold a `Database` or a
+//! `Transaction` and call the methods here.
+
+#[cfg(feature = "mongodb")]
+pub(crate) mod mongo;
+#[cfg(feature = "sql")]
+pub(crate) mod sql;
+
+use crate::db::BackendKind;
+use crate::error::{Error, Result};
+use crate::migrate::lock::{LockGuard, LockHolder};
+use crate::migrate::{HistoryRow, Planned};
+use crate::model::Model;
+use crate::query::{DeleteMany, Select, UpdateMany};
+use crate::row::FromRow;
+use crate::schema::Table;
+use crate::value::Value;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Counts the statements (SQL) or operations (MongoDB) a driver runs: for the database and its
+/// clones, and for one [`Database::scoped`](crate::Database::scoped) handle.
+#[derive(Clone, Default)]
+pub(crate) struct QueryCount {
+    total: Arc<AtomicU64>,
+    scope: Option<Arc<AtomicU64>>,
+}
+
+impl QueryCount {
+    pub(crate) fn add(&self) {
+        self.total.fetch_add(1, Ordering::Relaxed);
+        if let Some(scope) = &self.scope {
+            scope.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The scope's count on a scoped handle, else the total.
+    pub(crate) fn get(&self) -> u64 {
+        self.scope.as_ref().unwrap_or(&self.total).load(Ordering::Relaxed)
+    }
+
+    /// The same total with a fresh scope count.
+    pub(crate) fn scoped(&self) -> QueryCount {
+        QueryCount { total: self.total.clone(), scope: Some(Default::default()) }
+    }
+}
+
+/// What one backend executes. Every method runs on the driver's pool, or inside `tx` when given
+/// one (an open transaction of this driver).
+#[allow(async_fn_in_trait)]
+pub(crate) trait Driver: Clone + Send + Sync + Sized + 'static {
+    /// An open transaction: a connection inside `BEGIN` (SQL), a session (MongoDB).
+    type Tx: Send + 'static;
+    /// What a migration run holds from start to end (see [`MigrationConn`]).
+    type Conn: MigrationConn;
+
+    /// Which backend this is.
+    fn kind(&self) -> BackendKind;
+    /// This handle's query count.
+    fn queries(&self) -> &QueryCount;
+    /// The same connections with a query count of its own.
+    fn scoped(&self) -> Self;
+    /// The database name the server knows (MongoDB; empty on SQL, where names are per table).
+    fn database_name(&self) -> &str;
+    /// Closes every pooled connection.
+    async fn close(&self);
+
+    /// Starts a transaction.
+    async fn begin(&self) -> Result<Self::Tx>;
+    /// Runs a savepoint statement (`SAVEPOINT`, `RELEASE SAVEPOINT`, `ROLLBACK TO SAVEPOINT`)
+    /// inside `tx`; [`Error::Unsupported`] where transactions do not nest.
+    async fn savepoint(tx: &mut Self::Tx, sql: &str) -> Result<()>;
+    /// Commits.
+    async fn commit(tx: Self::Tx) -> Result<()>;
+    /// Rolls back.
+    async fn rollback(tx: Self::Tx) -> Result<()>;
+    /// Whether a user's error text tells of a transient transaction failure (the toolkit's own
+    /// errors answer [`Error::is_transient`]).
+    fn is_transient_text(&self, _text: &str) -> bool {
+        false
+    }
+
+    /// Inserts one row and reads it back as stored (generated keys included).
+    async fn insert<M: Model>(&self, tx: Option<&mut Self::Tx>, model: &M) -> Result<M>;
+    /// Inserts rows all or nothing; returns how many.
+    async fn insert_many<M: Model>(&self, tx: Option<&mut Self::Tx>, models: &[M]) -> Result<u64>;
+    /// Inserts `model` or updates the row whose `target` columns match; returns it as stored.
+    /// `by_key`: the target is the primary key, whose value is sent.
+    async fn upsert<M: Model>(&self, tx: Option<&mut Self::Tx>, model: &M, target: &[&str], by_key: bool) -> Result<M>;
+    /// Writes the non-key columns of the row with `model`'s key; `NotFound` when there is none.
+    async fn update<M: Model>(&self, tx: Option<&mut Self::Tx>, model: &M) -> Result<()>;
+    /// Deletes the row with `key`; `NotFound` when there is none.
+    async fn delete_by_key<M: Model>(&self, tx: Option<&mut Self::Tx>, key: Vec<Value>) -> Result<()>;
+    /// The rows a query selects.
+    async fn find<M: Model, R: FromRow>(&self, tx: Option<&mut Self::Tx>, q: &Select<M, R>) -> Result<Vec<R>>;
+    /// How many rows a query selects.
+    async fn count<M: Model, R: FromRow>(&self, tx: Option<&mut Self::Tx>, q: &Select<M, R>) -> Result<u64>;
+    /// Whether a query selects any row.
+    async fn exists<M: Model, R: FromRow>(&self, tx: Option<&mut Self::Tx>, q: &Select<M, R>) -> Result<bool>;
+    /// Runs an `UPDATE ... WHERE` (its soft-delete and live-row filters already applied).
+    async fn update_many<M: Model>(&self, tx: Option<&mut Self::Tx>, q: &UpdateMany<M>) -> Result<u64>;
+    /// Runs a `DELETE ... WHERE`.
+    async fn delete_many<M: Model>(&self, tx: Option<&mut Self::Tx>, q: &DeleteMany<M>) -> Result<u64>;
+
+    /// Creates a table (collection) and its indexes.
+    async fn create_table(&self, tx: Option<&mut Self::Tx>, model: &'static str, table: &Table, if_not_exists: bool) -> Result<()>;
+    /// Drops a table (collection) if it exists.
+    async fn drop_table(&self, tx: Option<&mut Self::Tx>, model: &'static str, table: &Table) -> Result<()>;
+    /// Whether a table (collection) named `name` exists.
+    async fn table_exists(&self, tx: Option<&mut Self::Tx>, name: &str) -> Result<bool>;
+    /// The live tables (collections), internal ones included; `sample` documents per collection
+    /// without a validator describe it (MongoDB).
+    async fn introspect(&self, sample: usize) -> Result<Vec<Table>>;
+
+    /// A connection for a whole migration run.
+    async fn migration_conn(&self) -> Result<Self::Conn>;
+}
+
+/// What a migration run holds: one connection (SQL: the lock is its session's; SQLite's run is one
+/// transaction on it) or the database (MongoDB). The runner plans, the conn executes.
+#[allow(async_fn_in_trait)]
+pub(crate) trait MigrationConn: Send {
+    /// Takes the migration lock for `owner`; tells `on_wait` who holds it when it must wait.
+    async fn lock(&mut self, guard: &mut LockGuard, lease: Duration, on_wait: &(dyn Fn(Option<LockHolder>) + Send + Sync)) -> Result<()>;
+    /// Gives the lock back (SQLite: commits the run).
+    async fn unlock(&mut self, guard: &LockGuard) -> Result<()>;
+    /// Who holds the lock, as far as the backend tells.
+    async fn lock_holder(&mut self) -> Result<Option<LockHolder>>;
+    /// Removes a lock that outlives its holder (MongoDB's); session locks answer who holds them.
+    async fn force_unlock(&mut self) -> Result<Option<LockHolder>>;
+
+    /// Creates the history table (collection) when missing.
+    async fn ensure_history(&mut self) -> Result<()>;
+    /// Every history row, oldest first; none when there is no history table (not created here).
+    async fn history_if_any(&mut self) -> Result<Vec<HistoryRow>>;
+    /// Inserts or replaces a history row in one atomic write.
+    async fn save_history(&mut self, row: &HistoryRow) -> Result<()>;
+    /// Inserts a history row for a version the history does not have.
+    async fn append_history(&mut self, row: &HistoryRow) -> Result<()>;
+    /// Deletes the history row of `version`.
+    async fn remove_history(&mut self, version: i64) -> Result<()>;
+
+    /// Starts a migration's transaction where DDL is transactional (a savepoint in SQLite's run).
+    async fn begin_migration(&mut self) -> Result<()>;
+    /// Commits it (SQLite: after checking every foreign key holds).
+    async fn commit_migration(&mut self) -> Result<()>;
+    /// Rolls it back, as far as the backend can.
+    async fn rollback_migration(&mut self);
+    /// Runs one planned step.
+    async fn run_step(&mut self, step: &Planned) -> Result<()>;
+}
+
+/// The driver a [`Database`](crate::Database) holds.
+#[derive(Clone)]
+pub(crate) enum AnyDriver {
+    #[cfg(feature = "sql")]
+    Sql(sql::SqlDriver),
+    #[cfg(feature = "mongodb")]
+    Mongo(mongo::MongoDriver),
+}
+
+/// An open transaction of whichever driver.
+pub(crate) enum AnyTx {
+    #[cfg(feature = "sql")]
+    Sql(sql::SqlTx),
+    #[cfg(feature = "mongodb")]
+    Mongo(Box<mongodb::ClientSession>),
+    /// Committed or rolled back.
+    Closed,
+}
+
+/// A migration run's connection of whichever driver.
+pub(crate) enum AnyConn {
+    #[cfg(feature = "sql")]
+    Sql(sql::SqlConn),
+    #[cfg(feature = "mongodb")]
+    Mongo(mongo::MongoDriver),
+}
+
+/// Runs `$body` with `$d` bound to the driver of `$driver` (an [`AnyDriver`]); the body is compiled
+/// once per driver.
+macro_rules! each_driver {
+    ($driver:expr, $d:ident => $body:expr) => {
+        match $driver {
+            #[cfg(feature = "sql")]
+            $crate::driver::AnyDriver::Sql($d) => $body,
+            #[cfg(feature = "mongodb")]
+            $crate::driver::AnyDriver::Mongo($d) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$d` bound to the driver and `$tx` to the open transaction of that driver
+/// (`None` outside one): `$tx_state` is an `Option<&mut AnyTx>`.
+macro_rules! with_tx {
+    ($driver:expr, $tx_state:expr, |$d:ident, $tx:ident| $body:expr) => {
+        match ($driver, $tx_state) {
+            #[cfg(feature = "sql")]
+            ($crate::driver::AnyDriver::Sql($d), None) => {
+                let $tx = None;
+                $body
+            }
+            #[cfg(feature = "sql")]
+            ($crate::driver::AnyDriver::Sql($d), Some($crate::driver::AnyTx::Sql(t))) => {
+                let $tx = Some(t);
+                $body
+            }
+            #[cfg(feature = "mongodb")]
+            ($crate::driver::AnyDriver::Mongo($d), None) => {
+                let $tx = None;
+                $body
+            }
+            #[cfg(feature = "mongodb")]
+            ($crate::driver::AnyDriver::Mongo($d), Some($crate::driver::AnyTx::Mongo(t))) => {
+                let $tx = Some(&mut **t);
+                $body
+            }
+            #[allow(unreachable_patterns)]
+            _ => Err($crate::error::Error::TransactionClosed),
+        }
+    };
+}
+pub(crate) use with_tx;
+
+impl AnyDriver {
+    /// Connects to the backend the URL's scheme names.
+    pub(crate) async fn connect(url: &str, redacted: &str, options: &crate::ConnectOptions) -> Result<AnyDriver> {
+        let not_enabled = |feature: &str| Error::UnsupportedUrl {
+            url: redacted.to_string(),
+            reason: format!("this build of orm-core lacks the `{feature}` feature"),
+        };
+        let _ = (options, &not_enabled);
+        match BackendKind::from_url(url) {
+            Some(BackendKind::MongoDb) => {
+                #[cfg(feature = "mongodb")]
+                return Ok(AnyDriver::Mongo(mongo::MongoDriver::connect(url, redacted).await?));
+                #[cfg(not(feature = "mongodb"))]
+                return Err(not_enabled("mongodb"));
+            }
+            Some(kind) => {
+                #[cfg(feature = "sql")]
+                return Ok(AnyDriver::Sql(sql::SqlDriver::connect(kind, url, redacted, options).await?));
+                #[cfg(not(feature = "sql"))]
+                return Err(not_enabled(match kind {
+                    BackendKind::Postgres => "postgres",
+                    BackendKind::MySql => "mysql",
+                    _ => "sqlite",
+                }));
+            }
+            None => Err(Error::UnsupportedUrl {
+                url: redacted.to_string(),
+                reason: "expected a postgres://, mysql://, mariadb://, sqlite: or mongodb:// URL".into(),
+            }),
+        }
+    }
+
+    pub(crate) fn kind(&self) -> BackendKind {
+        each_driver!(self, d => d.kind())
+    }
+
+    pub(crate) fn queries(&self) -> &QueryCount {
+        each_driver!(self, d => d.queries())
+    }
+
+    pub(crate) fn scoped(&self) -> AnyDriver {
+        match self {
+            #[cfg(feature = "sql")]
+            AnyDriver::Sql(d) => AnyDriver::Sql(d.scoped()),
+            #[cfg(feature = "mongodb")]
+            AnyDriver::Mongo(d) => AnyDriver::Mongo(d.scoped()),
+        }
+    }
+
+    pub(crate) fn database_name(&self) -> &str {
+        each_driver!(self, d => d.database_name())
+    }
+
+    pub(crate) async fn close(&self) {
+        each_driver!(self, d => d.close().await)
+    }
+
+    pub(crate) fn is_transient_text(&self, text: &str) -> bool {
+        each_driver!(self, d => d.is_transient_text(text))
+    }
+
+    pub(crate) async fn begin(&self) -> Result<AnyTx> {
+        match self {
+            #[cfg(feature = "sql")]
+            AnyDriver::Sql(d) => Ok(AnyTx::Sql(d.begin().await?)),
+            #[cfg(feature = "mongodb")]
+            AnyDriver::Mongo(d) => Ok(AnyTx::Mongo(Box::new(d.begin().await?))),
+        }
+    }
+
+    pub(crate) async fn introspect(&self, sample: usize) -> Result<Vec<Table>> {
+        each_driver!(self, d => d.introspect(sample).await)
+    }
+
+    pub(crate) async fn migration_conn(&self) -> Result<AnyConn> {
+        match self {
+            #[cfg(feature = "sql")]
+            AnyDriver::Sql(d) => Ok(AnyConn::Sql(d.migration_conn().await?)),
+            #[cfg(feature = "mongodb")]
+            AnyDriver::Mongo(d) => Ok(AnyConn::Mongo(d.migration_conn().await?)),
+        }
+    }
+
+    /// The SQL driver, or [`Error::Unsupported`] naming `operation` on a document store.
+    #[cfg(feature = "sql")]
+    pub(crate) fn sql(&self, operation: &'static str) -> Result<&sql::SqlDriver> {
+        match self {
+            AnyDriver::Sql(d) => Ok(d),
+            #[allow(unreachable_patterns)]
+            _ => Err(Error::Unsupported { operation, backend: "MongoDB" }),
+        }
+    }
+
+    /// The MongoDB driver, or [`Error::Unsupported`] naming `operation` on SQL.
+    #[cfg(feature = "mongodb")]
+    pub(crate) fn mongo(&self, operation: &'static str) -> Result<&mongo::MongoDriver> {
+        match self {
+            AnyDriver::Mongo(d) => Ok(d),
+            #[allow(unreachable_patterns)]
+            _ => Err(Error::Unsupported { operation, backend: "SQL databases" }),
+        }
+    }
+}
+
+impl AnyTx {
+    /// Runs a savepoint statement inside the transaction.
+    pub(crate) async fn savepoint(&mut self, sql: &str) -> Result<()> {
+        match self {
+            #[cfg(feature = "sql")]
+            AnyTx::Sql(t) => <sql::SqlDriver as Driver>::savepoint(t, sql).await,
+            #[cfg(feature = "mongodb")]
+            AnyTx::Mongo(s) => <mongo::MongoDriver as Driver>::savepoint(s, sql).await,
+            AnyTx::Closed => Err(Error::TransactionClosed),
+        }
+    }
+
+    /// Commits, leaving the state closed.
+    pub(crate) async fn commit(&mut self) -> Result<()> {
+        match std::mem::replace(self, AnyTx::Closed) {
+            #[cfg(feature = "sql")]
+            AnyTx::Sql(t) => <sql::SqlDriver as Driver>::commit(t).await,
+            #[cfg(feature = "mongodb")]
+            AnyTx::Mongo(s) => <mongo::MongoDriver as Driver>::commit(*s).await,
+            AnyTx::Closed => Err(Error::TransactionClosed),
+        }
+    }
+
+    /// Rolls back, leaving the state closed (a closed one stays closed).
+    pub(crate) async fn rollback(&mut self) -> Result<()> {
+        match std::mem::replace(self, AnyTx::Closed) {
+            #[cfg(feature = "sql")]
+            AnyTx::Sql(t) => <sql::SqlDriver as Driver>::rollback(t).await,
+            #[cfg(feature = "mongodb")]
+            AnyTx::Mongo(s) => <mongo::MongoDriver as Driver>::rollback(*s).await,
+            AnyTx::Closed => Ok(()),
+        }
+    }
+}
+
+/// Runs `$body` with `$c` bound to the conn of whichever driver.
+macro_rules! each_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            #[cfg(feature = "sql")]
+            AnyConn::Sql($c) => $body,
+            #[cfg(feature = "mongodb")]
+            AnyConn::Mongo($c) => $body,
+        }
+    };
+}
+
+impl MigrationConn for AnyConn {
+    async fn lock(&mut self, guard: &mut LockGuard, lease: Duration, on_wait: &(dyn Fn(Option<LockHolder>) + Send + Sync)) -> Result<()> {
+        each_conn!(self, c => c.lock(guard, lease, on_wait).await)
+    }
+    async fn unlock(&mut self, guard: &LockGuard) -> Result<()> {
+        each_conn!(self, c => c.unlock(guard).await)
+    }
+    async fn lock_holder(&mut self) -> Result<Option<LockHolder>> {
+        each_conn!(self, c => c.lock_holder().await)
+    }
+    async fn force_unlock(&mut self) -> Result<Option<LockHolder>> {
+        each_conn!(self, c => c.force_unlock().await)
+    }
+    async fn ensure_history(&mut self) -> Result<()> {
+        each_conn!(self, c => c.ensure_history().await)
+    }
+    async fn history_if_any(&mut self) -> Result<Vec<HistoryRow>> {
+        each_conn!(self, c => c.history_if_any().await)
+    }
+    async fn save_history(&mut self, row: &HistoryRow) -> Result<()> {
+        each_conn!(self, c => c.save_history(row).await)
+    }
+    async fn append_history(&mut self, row: &HistoryRow) -> Result<()> {
+        each_conn!(self, c => c.append_history(row).await)
+    }
+    async fn remove_history(&mut self, version: i64) -> Result<()> {
+        each_conn!(self, c => c.remove_history(version).await)
+    }
+    async fn begin_migration(&mut self) -> Result<()> {
+        each_conn!(self, c => c.begin_migration().await)
+    }
+    async fn commit_migration(&mut self) -> Result<()> {
+        each_conn!(self, c => c.commit_migration().await)
+    }
+    async fn rollback_migration(&mut self) {
+        each_conn!(self, c => c.rollback_migration().await)
+    }
+    async fn run_step(&mut self, step: &Planned) -> Result<()> {
+        each_conn!(self, c => c.run_step(step).await)
+    }
+}

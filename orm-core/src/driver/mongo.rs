@@ -1,0 +1,93 @@
+//! The MongoDB driver: the query IR lowered by `crate::mongo` to filter, update and sort documents,
+//! run with the official driver; transactions are client sessions.
+//!
+//! - `crud.rs`: the [`Driver`] operations.
+//! - `ddl.rs`: collections, validators and indexes.
+//! - `migrate.rs`: a migration run: the lease lock, the history, the steps `render_mongo` plans.
+//! - `introspect.rs`: the live schema from validators, indexes and samples.
+
+mod crud;
+mod ddl;
+mod introspect;
+mod migrate;
+
+use super::QueryCount;
+use crate::error::{Error, Result};
+use crate::mongo::classify;
+use crate::schema::Table;
+use bson::Document;
+use mongodb::ClientSession;
+
+/// Awaits a driver action inside the session when there is one.
+macro_rules! run {
+    ($action:expr, $session:expr) => {
+        match $session {
+            Some(s) => $action.session(&mut *s).await,
+            None => $action.await,
+        }
+    };
+}
+pub(crate) use run;
+
+/// A connection to one MongoDB database.
+#[derive(Clone)]
+pub(crate) struct MongoDriver {
+    pub(crate) client: mongodb::Client,
+    pub(crate) db: mongodb::Database,
+    /// Whether the deployment runs multi-document transactions (a replica set or a sharded cluster).
+    pub(crate) transactions: bool,
+    queries: QueryCount,
+}
+
+impl MongoDriver {
+    /// Connects; the URL's path names the database (`test` when it names none).
+    pub(crate) async fn connect(url: &str, redacted: &str) -> Result<MongoDriver> {
+        let connect_err = |e: mongodb::error::Error| Error::Connect { url: redacted.to_string(), source: e.into() };
+        let mut options = mongodb::options::ClientOptions::parse(url).await.map_err(connect_err)?;
+        // Fail fast on an unreachable server unless the URL asks otherwise (the driver waits 30 s).
+        if options.server_selection_timeout.is_none() {
+            options.server_selection_timeout = Some(std::time::Duration::from_secs(10));
+        }
+        let name = options.default_database.clone().unwrap_or_else(|| "test".to_string());
+        let client = mongodb::Client::with_options(options).map_err(connect_err)?;
+        let db = client.database(&name);
+        // Connecting is lazy in the driver: ask the server now so a bad URL fails here.
+        let hello = db.run_command(bson::doc! { "hello": 1 }).await.map_err(connect_err)?;
+        let transactions = hello.contains_key("setName") || hello.get_str("msg").is_ok_and(|m| m == "isdbgrid");
+        Ok(MongoDriver { client, db, transactions, queries: QueryCount::default() })
+    }
+
+    pub(crate) fn collection(&self, table: &Table) -> mongodb::Collection<Document> {
+        self.db.collection(&table.name)
+    }
+
+    /// Runs a database command.
+    pub(crate) async fn run_command(&self, session: Option<&mut ClientSession>, command: Document) -> Result<Document> {
+        self.queries.add();
+        run!(self.db.run_command(command.clone()), session).map_err(|e| classify("raw", "run_command", || command.to_string(), e))
+    }
+}
+
+/// The transaction-level parts of the seam; the [`Driver`] impl is in `crud.rs`.
+impl MongoDriver {
+    pub(crate) async fn start(&self) -> Result<ClientSession> {
+        if !self.transactions {
+            return Err(Error::Unsupported {
+                operation: "transactions",
+                backend: "this MongoDB deployment (a standalone server; transactions need a replica set or a sharded cluster)",
+            });
+        }
+        let classify = |e| classify("transaction", "begin", || "startTransaction".into(), e);
+        let mut session = self.client.start_session().await.map_err(classify)?;
+        session.start_transaction().await.map_err(classify)?;
+        Ok(session)
+    }
+
+    pub(crate) async fn end(mut session: ClientSession, commit: bool) -> Result<()> {
+        if commit {
+            session.commit_transaction().await.map_err(|e| classify("transaction", "commit", || "commitTransaction".into(), e))
+        } else {
+            session.abort_transaction().await.map_err(|e| classify("transaction", "rollback", || "abortTransaction".into(), e))
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! The [`Driver`] operations on SQL: the query IR lowered by `crate::sql`, run on the pool or in a
+//! transaction.
+
+use super::{Batch, Ctx, SqlConn, SqlDriver, SqlTx};
+use crate::db::BackendKind;
+use crate::driver::{Driver, QueryCount};
+use crate::error::{Error, Result};
+use crate::model::{insert_row, key_filter, stamped_values, update_values, Model};
+use crate::query::{filter::live, CmpOp, Cond, DeleteMany, Filter, Select, UpdateMany};
+use crate::row::FromRow;
+use crate::schema::Table;
+use crate::sql::{self, ddl, Dialect};
+use crate::value::Value;
+
+/// Rows per PostgreSQL `UNNEST` insert.
+#[cfg(feature = "postgres")]
+const UNNEST_CHUNK_ROWS: usize = 50_000;
+
+fn ctx<M: Model>(operation: &'static str) -> Ctx {
+    Ctx { model: M::NAME, operation }
+}
+
+fn build_err(model: &'static str, e: sea_query::error::Error) -> Error {
+    Error::InvalidQuery { model, message: e.to_string() }
+}
+
+impl SqlDriver {
+    /// The one row `filter` selects, read back after a write that could not return it.
+    async fn read_back<M: Model>(&self, tx: Option<&mut SqlTx>, filter: Filter<M>, operation: &'static str) -> Result<M> {
+        let mut q = Select::<M>::new().filter(filter);
+        q.limit = Some(1);
+        self.find(tx, &q).await?.into_iter().next().ok_or(Error::NotFound { model: M::NAME, operation })
+    }
+}
+
+impl SqlDriver {
+    /// Inserts a row where the database cannot return it (MySQL), and reads it back by its key:
+    /// the key as inserted, or the one the database generated (`LAST_INSERT_ID`).
+    #[cfg(feature = "mysql")]
+    async fn insert_read_back<M: Model>(&self, mut tx: Option<&mut SqlTx>, ctx: Ctx, columns: Vec<&'static str>, values: Vec<Value>) -> Result<M> {
+        let key: Vec<Value> = M::schema()
+            .primary_key
+            .iter()
+            .map(|pk| columns.iter().position(|c| c == pk).map(|i| values[i].clone()))
+            .collect::<Option<_>>()
+            .unwrap_or_default();
+        let stmt = sql::insert_statement(&M::schema().name, &columns, [values], None).map_err(|e| build_err(M::NAME, e))?;
+        let id = self.execute_insert_mysql(tx.as_deref_mut(), ctx, &stmt).await?;
+        let key = if key.is_empty() { vec![Value::I64(Some(id as i64))] } else { key };
+        self.read_back(tx, key_filter(key), "insert").await
+    }
+
+    #[cfg(not(feature = "mysql"))]
+    async fn insert_read_back<M: Model>(&self, _: Option<&mut SqlTx>, _: Ctx, _: Vec<&'static str>, _: Vec<Value>) -> Result<M> {
+        unreachable!("only MySQL lacks RETURNING")
+    }
+}
+
+impl Driver for SqlDriver {
+    type Tx = SqlTx;
+    type Conn = SqlConn;
+
+    fn kind(&self) -> BackendKind {
+        self.dialect.backend()
+    }
+
+    fn queries(&self) -> &QueryCount {
+        &self.queries
+    }
+
+    fn scoped(&self) -> Self {
+        SqlDriver { queries: self.queries.scoped(), ..self.clone() }
+    }
+
+    fn database_name(&self) -> &str {
+        ""
+    }
+
+    async fn close(&self) {
+        match &self.pool {
+            #[cfg(feature = "postgres")]
+            super::SqlPool::Pg(p) => p.close().await,
+            #[cfg(feature = "mysql")]
+            super::SqlPool::My(p) => p.close().await,
+            #[cfg(feature = "sqlite")]
+            super::SqlPool::Lite(p) => p.close().await,
+        }
+    }
+
+    async fn begin(&self) -> Result<SqlTx> {
+        self.begin_tx().await
+    }
+
+    async fn savepoint(tx: &mut SqlTx, sql: &str) -> Result<()> {
+        SqlDriver::exec_text(tx, sql).await
+    }
+
+    async fn commit(tx: SqlTx) -> Result<()> {
+        super::tx_end(tx, true).await
+    }
+
+    async fn rollback(tx: SqlTx) -> Result<()> {
+        super::tx_end(tx, false).await
+    }
+
+    async fn insert<M: Model>(&self, tx: Option<&mut SqlTx>, model: &M) -> Result<M> {
+        let ctx = ctx::<M>("insert");
+        let table = &M::schema().name;
+        let (columns, values) = insert_row(model);
+        if self.dialect.capability().returning {
+            let stmt = sql::insert_statement(table, &columns, [values], Some(M::column_names())).map_err(|e| build_err(M::NAME, e))?;
+            let rows: Vec<M> = self.fetch(tx, ctx, &stmt).await?;
+            return rows.into_iter().next().ok_or(Error::NotFound { model: M::NAME, operation: "insert" });
+        }
+        self.insert_read_back(tx, ctx, columns, values).await
+    }
+
+    async fn insert_many<M: Model>(&self, tx: Option<&mut SqlTx>, models: &[M]) -> Result<u64> {
+        let Some(first) = models.first() else { return Ok(0) };
+        let (columns, _) = insert_row(first);
+        let table = &M::schema().name;
+        #[cfg(feature = "postgres")]
+        if self.dialect == Dialect::Postgres && !columns.is_empty() {
+            // One array per column: no bind-parameter limit, so chunks only bound the message size.
+            let batches = models
+                .chunks(UNNEST_CHUNK_ROWS)
+                .map(|chunk| sql::unnest::UnnestInsert::new(table, &columns, chunk.iter().map(|m| insert_row(m).1)))
+                .collect::<Option<Vec<_>>>();
+            if let Some(batches) = batches {
+                return self.execute_all_in_transaction(tx, ctx::<M>("insert_many"), batches.into_iter().map(Batch::Unnest).collect()).await;
+            }
+        }
+        let chunk_rows = (self.dialect.max_bind_params() / columns.len().max(1)).max(1);
+        let mut batches = Vec::with_capacity(models.len().div_ceil(chunk_rows));
+        for chunk in models.chunks(chunk_rows) {
+            let rows = chunk.iter().map(|m| insert_row(m).1);
+            batches.push(Batch::Insert(Box::new(sql::insert_statement(table, &columns, rows, None).map_err(|e| build_err(M::NAME, e))?)));
+        }
+        self.execute_all_in_transaction(tx, ctx::<M>("insert_many"), batches).await
+    }
+
+    async fn upsert<M: Model>(&self, mut tx: Option<&mut SqlTx>, model: &M, target: &[&str], by_key: bool) -> Result<M> {
+        let schema = M::schema();
+        // Upserting by the primary key sends the key; by another key the database keeps or makes it.
+        let (columns, values): (Vec<&'static str>, Vec<Value>) =
+            if by_key { M::column_names().iter().copied().zip(stamped_values(model)).unzip() } else { insert_row(model) };
+        // An existing row keeps its key and its creation time.
+        let created = M::roles().created_at;
+        let updates: Vec<&str> =
+            columns.iter().copied().filter(|c| !target.contains(c) && !schema.is_primary_key(c) && Some(*c) != created).collect();
+        let all_values = model.values();
+        let target_values: Vec<Value> = target
+            .iter()
+            .map(|t| M::column_names().iter().position(|c| c == t).map(|i| all_values[i].clone()))
+            .collect::<Option<_>>()
+            .ok_or_else(|| Error::InvalidQuery { model: M::NAME, message: "upsert target is not a column".into() })?;
+        let returning = self.dialect.capability().returning.then(M::column_names);
+        let stmt = sql::upsert_statement(&schema.name, &columns, values, target, &updates, returning).map_err(|e| build_err(M::NAME, e))?;
+        let ctx = ctx::<M>("upsert");
+        if returning.is_some() {
+            let rows: Vec<M> = self.fetch(tx, ctx, &stmt).await?;
+            return rows.into_iter().next().ok_or(Error::NotFound { model: M::NAME, operation: "upsert" });
+        }
+        self.execute(tx.as_deref_mut(), ctx, &stmt).await?;
+        let filter = Cond::And(
+            target.iter().zip(target_values).map(|(c, value)| Cond::Compare { column: c.to_string(), op: CmpOp::Eq, value }).collect(),
+        );
+        self.read_back(tx, Filter::from_cond(filter), "find").await
+    }
+
+    async fn update<M: Model>(&self, tx: Option<&mut SqlTx>, model: &M) -> Result<()> {
+        let schema = M::schema();
+        let key = live::<M>(Some(&key_filter::<M>(model.key_values()).into_cond()), false).unwrap_or(Cond::And(vec![]));
+        // The creation time is the stored one: a model built with a placeholder must not overwrite it.
+        let created_at = M::roles().created_at;
+        let sets: Vec<(&str, Value)> = M::column_names()
+            .iter()
+            .copied()
+            .zip(update_values(model))
+            .filter(|(c, _)| !schema.is_primary_key(c) && Some(*c) != created_at)
+            .collect();
+        let found = if sets.is_empty() {
+            self.exists(tx, &Select::<M>::new().filter(Filter::from_cond(key))).await?
+        } else {
+            let stmt = sql::update_statement(&schema.name, sets, &key, self.dialect);
+            self.execute(tx, ctx::<M>("update"), &stmt).await? > 0
+        };
+        if found { Ok(()) } else { Err(Error::NotFound { model: M::NAME, operation: "update" }) }
+    }
+
+    async fn delete_by_key<M: Model>(&self, tx: Option<&mut SqlTx>, key: Vec<Value>) -> Result<()> {
+        let cond = key_filter::<M>(key).into_cond();
+        let stmt = sql::delete_statement(&M::schema().name, Some(&cond), self.dialect);
+        match self.execute(tx, ctx::<M>("delete"), &stmt).await? {
+            0 => Err(Error::NotFound { model: M::NAME, operation: "delete" }),
+            _ => Ok(()),
+        }
+    }
+
+    async fn find<M: Model, R: FromRow>(&self, tx: Option<&mut SqlTx>, q: &Select<M, R>) -> Result<Vec<R>> {
+        self.fetch(tx, ctx::<M>("find"), &sql::select_statement(q, self.dialect)).await
+    }
+
+    async fn count<M: Model, R: FromRow>(&self, tx: Option<&mut SqlTx>, q: &Select<M, R>) -> Result<u64> {
+        let n = self.fetch_i64(tx, ctx::<M>("count"), &sql::count_statement(q, self.dialect)).await?;
+        Ok(n.max(0) as u64)
+    }
+
+    async fn exists<M: Model, R: FromRow>(&self, tx: Option<&mut SqlTx>, q: &Select<M, R>) -> Result<bool> {
+        let (text, values) = sql::RenderWith::build_with(&sql::exists_statement(q, self.dialect), self.dialect);
+        self.fetch_any_built(tx, ctx::<M>("exists"), &text, values).await
+    }
+
+    async fn update_many<M: Model>(&self, tx: Option<&mut SqlTx>, q: &UpdateMany<M>) -> Result<u64> {
+        let (sets, live_filter) = q.effective();
+        let stmt = sql::update_many_statement(&M::schema().name, &sets, live_filter.as_ref(), self.dialect);
+        self.execute(tx, ctx::<M>("update_many"), &stmt).await
+    }
+
+    async fn delete_many<M: Model>(&self, tx: Option<&mut SqlTx>, q: &DeleteMany<M>) -> Result<u64> {
+        let stmt = sql::delete_statement(&M::schema().name, q.filter.as_ref(), self.dialect);
+        self.execute(tx, ctx::<M>("delete_many"), &stmt).await
+    }
+
+    async fn create_table(&self, mut tx: Option<&mut SqlTx>, model: &'static str, table: &Table, if_not_exists: bool) -> Result<()> {
+        let ctx = Ctx { model, operation: "create_table" };
+        // MySQL has no CREATE INDEX IF NOT EXISTS; the table's existence decides for its indexes there.
+        if if_not_exists && self.dialect == Dialect::MySql && self.table_exists(tx.as_deref_mut(), &table.name).await? {
+            return Ok(());
+        }
+        for stmt in ddl::create_table_sql(table, if_not_exists, self.dialect) {
+            self.execute_ddl(tx.as_deref_mut(), ctx, &stmt).await?;
+        }
+        Ok(())
+    }
+
+    async fn drop_table(&self, tx: Option<&mut SqlTx>, model: &'static str, table: &Table) -> Result<()> {
+        let sql = ddl::drop_table_sql(&table.name, true, self.dialect);
+        self.execute_ddl(tx, Ctx { model, operation: "drop_table" }, &sql).await
+    }
+
+    async fn table_exists(&self, tx: Option<&mut SqlTx>, name: &str) -> Result<bool> {
+        let sql = ddl::table_exists_sql(self.dialect);
+        let values = sql::SqlxValues(sea_query::Values(vec![sea_query::Value::String(Some(name.to_string()))]));
+        self.fetch_any_built(tx, Ctx { model: "schema", operation: "table_exists" }, sql, values).await
+    }
+
+    async fn introspect(&self, _sample: usize) -> Result<Vec<Table>> {
+        super::introspect::tables(self).await
+    }
+
+    async fn migration_conn(&self) -> Result<SqlConn> {
+        SqlConn::open(self).await
+    }
+}

@@ -1,0 +1,308 @@
+//! A migration run on SQL: one pooled connection held from start to end, whose session holds the
+//! lock (PostgreSQL's advisory lock, MySQL's `GET_LOCK`) or runs the whole run as one exclusive
+//! transaction (SQLite). The history is read and written on it too, so SQLite's run transaction
+//! sees its own writes and no second connection waits on it.
+
+use super::{SqlDriver, SqlPool};
+use crate::capability::MigrationLock;
+use crate::driver::MigrationConn;
+use crate::error::{Error, Result};
+use crate::migrate::lock::{LockGuard, LockHolder, MAX_WAIT};
+use crate::migrate::{HistoryRow, Planned};
+use crate::sql::{self, Dialect, RenderWith};
+use crate::Model;
+use sqlx::AssertSqlSafe;
+use std::time::Duration;
+
+/// The advisory lock key of the runner on PostgreSQL ("orm_migr").
+const PG_LOCK_KEY: i64 = 0x6f72_6d5f_6d69_6772;
+/// The `GET_LOCK` name on MySQL: per database, as lock names are server-wide (64 characters at
+/// most, hence the digest).
+const MYSQL_LOCK_NAME: &str = "CONCAT('orm_migrate:', MD5(IFNULL(DATABASE(), '')))";
+
+/// One pooled connection of the SQL backend.
+enum Held {
+    #[cfg(feature = "postgres")]
+    Pg(sqlx::pool::PoolConnection<sqlx::Postgres>),
+    #[cfg(feature = "mysql")]
+    My(sqlx::pool::PoolConnection<sqlx::MySql>),
+    #[cfg(feature = "sqlite")]
+    Lite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+}
+
+/// The connection a migration run holds.
+pub(crate) struct SqlConn {
+    held: Held,
+    dialect: Dialect,
+}
+
+/// Runs `$body` with `$c` bound to the held connection.
+macro_rules! on_held {
+    ($held:expr, $c:ident => $body:expr) => {
+        match $held {
+            #[cfg(feature = "postgres")]
+            Held::Pg($c) => $body,
+            #[cfg(feature = "mysql")]
+            Held::My($c) => $body,
+            #[cfg(feature = "sqlite")]
+            Held::Lite($c) => $body,
+        }
+    };
+}
+
+fn sql_err(what: &str, sql: &str, e: sqlx::Error) -> Error {
+    Error::from_sqlx("migration", "migrate", &format!("{what}: {sql}"), e)
+}
+
+impl SqlConn {
+    pub(crate) async fn open(d: &SqlDriver) -> Result<SqlConn> {
+        let acquire = |e: sqlx::Error| Error::Connect { url: d.url.to_string(), source: crate::error::DriverError::boxed(e) };
+        let held = match &d.pool {
+            #[cfg(feature = "postgres")]
+            SqlPool::Pg(p) => Held::Pg(p.acquire().await.map_err(acquire)?),
+            #[cfg(feature = "mysql")]
+            SqlPool::My(p) => Held::My(p.acquire().await.map_err(acquire)?),
+            #[cfg(feature = "sqlite")]
+            SqlPool::Lite(p) => Held::Lite(p.acquire().await.map_err(acquire)?),
+        };
+        Ok(SqlConn { held, dialect: d.dialect })
+    }
+
+    /// Runs SQL text (one or more statements, no bound values).
+    async fn exec(&mut self, sql: &str) -> Result<()> {
+        on_held!(&mut self.held, c => sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut **c).await.map(|_| ()).map_err(|e| sql_err("statement", sql, e)))
+    }
+
+    /// Runs a statement with bound values.
+    async fn exec_stmt<S: RenderWith>(&mut self, stmt: &S) -> Result<()> {
+        let (text, values) = stmt.build_with(self.dialect);
+        on_held!(&mut self.held, c => sqlx::query_with(AssertSqlSafe(text.as_str()), values).execute(&mut **c).await.map(|_| ()).map_err(|e| sql_err("history", &text, e)))
+    }
+
+    /// Runs a query returning one integer.
+    async fn query_i64(&mut self, sql: &str) -> Result<i64> {
+        on_held!(&mut self.held, c => {
+            let row = sqlx::query(AssertSqlSafe(sql)).fetch_one(&mut **c).await.map_err(|e| sql_err("query", sql, e))?;
+            crate::row::RowAccess::get::<i64>(&row, 0).map_err(|e| Error::decode("migration", "query", e))
+        })
+    }
+
+    /// Runs a query with no bound values, decoding each row into `T`.
+    async fn query_rows<T: crate::FromRow>(&mut self, sql: &str) -> Result<Vec<T>> {
+        on_held!(&mut self.held, c => {
+            let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut **c).await.map_err(|e| sql_err("query", sql, e))?;
+            rows.iter().map(T::from_row).collect()
+        })
+    }
+
+    fn lock_kind(&self) -> MigrationLock {
+        self.dialect.capability().migration_lock
+    }
+}
+
+impl MigrationConn for SqlConn {
+    async fn lock(&mut self, guard: &mut LockGuard, _lease: Duration, on_wait: &(dyn Fn(Option<LockHolder>) + Send + Sync)) -> Result<()> {
+        match self.lock_kind() {
+            MigrationLock::AdvisoryLock => {
+                if self.query_i64(&format!("SELECT CAST(CASE WHEN pg_try_advisory_lock({PG_LOCK_KEY}) THEN 1 ELSE 0 END AS BIGINT)")).await? != 1 {
+                    on_wait(self.lock_holder().await.ok().flatten());
+                    guard.waited = true;
+                    self.exec(&format!("SELECT pg_advisory_lock({PG_LOCK_KEY})")).await?;
+                }
+            }
+            MigrationLock::NamedLock => {
+                if self.query_i64(&format!("SELECT CAST(GET_LOCK({MYSQL_LOCK_NAME}, 0) AS SIGNED)")).await? != 1 {
+                    on_wait(self.lock_holder().await.ok().flatten());
+                    guard.waited = true;
+                    let secs = MAX_WAIT.as_secs();
+                    if self.query_i64(&format!("SELECT CAST(GET_LOCK({MYSQL_LOCK_NAME}, {secs}) AS SIGNED)")).await? != 1 {
+                        return Err(Error::LockTimeout { waited: MAX_WAIT });
+                    }
+                }
+            }
+            _ => {
+                // SQLite: the run is one exclusive transaction. Foreign keys can only be paused
+                // outside a transaction.
+                self.exec("PRAGMA foreign_keys = OFF").await?;
+                // Try at once, to know whether to say that the runner waits; the pooled connection
+                // gets its own busy timeout back afterwards.
+                let previous = self.query_i64("PRAGMA busy_timeout").await?;
+                self.exec("PRAGMA busy_timeout = 0").await?;
+                let mut begun = self.exec("BEGIN EXCLUSIVE").await;
+                if begun.is_err() {
+                    on_wait(Some(LockHolder { owner: "another runner's exclusive transaction on this SQLite database".into(), since: None }));
+                    guard.waited = true;
+                    self.exec(&format!("PRAGMA busy_timeout = {}", MAX_WAIT.as_millis())).await?;
+                    begun = self.exec("BEGIN EXCLUSIVE").await;
+                }
+                self.exec(&format!("PRAGMA busy_timeout = {previous}")).await?;
+                if let Err(e) = begun {
+                    // The pooled connection goes back as it came.
+                    let _ = self.exec("PRAGMA foreign_keys = ON").await;
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn unlock(&mut self, _guard: &LockGuard) -> Result<()> {
+        match self.lock_kind() {
+            MigrationLock::AdvisoryLock => self.exec(&format!("SELECT pg_advisory_unlock({PG_LOCK_KEY})")).await,
+            MigrationLock::NamedLock => self.exec(&format!("SELECT RELEASE_LOCK({MYSQL_LOCK_NAME})")).await,
+            _ => match self.exec("COMMIT").await {
+                Ok(()) => self.exec("PRAGMA foreign_keys = ON").await,
+                Err(e) => {
+                    let _ = self.exec("ROLLBACK").await;
+                    let _ = self.exec("PRAGMA foreign_keys = ON").await;
+                    Err(e)
+                }
+            },
+        }
+    }
+
+    async fn lock_holder(&mut self) -> Result<Option<LockHolder>> {
+        match self.lock_kind() {
+            MigrationLock::AdvisoryLock => {
+                let (hi, lo) = (PG_LOCK_KEY >> 32, PG_LOCK_KEY & 0xffff_ffff);
+                let sql = format!(
+                    "SELECT CAST(a.pid AS BIGINT), COALESCE(a.application_name, '') || ' from ' || COALESCE(CAST(a.client_addr AS TEXT), 'a local socket'), \
+                     a.backend_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+                     WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+                     AND CAST(l.classid AS BIGINT) = {hi} AND CAST(l.objid AS BIGINT) = {lo} LIMIT 1"
+                );
+                let rows: Vec<(i64, String, chrono::DateTime<chrono::Utc>)> = self.query_rows(&sql).await?;
+                Ok(rows.into_iter().next().map(|(pid, client, since)| LockHolder {
+                    owner: format!("PostgreSQL session {pid} ({client}); `SELECT pg_terminate_backend({pid})` ends it"),
+                    since: Some(since),
+                }))
+            }
+            MigrationLock::NamedLock => {
+                let sql = format!("SELECT CAST(COALESCE(IS_USED_LOCK({MYSQL_LOCK_NAME}), 0) AS SIGNED)");
+                let id = self.query_i64(&sql).await?;
+                Ok((id != 0).then(|| LockHolder { owner: format!("MySQL connection {id}; `KILL {id}` ends it"), since: None }))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    async fn force_unlock(&mut self) -> Result<Option<LockHolder>> {
+        // Session locks go with their session: tell who holds one; only ending that session
+        // releases it. SQLite's goes with its transaction.
+        match self.lock_holder().await? {
+            None => Ok(None),
+            Some(h) => Err(Error::LockHeld { holder: h.to_string() }),
+        }
+    }
+
+    async fn ensure_history(&mut self) -> Result<()> {
+        for stmt in sql::ddl::create_table_sql(HistoryRow::schema(), true, self.dialect) {
+            // MySQL has no CREATE INDEX IF NOT EXISTS (and the history has no index to make).
+            if self.dialect == Dialect::MySql && stmt.starts_with("CREATE INDEX") {
+                continue;
+            }
+            self.exec(&stmt).await?;
+        }
+        Ok(())
+    }
+
+    async fn history_if_any(&mut self) -> Result<Vec<HistoryRow>> {
+        // On this connection: another one would wait for SQLite's exclusive run transaction.
+        let exists_sql = sql::ddl::table_exists_sql(self.dialect);
+        let name = sea_query::Value::String(Some(HistoryRow::schema().name.clone()));
+        let values = sql::SqlxValues(sea_query::Values(vec![name]));
+        let exists = on_held!(&mut self.held, c => sqlx::query_with(AssertSqlSafe(exists_sql), values)
+            .fetch_optional(&mut **c)
+            .await
+            .map_err(|e| sql_err("history", exists_sql, e))?
+            .is_some());
+        if !exists {
+            return Ok(Vec::new());
+        }
+        let q = HistoryRow::find().order_by_asc(HistoryRow::VERSION);
+        let (text, values) = sql::select_statement(&q, self.dialect).build_with(self.dialect);
+        on_held!(&mut self.held, c => {
+            let rows = sqlx::query_with(AssertSqlSafe(text.as_str()), values).fetch_all(&mut **c).await.map_err(|e| sql_err("history", &text, e))?;
+            rows.iter().map(<HistoryRow as crate::FromRow>::from_row).collect()
+        })
+    }
+
+    async fn save_history(&mut self, row: &HistoryRow) -> Result<()> {
+        let columns = HistoryRow::column_names();
+        let key = HistoryRow::VERSION.name();
+        let updates: Vec<&str> = columns.iter().copied().filter(|c| *c != key).collect();
+        let stmt = sql::upsert_statement(&HistoryRow::schema().name, columns, row.values(), &[key], &updates, None)
+            .map_err(|e| Error::InvalidQuery { model: "HistoryRow", message: e.to_string() })?;
+        self.exec_stmt(&stmt).await
+    }
+
+    async fn append_history(&mut self, row: &HistoryRow) -> Result<()> {
+        let stmt = sql::insert_statement(&HistoryRow::schema().name, HistoryRow::column_names(), [row.values()], None)
+            .map_err(|e| Error::InvalidQuery { model: "HistoryRow", message: e.to_string() })?;
+        self.exec_stmt(&stmt).await
+    }
+
+    async fn remove_history(&mut self, version: i64) -> Result<()> {
+        let cond = HistoryRow::VERSION.eq(version).into_cond();
+        self.exec_stmt(&sql::delete_statement(&HistoryRow::schema().name, Some(&cond), self.dialect)).await
+    }
+
+    async fn begin_migration(&mut self) -> Result<()> {
+        match self.lock_kind() {
+            MigrationLock::ExclusiveTransaction => self.exec("SAVEPOINT orm_migration").await,
+            _ if self.dialect.capability().transactional_ddl => self.exec("BEGIN").await,
+            _ => Ok(()),
+        }
+    }
+
+    async fn commit_migration(&mut self) -> Result<()> {
+        match self.lock_kind() {
+            MigrationLock::ExclusiveTransaction => {
+                // Enforcement is paused for the run (SQLite's table rebuild recipe asks it): check
+                // every foreign key holds before the migration counts as done.
+                let violations = self.query_i64("SELECT COUNT(*) FROM pragma_foreign_key_check").await?;
+                if violations > 0 {
+                    return Err(Error::ForeignKeyCheck { violations });
+                }
+                self.exec("RELEASE orm_migration").await
+            }
+            _ if self.dialect.capability().transactional_ddl => self.exec("COMMIT").await,
+            _ => Ok(()),
+        }
+    }
+
+    async fn rollback_migration(&mut self) {
+        match self.lock_kind() {
+            MigrationLock::ExclusiveTransaction => {
+                // Back to the savepoint: the migrations of the run before it stay.
+                let _ = self.exec("ROLLBACK TO orm_migration").await;
+                let _ = self.exec("RELEASE orm_migration").await;
+            }
+            _ if self.dialect.capability().transactional_ddl => {
+                let _ = self.exec("ROLLBACK").await;
+            }
+            _ => {}
+        }
+    }
+
+    async fn run_step(&mut self, step: &Planned) -> Result<()> {
+        match step {
+            Planned::Sql(sql) => self.exec(sql).await,
+            Planned::SqlCheck { sql, table, column, to } => {
+                let found: Vec<(i64, Option<String>)> = self.query_rows(sql).await?;
+                match found.first() {
+                    Some((count, example)) if *count > 0 => Err(Error::Unconvertible {
+                        table: table.clone(),
+                        column: column.clone(),
+                        to: to.clone(),
+                        count: *count as u64,
+                        example: format!("{:?}", example.clone().unwrap_or_default()),
+                    }),
+                    _ => Ok(()),
+                }
+            }
+            #[cfg(feature = "mongodb")]
+            Planned::Mongo(_) => Err(Error::Unsupported { operation: "MongoDB commands", backend: "SQL databases" }),
+        }
+    }
+}
