@@ -4,8 +4,58 @@
 //! A new backend states its facts here, as one more arm of [`BackendKind::capability`]; the test
 //! at the bottom lists every backend's capabilities, so a change to one shows in review.
 
-use crate::db::BackendKind;
-use crate::sql::Dialect;
+
+/// Which database a [`Database`](crate::Database) talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BackendKind {
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL or MariaDB.
+    MySql,
+    /// SQLite.
+    Sqlite,
+    /// MongoDB.
+    MongoDb,
+}
+
+impl BackendKind {
+    /// The backend a URL's scheme names (`postgres://`, `postgresql://`, `mysql://`,
+    /// `mariadb://`, `sqlite:`, `mongodb://`, `mongodb+srv://`), whether or not this build has it.
+    ///
+    /// ```
+    /// use orm_core::BackendKind;
+    /// assert_eq!(BackendKind::from_url("mariadb://root@db/app"), Some(BackendKind::MySql));
+    /// assert_eq!(BackendKind::from_url("sqlite::memory:"), Some(BackendKind::Sqlite));
+    /// assert_eq!(BackendKind::from_url("redis://cache"), None);
+    /// ```
+    pub fn from_url(url: &str) -> Option<BackendKind> {
+        match url.split(':').next().unwrap_or_default().to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" => Some(BackendKind::Postgres),
+            "mysql" | "mariadb" => Some(BackendKind::MySql),
+            "sqlite" => Some(BackendKind::Sqlite),
+            "mongodb" | "mongodb+srv" => Some(BackendKind::MongoDb),
+            _ => None,
+        }
+    }
+
+    /// The backend's SQL dialect; `None` for MongoDB.
+    pub fn dialect(self) -> Option<Dialect> {
+        self.capability().dialect
+    }
+}
+
+/// An SQL dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Dialect {
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL and MariaDB.
+    MySql,
+    /// SQLite.
+    Sqlite,
+}
 
 /// How an upsert is spelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 
 mod crud;
 mod exec;
+mod run;
 mod tx;
 
 pub use exec::Executor;
@@ -47,119 +48,15 @@ pub struct Database {
     pub(crate) transaction_retry: Duration,
 }
 
-/// How long [`Database::transaction`] retries a transient failure by default: MongoDB's drivers
-/// give their convenient transaction API 120 seconds.
-pub const DEFAULT_TRANSACTION_RETRY: Duration = Duration::from_secs(120);
-
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Database").field("url", &self.url).field("dialect", &self.dialect()).finish()
     }
 }
 
-/// Which database a [`Database`] talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum BackendKind {
-    /// PostgreSQL.
-    Postgres,
-    /// MySQL or MariaDB.
-    MySql,
-    /// SQLite.
-    Sqlite,
-    /// MongoDB.
-    MongoDb,
-}
+pub use crate::capability::BackendKind;
 
-impl BackendKind {
-    /// The backend a URL's scheme names (`postgres://`, `postgresql://`, `mysql://`,
-    /// `mariadb://`, `sqlite:`, `mongodb://`, `mongodb+srv://`), whether or not this build has it.
-    ///
-    /// ```
-    /// use orm_core::BackendKind;
-    /// assert_eq!(BackendKind::from_url("mariadb://root@db/app"), Some(BackendKind::MySql));
-    /// assert_eq!(BackendKind::from_url("sqlite::memory:"), Some(BackendKind::Sqlite));
-    /// assert_eq!(BackendKind::from_url("redis://cache"), None);
-    /// ```
-    pub fn from_url(url: &str) -> Option<BackendKind> {
-        match url.split(':').next().unwrap_or_default().to_ascii_lowercase().as_str() {
-            "postgres" | "postgresql" => Some(BackendKind::Postgres),
-            "mysql" | "mariadb" => Some(BackendKind::MySql),
-            "sqlite" => Some(BackendKind::Sqlite),
-            "mongodb" | "mongodb+srv" => Some(BackendKind::MongoDb),
-            _ => None,
-        }
-    }
-
-    /// The backend's SQL dialect; `None` for MongoDB.
-    pub fn dialect(self) -> Option<Dialect> {
-        self.capability().dialect
-    }
-}
-
-/// Pool settings for [`Database::connect_with`]; unset fields keep sqlx's defaults.
-///
-/// ```
-/// use std::time::Duration;
-/// let options = orm_core::ConnectOptions::new()
-///     .max_connections(8)
-///     .acquire_timeout(Duration::from_secs(5));
-/// # let _ = options;
-/// ```
-#[derive(Debug, Clone, Default)]
-pub struct ConnectOptions {
-    pub(crate) max_connections: Option<u32>,
-    pub(crate) min_connections: Option<u32>,
-    pub(crate) acquire_timeout: Option<Duration>,
-    pub(crate) idle_timeout: Option<Duration>,
-    pub(crate) max_lifetime: Option<Duration>,
-    transaction_retry: Option<Duration>,
-}
-
-impl ConnectOptions {
-    /// sqlx's defaults.
-    pub fn new() -> Self {
-        ConnectOptions::default()
-    }
-
-    /// The most connections the pool opens (a private in-memory SQLite database always uses one).
-    pub fn max_connections(mut self, n: u32) -> Self {
-        self.max_connections = Some(n);
-        self
-    }
-
-    /// Connections the pool keeps open even when idle.
-    pub fn min_connections(mut self, n: u32) -> Self {
-        self.min_connections = Some(n);
-        self
-    }
-
-    /// How long to wait for a free connection before failing.
-    pub fn acquire_timeout(mut self, d: Duration) -> Self {
-        self.acquire_timeout = Some(d);
-        self
-    }
-
-    /// How long an idle connection is kept.
-    pub fn idle_timeout(mut self, d: Duration) -> Self {
-        self.idle_timeout = Some(d);
-        self
-    }
-
-    /// How long [`Database::transaction`] keeps running its work again after a transient failure
-    /// (a write conflict between concurrent transactions), with a growing, jittered pause between
-    /// tries; [`DEFAULT_TRANSACTION_RETRY`] when unset, zero to never retry.
-    pub fn transaction_retry(mut self, d: Duration) -> Self {
-        self.transaction_retry = Some(d);
-        self
-    }
-
-    /// How long any connection is kept.
-    pub fn max_lifetime(mut self, d: Duration) -> Self {
-        self.max_lifetime = Some(d);
-        self
-    }
-}
+pub use crate::options::{ConnectOptions, DEFAULT_TRANSACTION_RETRY};
 
 impl Database {
     /// Connects with default pool settings. The URL scheme picks the backend:

@@ -20,21 +20,24 @@
 //!   history, the steps);
 //! - its [`Capability`](crate::Capability) as one more arm of
 //!   [`BackendKind::capability`](crate::BackendKind::capability) (the capability test lists them all);
-//! - its row type's decoders (`field::Decoder`), so `FromRow` reads its rows;
+//! - its row types' typed getters (`field::RawRow`, sealed), so `FromRow` reads its rows;
 //! - one more arm in each enum below and in [`each_driver!`].
 //!
 //! Layers above never see a pool, a connection or a session: they hold a `Database` or a
 //! `Transaction` and call the methods here.
 
+mod migration;
 #[cfg(feature = "mongodb")]
 pub(crate) mod mongo;
 #[cfg(feature = "sql")]
 pub(crate) mod sql;
 
-use crate::db::BackendKind;
+use crate::capability::BackendKind;
 use crate::error::{Error, Result};
-use crate::migrate::lock::{LockGuard, LockHolder};
-use crate::migrate::{HistoryRow, Planned};
+pub use migration::{HistoryRow, LockHolder, DEFAULT_LEASE};
+pub(crate) use migration::{owner_id, LockGuard, Planned, MAX_WAIT};
+#[cfg(feature = "mongodb")]
+pub(crate) use migration::MONGO_LOCK;
 use crate::model::Model;
 use crate::query::{DeleteMany, Select, UpdateMany};
 use crate::row::FromRow;
@@ -250,7 +253,7 @@ pub(crate) use with_tx;
 
 impl AnyDriver {
     /// Connects to the backend the URL's scheme names.
-    pub(crate) async fn connect(url: &str, redacted: &str, options: &crate::ConnectOptions) -> Result<AnyDriver> {
+    pub(crate) async fn connect(url: &str, redacted: &str, options: &crate::options::ConnectOptions) -> Result<AnyDriver> {
         let not_enabled = |feature: &str| Error::UnsupportedUrl {
             url: redacted.to_string(),
             reason: format!("this build of orm-core lacks the `{feature}` feature"),

@@ -89,7 +89,7 @@ pub enum Error {
         /// The model's name.
         model: &'static str,
         /// Each failed rule.
-        errors: Vec<crate::FieldError>,
+        errors: Vec<FieldError>,
     },
     /// A MongoDB command failed.
     #[cfg(feature = "mongodb")]
@@ -490,5 +490,22 @@ pub fn redact_url(url: &str) -> String {
             &rest[at..]
         ),
         _ => url.to_string(),
+    }
+}
+
+/// One failed validation rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldError {
+    /// The column.
+    pub field: String,
+    /// The rule (`length`, `range`, `email`, `regex`, `custom`).
+    pub rule: &'static str,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.field, self.rule, self.message)
     }
 }

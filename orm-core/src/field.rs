@@ -7,12 +7,6 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-#[cfg(feature = "mysql")]
-use sqlx::mysql::MySqlRow;
-#[cfg(feature = "postgres")]
-use sqlx::postgres::PgRow;
-#[cfg(feature = "sqlite")]
-use sqlx::sqlite::SqliteRow;
 
 /// A Rust type that can be stored in a column: bound as a [`Value`], decoded from a row.
 ///
@@ -64,57 +58,83 @@ pub trait FieldType: Sized + Send + Sync + 'static {
     /// Reads the type back from a [`Value`] of its column type.
     fn from_value(value: Value) -> Result<Self, BoxError>;
 
-    /// Decodes a MongoDB document field (`None` when the field is missing), NULL as `None`.
-    #[cfg(feature = "mongodb")]
-    fn decode_bson_opt(value: Option<bson::Bson>) -> Result<Option<Self>, BoxError> {
-        let v = crate::mongo::bson_into_value(value, Self::column_type())?;
+    /// Reads column `idx` of a backend's row, NULL as `None`: through the [`Value`] of the column
+    /// type by default; the built-in types read natively.
+    #[doc(hidden)]
+    fn decode_opt<R: RawRow + ?Sized>(row: &R, idx: usize) -> Result<Option<Self>, BoxError> {
+        let v = row.get_value(idx, Self::column_type())?;
         if v.is_null() { Ok(None) } else { Self::from_value(v).map(Some) }
     }
 
-    /// Decodes a MongoDB document field.
-    #[cfg(feature = "mongodb")]
-    fn decode_bson(value: Option<bson::Bson>) -> Result<Self, BoxError> {
-        Self::decode_bson_opt(value)?.ok_or_else(unexpected_null)
+    /// Reads column `idx` of a backend's row.
+    #[doc(hidden)]
+    fn decode<R: RawRow + ?Sized>(row: &R, idx: usize) -> Result<Self, BoxError> {
+        Self::decode_opt(row, idx)?.ok_or_else(unexpected_null)
     }
+}
 
-    /// Decodes column `idx` of a PostgreSQL row, NULL as `None`.
-    #[cfg(feature = "postgres")]
-    fn decode_pg_opt(row: &PgRow, idx: usize) -> Result<Option<Self>, BoxError> {
-        let v = crate::row::decode_value_pg(row, idx, Self::column_type())?;
-        if v.is_null() { Ok(None) } else { Self::from_value(v).map(Some) }
-    }
+/// A backend's row read by column position and type. Each driver implements it for its rows
+/// (sqlx's rows natively, MongoDB documents through BSON); sealed, so only they can.
+/// [`RowAccess`](crate::RowAccess) is what users and generated code call.
+#[doc(hidden)]
+pub trait RawRow: sealed::Sealed {
+    /// A `bool` column.
+    fn get_bool(&self, idx: usize) -> Result<Option<bool>, BoxError>;
+    /// An `i16` column.
+    fn get_i16(&self, idx: usize) -> Result<Option<i16>, BoxError>;
+    /// An `i32` column.
+    fn get_i32(&self, idx: usize) -> Result<Option<i32>, BoxError>;
+    /// An `i64` column.
+    fn get_i64(&self, idx: usize) -> Result<Option<i64>, BoxError>;
+    /// An `f32` column.
+    fn get_f32(&self, idx: usize) -> Result<Option<f32>, BoxError>;
+    /// An `f64` column.
+    fn get_f64(&self, idx: usize) -> Result<Option<f64>, BoxError>;
+    /// A string column.
+    fn get_string(&self, idx: usize) -> Result<Option<String>, BoxError>;
+    /// A binary column.
+    fn get_bytes(&self, idx: usize) -> Result<Option<Vec<u8>>, BoxError>;
+    /// A date column.
+    fn get_date(&self, idx: usize) -> Result<Option<NaiveDate>, BoxError>;
+    /// A time column.
+    fn get_time(&self, idx: usize) -> Result<Option<NaiveTime>, BoxError>;
+    /// A date-time column without time zone.
+    fn get_datetime(&self, idx: usize) -> Result<Option<NaiveDateTime>, BoxError>;
+    /// An instant.
+    fn get_timestamp(&self, idx: usize) -> Result<Option<DateTime<Utc>>, BoxError>;
+    /// A UUID column.
+    fn get_uuid(&self, idx: usize) -> Result<Option<Uuid>, BoxError>;
+    /// A decimal column.
+    fn get_decimal(&self, idx: usize) -> Result<Option<Decimal>, BoxError>;
+    /// A JSON column.
+    fn get_json(&self, idx: usize) -> Result<Option<serde_json::Value>, BoxError>;
 
-    /// Decodes column `idx` of a PostgreSQL row.
-    #[cfg(feature = "postgres")]
-    fn decode_pg(row: &PgRow, idx: usize) -> Result<Self, BoxError> {
-        Self::decode_pg_opt(row, idx)?.ok_or_else(unexpected_null)
+    /// Column `idx` as the [`Value`] of column type `ty`.
+    fn get_value(&self, idx: usize, ty: ColumnType) -> Result<Value, BoxError> {
+        Ok(match ty {
+            ColumnType::Bool => Value::Bool(self.get_bool(idx)?),
+            ColumnType::I16 => Value::I16(self.get_i16(idx)?),
+            ColumnType::I32 => Value::I32(self.get_i32(idx)?),
+            ColumnType::I64 => Value::I64(self.get_i64(idx)?),
+            ColumnType::F32 => Value::F32(self.get_f32(idx)?),
+            ColumnType::F64 => Value::F64(self.get_f64(idx)?),
+            ColumnType::Decimal { .. } => Value::Decimal(self.get_decimal(idx)?),
+            ColumnType::Bytes => Value::Bytes(self.get_bytes(idx)?),
+            ColumnType::Date => Value::Date(self.get_date(idx)?),
+            ColumnType::Time => Value::Time(self.get_time(idx)?),
+            ColumnType::DateTime => Value::DateTime(self.get_datetime(idx)?),
+            ColumnType::Timestamp => Value::Timestamp(self.get_timestamp(idx)?),
+            ColumnType::Uuid => Value::Uuid(self.get_uuid(idx)?),
+            ColumnType::Json => Value::Json(self.get_json(idx)?),
+            _ => Value::String(self.get_string(idx)?),
+        })
     }
+}
 
-    /// Decodes column `idx` of a MySQL/MariaDB row, NULL as `None`.
-    #[cfg(feature = "mysql")]
-    fn decode_mysql_opt(row: &MySqlRow, idx: usize) -> Result<Option<Self>, BoxError> {
-        let v = crate::row::decode_value_mysql(row, idx, Self::column_type())?;
-        if v.is_null() { Ok(None) } else { Self::from_value(v).map(Some) }
-    }
-
-    /// Decodes column `idx` of a MySQL/MariaDB row.
-    #[cfg(feature = "mysql")]
-    fn decode_mysql(row: &MySqlRow, idx: usize) -> Result<Self, BoxError> {
-        Self::decode_mysql_opt(row, idx)?.ok_or_else(unexpected_null)
-    }
-
-    /// Decodes column `idx` of a SQLite row, NULL as `None`.
-    #[cfg(feature = "sqlite")]
-    fn decode_sqlite_opt(row: &SqliteRow, idx: usize) -> Result<Option<Self>, BoxError> {
-        let v = crate::row::decode_value_sqlite(row, idx, Self::column_type())?;
-        if v.is_null() { Ok(None) } else { Self::from_value(v).map(Some) }
-    }
-
-    /// Decodes column `idx` of a SQLite row.
-    #[cfg(feature = "sqlite")]
-    fn decode_sqlite(row: &SqliteRow, idx: usize) -> Result<Self, BoxError> {
-        Self::decode_sqlite_opt(row, idx)?.ok_or_else(unexpected_null)
-    }
+/// Keeps [`RawRow`] to the drivers' row types.
+pub(crate) mod sealed {
+    /// Implemented by the row types of the drivers.
+    pub trait Sealed {}
 }
 
 fn unexpected_null() -> BoxError {
@@ -127,7 +147,7 @@ fn mismatch(expected: &str, got: &Value) -> BoxError {
 
 /// Implements `FieldType` for a type that sqlx decodes natively on every backend.
 macro_rules! native_field {
-    ($ty:ty, $variant:ident, $col:expr) => {
+    ($ty:ty, $variant:ident, $col:expr, $get:ident) => {
         impl FieldType for $ty {
             type Base = $ty;
             fn column_type() -> ColumnType {
@@ -146,35 +166,26 @@ macro_rules! native_field {
                     other => Err(mismatch(stringify!($variant), &other)),
                 }
             }
-            #[cfg(feature = "postgres")]
-            fn decode_pg_opt(row: &PgRow, idx: usize) -> Result<Option<Self>, BoxError> {
-                Ok(sqlx::Row::try_get::<Option<$ty>, _>(row, idx)?)
-            }
-            #[cfg(feature = "mysql")]
-            fn decode_mysql_opt(row: &MySqlRow, idx: usize) -> Result<Option<Self>, BoxError> {
-                Ok(sqlx::Row::try_get::<Option<$ty>, _>(row, idx)?)
-            }
-            #[cfg(feature = "sqlite")]
-            fn decode_sqlite_opt(row: &SqliteRow, idx: usize) -> Result<Option<Self>, BoxError> {
-                Ok(sqlx::Row::try_get_unchecked::<Option<$ty>, _>(row, idx)?)
+            fn decode_opt<R: RawRow + ?Sized>(row: &R, idx: usize) -> Result<Option<Self>, BoxError> {
+                row.$get(idx)
             }
         }
     };
 }
 
-native_field!(bool, Bool, ColumnType::Bool);
-native_field!(i16, I16, ColumnType::I16);
-native_field!(i32, I32, ColumnType::I32);
-native_field!(i64, I64, ColumnType::I64);
-native_field!(f32, F32, ColumnType::F32);
-native_field!(f64, F64, ColumnType::F64);
-native_field!(String, String, ColumnType::String { length: None });
-native_field!(Vec<u8>, Bytes, ColumnType::Bytes);
-native_field!(NaiveDate, Date, ColumnType::Date);
-native_field!(NaiveTime, Time, ColumnType::Time);
-native_field!(NaiveDateTime, DateTime, ColumnType::DateTime);
-native_field!(DateTime<Utc>, Timestamp, ColumnType::Timestamp);
-native_field!(Uuid, Uuid, ColumnType::Uuid);
+native_field!(bool, Bool, ColumnType::Bool, get_bool);
+native_field!(i16, I16, ColumnType::I16, get_i16);
+native_field!(i32, I32, ColumnType::I32, get_i32);
+native_field!(i64, I64, ColumnType::I64, get_i64);
+native_field!(f32, F32, ColumnType::F32, get_f32);
+native_field!(f64, F64, ColumnType::F64, get_f64);
+native_field!(String, String, ColumnType::String { length: None }, get_string);
+native_field!(Vec<u8>, Bytes, ColumnType::Bytes, get_bytes);
+native_field!(NaiveDate, Date, ColumnType::Date, get_date);
+native_field!(NaiveTime, Time, ColumnType::Time, get_time);
+native_field!(NaiveDateTime, DateTime, ColumnType::DateTime, get_datetime);
+native_field!(DateTime<Utc>, Timestamp, ColumnType::Timestamp, get_timestamp);
+native_field!(Uuid, Uuid, ColumnType::Uuid, get_uuid);
 
 impl FieldType for Decimal {
     type Base = Decimal;
@@ -194,19 +205,8 @@ impl FieldType for Decimal {
             other => Err(mismatch("decimal", &other)),
         }
     }
-    #[cfg(feature = "postgres")]
-    fn decode_pg_opt(row: &PgRow, idx: usize) -> Result<Option<Self>, BoxError> {
-        Ok(sqlx::Row::try_get::<Option<Decimal>, _>(row, idx)?)
-    }
-    #[cfg(feature = "mysql")]
-    fn decode_mysql_opt(row: &MySqlRow, idx: usize) -> Result<Option<Self>, BoxError> {
-        Ok(sqlx::Row::try_get::<Option<Decimal>, _>(row, idx)?)
-    }
-    /// SQLite has no decimal type: decimals are stored as TEXT, exactly.
-    #[cfg(feature = "sqlite")]
-    fn decode_sqlite_opt(row: &SqliteRow, idx: usize) -> Result<Option<Self>, BoxError> {
-        let text = sqlx::Row::try_get_unchecked::<Option<String>, _>(row, idx)?;
-        Ok(text.map(|t| t.parse::<Decimal>()).transpose()?)
+    fn decode_opt<R: RawRow + ?Sized>(row: &R, idx: usize) -> Result<Option<Self>, BoxError> {
+        row.get_decimal(idx)
     }
 }
 
@@ -228,20 +228,8 @@ impl FieldType for serde_json::Value {
             other => Err(mismatch("json", &other)),
         }
     }
-    #[cfg(feature = "postgres")]
-    fn decode_pg_opt(row: &PgRow, idx: usize) -> Result<Option<Self>, BoxError> {
-        let v = sqlx::Row::try_get::<Option<sqlx::types::Json<serde_json::Value>>, _>(row, idx)?;
-        Ok(v.map(|j| j.0))
-    }
-    #[cfg(feature = "mysql")]
-    fn decode_mysql_opt(row: &MySqlRow, idx: usize) -> Result<Option<Self>, BoxError> {
-        let v = sqlx::Row::try_get::<Option<sqlx::types::Json<serde_json::Value>>, _>(row, idx)?;
-        Ok(v.map(|j| j.0))
-    }
-    #[cfg(feature = "sqlite")]
-    fn decode_sqlite_opt(row: &SqliteRow, idx: usize) -> Result<Option<Self>, BoxError> {
-        let text = sqlx::Row::try_get_unchecked::<Option<String>, _>(row, idx)?;
-        Ok(text.map(|t| serde_json::from_str(&t)).transpose()?)
+    fn decode_opt<R: RawRow + ?Sized>(row: &R, idx: usize) -> Result<Option<Self>, BoxError> {
+        row.get_json(idx)
     }
 }
 
@@ -265,37 +253,11 @@ impl<T: FieldType<Base = T>> FieldType for Option<T> {
     fn from_value(value: Value) -> Result<Self, BoxError> {
         if value.is_null() { Ok(None) } else { T::from_value(value).map(Some) }
     }
-    #[cfg(feature = "mongodb")]
-    fn decode_bson_opt(value: Option<bson::Bson>) -> Result<Option<Self>, BoxError> {
-        T::decode_bson_opt(value).map(Some)
+    fn decode_opt<R: RawRow + ?Sized>(row: &R, idx: usize) -> Result<Option<Self>, BoxError> {
+        T::decode_opt(row, idx).map(Some)
     }
-    #[cfg(feature = "mongodb")]
-    fn decode_bson(value: Option<bson::Bson>) -> Result<Self, BoxError> {
-        T::decode_bson_opt(value)
-    }
-    #[cfg(feature = "postgres")]
-    fn decode_pg_opt(row: &PgRow, idx: usize) -> Result<Option<Self>, BoxError> {
-        T::decode_pg_opt(row, idx).map(Some)
-    }
-    #[cfg(feature = "postgres")]
-    fn decode_pg(row: &PgRow, idx: usize) -> Result<Self, BoxError> {
-        T::decode_pg_opt(row, idx)
-    }
-    #[cfg(feature = "mysql")]
-    fn decode_mysql_opt(row: &MySqlRow, idx: usize) -> Result<Option<Self>, BoxError> {
-        T::decode_mysql_opt(row, idx).map(Some)
-    }
-    #[cfg(feature = "mysql")]
-    fn decode_mysql(row: &MySqlRow, idx: usize) -> Result<Self, BoxError> {
-        T::decode_mysql_opt(row, idx)
-    }
-    #[cfg(feature = "sqlite")]
-    fn decode_sqlite_opt(row: &SqliteRow, idx: usize) -> Result<Option<Self>, BoxError> {
-        T::decode_sqlite_opt(row, idx).map(Some)
-    }
-    #[cfg(feature = "sqlite")]
-    fn decode_sqlite(row: &SqliteRow, idx: usize) -> Result<Self, BoxError> {
-        T::decode_sqlite_opt(row, idx)
+    fn decode<R: RawRow + ?Sized>(row: &R, idx: usize) -> Result<Self, BoxError> {
+        T::decode_opt(row, idx)
     }
 }
 
@@ -370,5 +332,11 @@ where
             Value::String(Some(s)) => Ok(Json(serde_json::from_str(&s)?)),
             other => Err(mismatch("json", &other)),
         }
+    }
+}
+
+impl<T: FieldType> From<T> for Value {
+    fn from(v: T) -> Value {
+        v.to_value()
     }
 }

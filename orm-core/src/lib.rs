@@ -15,9 +15,11 @@ pub mod error;
 mod db;
 mod driver;
 mod field;
+mod layers;
 mod lifecycle;
 pub mod introspect;
 mod model;
+mod options;
 pub mod migrate;
 #[cfg(feature = "mongodb")]
 pub mod mongo;

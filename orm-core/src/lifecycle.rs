@@ -1,5 +1,6 @@
 //! Lifecycle hooks and validation, run around inserts, updates and deletes.
 
+pub use crate::error::FieldError;
 use crate::error::{Error, Result};
 use crate::model::Model;
 use crate::schema::{Check, Table};
@@ -48,23 +49,6 @@ pub trait Hooks {
     /// Before a delete; an error stops it.
     fn before_delete(&self) -> Result<()> {
         Ok(())
-    }
-}
-
-/// One failed validation rule.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FieldError {
-    /// The column.
-    pub field: String,
-    /// The rule (`length`, `range`, `email`, `regex`, `custom`).
-    pub rule: &'static str,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl std::fmt::Display for FieldError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({}): {}", self.field, self.rule, self.message)
     }
 }
 

@@ -3,24 +3,20 @@
 
 mod codec;
 mod file;
-mod history;
 pub(crate) mod lock;
 mod names;
 mod plan;
 mod report;
 mod runner;
-#[cfg(feature = "mongodb")]
-mod render_mongo;
 mod render_sql;
 
 #[cfg(feature = "mongodb")]
-pub use render_mongo::{render_mongo, MongoStep};
+pub use crate::mongo::{render_mongo, MongoStep};
 pub use render_sql::{render_sql, SqlPlan};
-pub use history::HistoryRow;
+pub use crate::driver::HistoryRow;
 pub use codec::write_file;
 pub use report::{Direction, Interrupter, MigrationState, Progress, RunEntry, RunReport, StatusEntry, Target};
 pub use runner::Migrator;
 pub use plan::{plan_offline, replay};
-pub(crate) use plan::Planned;
 pub use lock::{LockHolder, DEFAULT_LEASE};
 pub use file::{checksum, load_dir, parse_file, parse_file_name, template, MigrationFile, Step, MAX_FILE_BYTES};

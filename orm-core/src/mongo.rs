@@ -24,19 +24,19 @@
 //! | `ObjectId` | objectId |
 
 mod filter;
+mod migrate;
 mod schema;
 mod update;
 
 pub use filter::{filter_document, like_to_regex};
+pub use migrate::{render_mongo, MongoStep};
 pub use schema::{bson_type, index_document, index_documents, json_schema};
 pub use update::{update_document, MongoUpdate};
 
 use crate::error::{BoxError, Error};
-use crate::field::FieldType;
-use crate::row::RowAccess;
 use crate::schema::{ColumnType, Table};
 use crate::value::Value;
-use bson::{Bson, Document};
+use bson::Bson;
 use chrono::{NaiveTime, TimeZone, Utc};
 
 /// The collection holding `auto_increment` counters.
@@ -45,34 +45,6 @@ pub const COUNTERS: &str = "__orm_counters";
 /// The document key of `column`: `_id` for a single-column primary key, else the column's name.
 pub fn field_key<'a>(table: &Table, column: &'a str) -> &'a str {
     if table.primary_key.len() == 1 && table.primary_key[0] == column { "_id" } else { column }
-}
-
-/// A document read back (a parsed [`Document`], or the raw bytes of a query's result), with the
-/// document keys of the selected columns in order.
-pub(crate) struct MongoRow<'a, D: ?Sized> {
-    pub(crate) doc: &'a D,
-    pub(crate) keys: &'a [String],
-}
-
-impl<D: ?Sized> MongoRow<'_, D> {
-    fn key(&self, idx: usize) -> std::result::Result<&str, BoxError> {
-        self.keys.get(idx).map(String::as_str).ok_or_else(|| "column index out of range".into())
-    }
-}
-
-impl RowAccess for MongoRow<'_, Document> {
-    fn get<T: FieldType>(&self, idx: usize) -> std::result::Result<T, BoxError> {
-        T::decode_bson(self.doc.get(self.key(idx)?).cloned())
-    }
-}
-
-/// Query results stay raw: each selected field is read straight from the bytes, without building
-/// a whole [`Document`] (a map with an owned key per field) for every row.
-impl RowAccess for MongoRow<'_, bson::RawDocument> {
-    fn get<T: FieldType>(&self, idx: usize) -> std::result::Result<T, BoxError> {
-        let field = self.doc.get(self.key(idx)?)?.map(Bson::try_from).transpose()?;
-        T::decode_bson(field)
-    }
 }
 
 fn date_from_millis(ms: i64) -> std::result::Result<chrono::DateTime<Utc>, BoxError> {

@@ -9,17 +9,7 @@ mod writer;
 pub use lower::{count_statement, delete_statement, exists_statement, insert_statement, select_statement,
     update_many_statement, update_statement, upsert_statement};
 
-/// An SQL dialect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Dialect {
-    /// PostgreSQL.
-    Postgres,
-    /// MySQL and MariaDB.
-    MySql,
-    /// SQLite.
-    Sqlite,
-}
+pub use crate::capability::Dialect;
 
 impl Dialect {
     /// The largest number of bound parameters one statement may carry (see

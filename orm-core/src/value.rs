@@ -120,8 +120,3 @@ impl From<Value> for sea_query::Value {
     }
 }
 
-impl<T: crate::field::FieldType> From<T> for Value {
-    fn from(v: T) -> Value {
-        v.to_value()
-    }
-}

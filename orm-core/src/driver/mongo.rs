@@ -10,6 +10,7 @@ mod crud;
 mod ddl;
 mod introspect;
 mod migrate;
+mod row;
 
 use super::QueryCount;
 use crate::error::{Error, Result};

@@ -12,16 +12,17 @@
 mod crud;
 mod introspect;
 mod migrate;
+mod row;
 
 pub(crate) use migrate::SqlConn;
 
 use super::QueryCount;
-use crate::db::BackendKind;
+use crate::capability::BackendKind;
 use crate::error::{Error, Result};
 use crate::row::FromRow;
 use crate::sql::{Dialect, RenderWith, SqlxValues};
 use crate::value::Value;
-use crate::ConnectOptions;
+use crate::options::ConnectOptions;
 use sqlx::AssertSqlSafe;
 
 /// The pool of one SQL backend.

@@ -6,6 +6,7 @@
 use super::file::{MigrationFile, Step};
 use super::names;
 use super::render_sql::render_sql;
+pub(crate) use crate::driver::Planned;
 use crate::error::{Error, Result};
 use crate::schema::{Operation, Schema, Table};
 use crate::sql::Dialect;
@@ -15,45 +16,6 @@ use crate::sql::Dialect;
 pub(crate) struct PlanTarget<'a> {
     pub(crate) dialect: Option<Dialect>,
     pub(crate) database: &'a str,
-}
-
-/// One thing a migration does.
-pub(crate) enum Planned {
-    /// An SQL statement.
-    Sql(String),
-    /// A query counting the values an operation could not keep (see [`super::SqlPlan::check`]).
-    SqlCheck { sql: String, table: String, column: String, to: String },
-    /// A MongoDB step.
-    #[cfg(feature = "mongodb")]
-    Mongo(super::MongoStep),
-}
-
-impl Planned {
-    pub(crate) fn describe(&self) -> String {
-        match self {
-            Planned::Sql(s) => s.clone(),
-            Planned::SqlCheck { sql, .. } => format!("-- check: {sql}"),
-            #[cfg(feature = "mongodb")]
-            Planned::Mongo(step) => match step {
-                super::MongoStep::Command(d) | super::MongoStep::AdminCommand(d) => d.to_string(),
-                super::MongoStep::MoveCounter { from, to } => format!("move the counter of `{from}` to `{to}`"),
-                super::MongoStep::CheckConvertible { collection, field, to } => {
-                    format!("check that every `{collection}.{field}` converts to {to}")
-                }
-                super::MongoStep::Notice(n) => n.clone(),
-            },
-        }
-    }
-
-    /// Whether the step only reads (a check), so it is not reported as run.
-    pub(crate) fn is_check(&self) -> bool {
-        match self {
-            Planned::SqlCheck { .. } => true,
-            #[cfg(feature = "mongodb")]
-            Planned::Mongo(super::MongoStep::CheckConvertible { .. }) => true,
-            _ => false,
-        }
-    }
 }
 
 /// A migration's steps, each with the line and name of the operation it comes from.

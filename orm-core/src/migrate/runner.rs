@@ -2,7 +2,7 @@
 //! migrations under a lock, each atomically where the backend allows and step by step elsewhere.
 
 use super::file::MigrationFile;
-use super::history::HistoryRow;
+use crate::driver::HistoryRow;
 use crate::driver::{AnyConn, MigrationConn};
 use super::lock::{self, LockHolder};
 use super::plan::{check_reversible, plan, replay_onto, Plan, PlanTarget};

@@ -1,7 +1,6 @@
 //! [`Select`]: find rows, with filters, ordering, paging and projections.
 
 use super::filter::{and_conds, Cond, Filter};
-use crate::db::Executor;
 use crate::error::{Error, Result};
 use crate::field::FieldType;
 use crate::model::{Column, Model};
@@ -166,32 +165,6 @@ impl<M: Model, R: FromRow> Select<M, R> {
             }
         }
         Ok(())
-    }
-
-    /// Every matching row (on a [`Database`](crate::Database) or in a [`Transaction`](crate::Transaction)).
-    pub async fn all<E: Executor + ?Sized>(self, db: &E) -> Result<Vec<R>> {
-        db.on().select_all(&self).await
-    }
-
-    /// The first matching row, if any.
-    pub async fn one<E: Executor + ?Sized>(mut self, db: &E) -> Result<Option<R>> {
-        self.limit = Some(1);
-        Ok(db.on().select_all(&self).await?.into_iter().next())
-    }
-
-    /// The first matching row, or [`Error::NotFound`].
-    pub async fn get<E: Executor + ?Sized>(self, db: &E) -> Result<R> {
-        self.one(db).await?.ok_or(Error::NotFound { model: M::NAME, operation: "find" })
-    }
-
-    /// The number of matching rows (limit and offset apply).
-    pub async fn count<E: Executor + ?Sized>(self, db: &E) -> Result<u64> {
-        db.on().select_count(&self).await
-    }
-
-    /// Whether any row matches.
-    pub async fn exists<E: Executor + ?Sized>(self, db: &E) -> Result<bool> {
-        db.on().select_exists(&self).await
     }
 }
 

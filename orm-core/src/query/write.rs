@@ -1,8 +1,7 @@
 //! Writes over many rows: [`UpdateMany`] and [`DeleteMany`], and update expressions.
 
 use super::filter::{and_conds, Cond, Filter};
-use crate::db::Executor;
-use crate::error::Result;
+
 use crate::field::FieldType;
 use crate::model::{Column, Model};
 use crate::value::Value;
@@ -176,10 +175,6 @@ impl<M: Model> UpdateMany<M> {
         (sets, super::filter::live::<M>(self.filter.as_ref(), self.with_deleted))
     }
 
-    /// Runs the update; returns the number of rows it matched.
-    pub async fn exec<E: Executor + ?Sized>(self, db: &E) -> Result<u64> {
-        db.on().update_many(&self).await
-    }
 }
 
 impl<M: Model> Default for UpdateMany<M> {
@@ -213,11 +208,6 @@ impl<M: Model> DeleteMany<M> {
         self
     }
 
-    /// Runs the delete; returns the number of rows deleted (for a `#[orm(soft_delete)]` model,
-    /// soft-deleted).
-    pub async fn exec<E: Executor + ?Sized>(self, db: &E) -> Result<u64> {
-        db.on().delete_many(&self).await
-    }
 }
 
 impl<M: Model> Default for DeleteMany<M> {

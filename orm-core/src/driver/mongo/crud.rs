@@ -1,9 +1,10 @@
 //! The [`Driver`] operations on MongoDB.
 
 use super::{run, MongoDriver};
-use crate::db::BackendKind;
+use crate::capability::BackendKind;
 use crate::driver::{Driver, QueryCount};
-use crate::mongo::{classify, field_key, filter_document, update_document, value_to_bson, MongoRow, COUNTERS};
+use super::row::MongoRow;
+use crate::mongo::{classify, field_key, filter_document, update_document, value_to_bson, COUNTERS};
 use mongodb::ClientSession;
 use crate::error::{Error, Result};
 use crate::model::{insert_values, update_values, Model};

@@ -6,8 +6,8 @@
 use super::MongoDriver;
 use crate::driver::{Driver, MigrationConn};
 use crate::error::{Error, Result};
-use crate::migrate::lock::{LockGuard, LockHolder, MAX_WAIT, MONGO_LOCK};
-use crate::migrate::{HistoryRow, MongoStep, Planned};
+use crate::driver::{HistoryRow, LockGuard, LockHolder, Planned, MAX_WAIT, MONGO_LOCK};
+use crate::mongo::MongoStep;
 use crate::mongo::{classify, COUNTERS};
 use crate::Model;
 use bson::{doc, Bson, Document};

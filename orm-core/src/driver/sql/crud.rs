@@ -2,7 +2,7 @@
 //! transaction.
 
 use super::{Batch, Ctx, SqlConn, SqlDriver, SqlTx};
-use crate::db::BackendKind;
+use crate::capability::BackendKind;
 use crate::driver::{Driver, QueryCount};
 use crate::error::{Error, Result};
 use crate::model::{insert_row, key_filter, stamped_values, update_values, Model};

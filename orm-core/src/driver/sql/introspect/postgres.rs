@@ -1,6 +1,6 @@
 //! PostgreSQL: `information_schema` and the `pg_catalog` for indexes and foreign keys.
 
-use crate::introspect::{action, parse_default};
+use super::{action, parse_default};
 use crate::driver::sql::SqlDriver;
 use crate::error::Result;
 use crate::schema::{Column, ColumnType, ForeignKey, Index, Table};

@@ -1,6 +1,6 @@
 //! SQLite: `sqlite_master` and the table-valued pragmas.
 
-use crate::introspect::{action, parse_default};
+use super::{action, parse_default};
 use crate::driver::sql::SqlDriver;
 use crate::error::Result;
 use crate::schema::{Column, ColumnType, ForeignKey, Index, Table};

@@ -14,7 +14,7 @@
 //! | sql | skipped with a notice |
 //! | mongo | the command, run on the database |
 
-use crate::mongo::{bson_type, field_key, index_document, index_documents, json_schema, value_to_bson, COUNTERS};
+use super::{bson_type, field_key, index_document, index_documents, json_schema, value_to_bson, COUNTERS};
 use crate::schema::{ColumnType, DefaultValue, Operation, Schema, Table};
 use crate::value::Value;
 use bson::{doc, Bson, Document};

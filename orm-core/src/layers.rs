@@ -1,0 +1,97 @@
+//! The crate's layers, checked: every module names only modules of its own layer or below, so the
+//! layers only point down and no import cycle runs between them.
+//!
+//! | layer | modules | what they hold |
+//! |---|---|---|
+//! | 0 | `schema`, `error`, `options` | the neutral schema, errors, connection options |
+//! | 1 | `value`, `field`, `row`, `capability` | values, field types, rows, what each backend can do |
+//! | 2 | `model`, `query`, `lifecycle` | the model trait and its query IR, hooks and validation |
+//! | 3 | `sql`, `mongo` | the IR lowered to statements and documents (queries and migrations) |
+//! | 4 | `driver` | the backend seam: executing what layer 3 built |
+//! | 5 | `db`, `relation` | `Database`, `Transaction`, CRUD, eager loading |
+//! | 6 | `migrate`, `introspect` | the migration engine, schema introspection |
+//!
+//! Inside layer 2 the model and its query builder name each other (`User::find()` returns a
+//! `Select<User>`); that is the one place modules of a layer refer both ways.
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    const LAYERS: &[&[&str]] = &[
+        &["schema", "error", "options"],
+        &["value", "field", "row", "capability"],
+        &["model", "query", "lifecycle"],
+        &["sql", "mongo"],
+        &["driver"],
+        &["db", "relation"],
+        &["migrate", "introspect"],
+    ];
+
+    fn layer(module: &str) -> Option<usize> {
+        LAYERS.iter().position(|l| l.contains(&module))
+    }
+
+    /// The crate-root names that re-export a module's items (`crate::Model` is `model`'s).
+    fn root_aliases(lib: &str) -> BTreeMap<String, String> {
+        let re = regex_lite::Regex::new(r"(?m)^pub use (\w+)::\{?([\w, ]+)\}?;").unwrap();
+        let mut out = BTreeMap::new();
+        for c in re.captures_iter(lib) {
+            for name in c[2].split(',') {
+                out.insert(name.trim().to_string(), c[1].to_string());
+            }
+        }
+        out
+    }
+
+    fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn layers_only_point_down() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let aliases = root_aliases(&std::fs::read_to_string(src.join("lib.rs")).unwrap());
+        let reference = regex_lite::Regex::new(r"crate::(\w+)").unwrap();
+        let mut paths = Vec::new();
+        files(&src, &mut paths);
+        let mut wrong = Vec::new();
+        for path in paths {
+            let rel = path.strip_prefix(&src).unwrap();
+            let module = rel.components().next().unwrap().as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
+            let Some(own) = layer(&module) else { continue };
+            let text = std::fs::read_to_string(&path).unwrap();
+            // Tests may reach anywhere.
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
+                for c in reference.captures_iter(line) {
+                    let target = aliases.get(&c[1]).cloned().unwrap_or_else(|| c[1].to_string());
+                    if let Some(theirs) = layer(&target)
+                        && theirs > own
+                    {
+                        wrong.push(format!("{}: `{module}` (layer {own}) names `{target}` (layer {theirs})", rel.display()));
+                    }
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "modules naming a higher layer:\n{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn every_module_has_a_layer() {
+        let lib = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs")).unwrap();
+        let re = regex_lite::Regex::new(r"(?m)^(?:pub )?mod (\w+);").unwrap();
+        for c in re.captures_iter(&lib) {
+            let m = &c[1];
+            assert!(m == "layers" || layer(m).is_some(), "module `{m}` is in no layer");
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! [`ConnectOptions`]: pool settings and the transaction retry budget, read by the drivers and
+//! by [`Database`](crate::Database).
+
+use std::time::Duration;
+
+/// How long [`Database::transaction`](crate::Database::transaction) retries a transient failure by default: MongoDB's drivers
+/// give their convenient transaction API 120 seconds.
+pub const DEFAULT_TRANSACTION_RETRY: Duration = Duration::from_secs(120);
+
+/// Pool settings for [`Database::connect_with`](crate::Database::connect_with); unset fields keep sqlx's defaults.
+///
+/// ```
+/// use std::time::Duration;
+/// let options = orm_core::ConnectOptions::new()
+///     .max_connections(8)
+///     .acquire_timeout(Duration::from_secs(5));
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    pub(crate) max_connections: Option<u32>,
+    pub(crate) min_connections: Option<u32>,
+    pub(crate) acquire_timeout: Option<Duration>,
+    pub(crate) idle_timeout: Option<Duration>,
+    pub(crate) max_lifetime: Option<Duration>,
+    pub(crate) transaction_retry: Option<Duration>,
+}
+
+impl ConnectOptions {
+    /// sqlx's defaults.
+    pub fn new() -> Self {
+        ConnectOptions::default()
+    }
+
+    /// The most connections the pool opens (a private in-memory SQLite database always uses one).
+    pub fn max_connections(mut self, n: u32) -> Self {
+        self.max_connections = Some(n);
+        self
+    }
+
+    /// Connections the pool keeps open even when idle.
+    pub fn min_connections(mut self, n: u32) -> Self {
+        self.min_connections = Some(n);
+        self
+    }
+
+    /// How long to wait for a free connection before failing.
+    pub fn acquire_timeout(mut self, d: Duration) -> Self {
+        self.acquire_timeout = Some(d);
+        self
+    }
+
+    /// How long an idle connection is kept.
+    pub fn idle_timeout(mut self, d: Duration) -> Self {
+        self.idle_timeout = Some(d);
+        self
+    }
+
+    /// How long [`Database::transaction`](crate::Database::transaction) keeps running its work again after a transient failure
+    /// (a write conflict between concurrent transactions), with a growing, jittered pause between
+    /// tries; [`DEFAULT_TRANSACTION_RETRY`] when unset, zero to never retry.
+    pub fn transaction_retry(mut self, d: Duration) -> Self {
+        self.transaction_retry = Some(d);
+        self
+    }
+
+    /// How long any connection is kept.
+    pub fn max_lifetime(mut self, d: Duration) -> Self {
+        self.max_lifetime = Some(d);
+        self
+    }
+}
+
