@@ -128,6 +128,20 @@ impl Database {
         &self.url
     }
 
+    /// The server's name and version as it reports them (`SELECT version()`, SQLite's
+    /// `sqlite_version()`, MongoDB's `buildInfo`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> orm_core::Result<()> {
+    /// let db = orm_core::Database::connect("sqlite::memory:").await?;
+    /// assert!(db.server_version().await?.starts_with("SQLite 3."));
+    /// # Ok(()) }
+    /// ```
+    pub async fn server_version(&self) -> Result<String> {
+        self.driver.server_version().await
+    }
+
     /// Closes every pooled connection.
     pub async fn close(&self) {
         self.driver.close().await

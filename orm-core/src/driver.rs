@@ -93,6 +93,8 @@ pub(crate) trait Driver: Clone + Send + Sync + Sized + 'static {
     fn database_name(&self) -> &str;
     /// Closes every pooled connection.
     async fn close(&self);
+    /// The server's name and version, as it reports them.
+    async fn server_version(&self) -> Result<String>;
 
     /// Starts a transaction.
     async fn begin(&self) -> Result<Self::Tx>;
@@ -308,6 +310,10 @@ impl AnyDriver {
         each_driver!(self, d => d.close().await)
     }
 
+    pub(crate) async fn server_version(&self) -> Result<String> {
+        each_driver!(self, d => d.server_version().await)
+    }
+
     pub(crate) fn is_transient_text(&self, text: &str) -> bool {
         each_driver!(self, d => d.is_transient_text(text))
     }
@@ -442,4 +448,86 @@ impl MigrationConn for AnyConn {
     async fn run_step(&mut self, step: &Planned) -> Result<()> {
         each_conn!(self, c => c.run_step(step).await)
     }
+}
+
+/// Checks a name against `backend`'s own rules (the rules every backend shares are
+/// `migrate`'s); `database` is the MongoDB database a collection goes in.
+pub(crate) fn check_name(kind: crate::schema::IdentKind, name: &str, backend: BackendKind, database: &str) -> std::result::Result<(), String> {
+    let _ = database;
+    match backend {
+        BackendKind::MongoDb => {
+            #[cfg(feature = "mongodb")]
+            return crate::mongo::check_name(kind, name, database);
+            #[cfg(not(feature = "mongodb"))]
+            return Ok(());
+        }
+        sql => crate::sql::check_name(kind, name, sql.dialect().expect("an SQL backend has a dialect")),
+    }
+}
+
+/// What `backend` runs for one migration operation applied to `before`: its steps, and the
+/// notices to tell the user.
+pub(crate) fn render_operation(
+    op: &crate::schema::Operation,
+    before: &crate::schema::Schema,
+    backend: BackendKind,
+    database: &str,
+) -> std::result::Result<(Vec<Planned>, Vec<String>), String> {
+    let _ = database;
+    let mut steps = Vec::new();
+    let mut notices = Vec::new();
+    match backend {
+        BackendKind::MongoDb => {
+            #[cfg(feature = "mongodb")]
+            for step in crate::mongo::render_mongo(op, before, database)? {
+                match step {
+                    crate::mongo::MongoStep::Notice(n) => notices.push(n),
+                    other => steps.push(Planned::Mongo(other)),
+                }
+            }
+            #[cfg(not(feature = "mongodb"))]
+            return Err("MongoDB migrations are not available in this build (feature `mongodb`)".into());
+        }
+        sql => {
+            let rendered = crate::sql::render_sql(op, before, sql.dialect().expect("an SQL backend has a dialect"))?;
+            notices.extend(rendered.notice);
+            if let (Some(check), crate::schema::Operation::AlterColumn { table, column, change }) = (rendered.check, op) {
+                let to = change.ty.map(|t| t.name().to_string()).unwrap_or_default();
+                steps.push(Planned::SqlCheck { sql: check, table: table.clone(), column: column.clone(), to });
+            }
+            steps.extend(rendered.statements.into_iter().map(Planned::Sql));
+        }
+    }
+    Ok((steps, notices))
+}
+
+/// What `backend` can report back of `schema`: the normalised schema (unique columns as unique
+/// indexes) with the details that backend does not keep folded away (SQLite's integer keys, decimal
+/// sizes and unbounded strings; MySQL's DATETIME for both date-time types, its default string length
+/// and decimal size; MongoDB's missing column defaults and foreign keys). Comparing two schemas this
+/// way tells whether a live database matches what its migrations describe.
+pub fn comparable(backend: BackendKind, schema: &crate::schema::Schema) -> crate::schema::Schema {
+    use crate::schema::ColumnType as T;
+    use BackendKind as B;
+    let mut s = schema.normalised();
+    for t in s.tables.values_mut() {
+        for c in &mut t.columns {
+            c.ty = match (backend, c.ty) {
+                (B::Sqlite, _) if c.auto_increment => T::I64,
+                (B::Sqlite, T::String { length: None }) => T::Text,
+                (B::Sqlite, T::Decimal { .. }) => T::Decimal { precision: None, scale: None },
+                (B::MySql, T::DateTime) => T::Timestamp,
+                (B::MySql, T::String { length: None }) => T::String { length: Some(255) },
+                (B::MySql, T::Decimal { precision: None, .. }) => T::Decimal { precision: Some(38), scale: Some(18) },
+                (_, ty) => ty,
+            };
+            if backend == B::MongoDb {
+                c.default = None;
+            }
+        }
+        if backend == B::MongoDb {
+            t.foreign_keys.clear();
+        }
+    }
+    s
 }

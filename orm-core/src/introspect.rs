@@ -11,6 +11,8 @@ use crate::db::Database;
 use crate::error::Result;
 use crate::schema::{Schema, Table};
 
+pub use crate::driver::comparable;
+
 /// Tables the toolkit keeps for itself.
 pub const INTERNAL_TABLES: &[&str] = &["_orm_migrations", "__orm_counters", "_orm_migrations_lock"];
 
@@ -42,33 +44,3 @@ impl Database {
     }
 }
 
-/// What `backend` can report back of `schema`: the normalised schema (unique columns as unique
-/// indexes) with the details that backend does not keep folded away (SQLite's integer keys, decimal
-/// sizes and unbounded strings; MySQL's DATETIME for both date-time types, its default string length
-/// and decimal size; MongoDB's missing column defaults and foreign keys). Comparing two schemas this
-/// way tells whether a live database matches what its migrations describe.
-pub fn comparable(backend: crate::BackendKind, schema: &Schema) -> Schema {
-    use crate::schema::ColumnType as T;
-    use crate::BackendKind as B;
-    let mut s = schema.normalised();
-    for t in s.tables.values_mut() {
-        for c in &mut t.columns {
-            c.ty = match (backend, c.ty) {
-                (B::Sqlite, _) if c.auto_increment => T::I64,
-                (B::Sqlite, T::String { length: None }) => T::Text,
-                (B::Sqlite, T::Decimal { .. }) => T::Decimal { precision: None, scale: None },
-                (B::MySql, T::DateTime) => T::Timestamp,
-                (B::MySql, T::String { length: None }) => T::String { length: Some(255) },
-                (B::MySql, T::Decimal { precision: None, .. }) => T::Decimal { precision: Some(38), scale: Some(18) },
-                (_, ty) => ty,
-            };
-            if backend == B::MongoDb {
-                c.default = None;
-            }
-        }
-        if backend == B::MongoDb {
-            t.foreign_keys.clear();
-        }
-    }
-    s
-}

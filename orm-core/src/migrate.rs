@@ -8,11 +8,10 @@ mod names;
 mod plan;
 mod report;
 mod runner;
-mod render_sql;
 
 #[cfg(feature = "mongodb")]
 pub use crate::mongo::{render_mongo, MongoStep};
-pub use render_sql::{render_sql, SqlPlan};
+pub use crate::sql::{render_sql, SqlPlan};
 pub use crate::driver::HistoryRow;
 pub use codec::write_file;
 pub use report::{Direction, Interrupter, MigrationState, Progress, RunEntry, RunReport, StatusEntry, Target};

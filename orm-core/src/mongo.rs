@@ -30,6 +30,7 @@ mod update;
 
 pub use filter::{filter_document, like_to_regex};
 pub use migrate::{render_mongo, MongoStep};
+pub(crate) use migrate::check_name;
 pub use schema::{bson_type, index_document, index_documents, json_schema};
 pub use update::{update_document, MongoUpdate};
 

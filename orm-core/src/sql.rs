@@ -2,10 +2,14 @@
 
 pub mod ddl;
 mod lower;
+mod migrate;
+mod names;
 #[cfg(feature = "postgres")]
 pub(crate) mod unnest;
 mod writer;
 
+pub use migrate::{render_sql, SqlPlan};
+pub(crate) use names::check_name;
 pub use lower::{count_statement, delete_statement, exists_statement, insert_statement, select_statement,
     update_many_statement, update_statement, upsert_statement};
 

@@ -4,7 +4,6 @@ use crate::commands::connect;
 use crate::{Cli, Format};
 use anyhow::Context;
 use clap::Subcommand;
-use orm_core::{Database, Dialect};
 
 /// `orm db` subcommands.
 #[derive(Debug, Subcommand)]
@@ -13,25 +12,12 @@ pub enum DbCommand {
     Ping,
 }
 
-async fn server_version(db: &Database) -> orm_core::Result<String> {
-    let sql = match db.dialect() {
-        Some(Dialect::Sqlite) => "SELECT sqlite_version()",
-        Some(_) => "SELECT version()",
-        None => {
-            let info = db.run_command(orm_core::bson::doc! { "buildInfo": 1 }).await?;
-            return Ok(format!("MongoDB {}", info.get_str("version").unwrap_or("(unknown version)")));
-        }
-    };
-    let rows: Vec<(String,)> = db.raw_query(sql, []).await?;
-    Ok(rows.into_iter().next().map(|r| r.0).unwrap_or_default())
-}
-
 /// Runs an `orm db` command.
 pub async fn run(cli: &Cli, cmd: &DbCommand, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> anyhow::Result<()> {
     match cmd {
         DbCommand::Ping => {
             let db = connect(cli, err).await?;
-            let version = server_version(&db).await.context("asking the server's version")?;
+            let version = db.server_version().await.context("asking the server's version")?;
             match cli.format {
                 Format::Json => writeln!(
                     out,
@@ -57,7 +43,7 @@ mod tests {
         let mut out = Vec::new();
         run(cli, &mut out, &mut Vec::new()).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert!(text.starts_with("connected to sqlite::memory: (Sqlite): 3."), "{text}");
+        assert!(text.starts_with("connected to sqlite::memory: (Sqlite): SQLite 3."), "{text}");
     }
 
     #[test]

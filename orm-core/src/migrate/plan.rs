@@ -5,16 +5,15 @@
 
 use super::file::{MigrationFile, Step};
 use super::names;
-use super::render_sql::render_sql;
 pub(crate) use crate::driver::Planned;
 use crate::error::{Error, Result};
-use crate::schema::{Operation, Schema, Table};
-use crate::sql::Dialect;
+use crate::schema::{Schema, Table};
+use crate::capability::{BackendKind, Dialect};
 
-/// Where a plan runs: an SQL dialect, or MongoDB (`None`) with its database's name.
+/// Where a plan runs: a backend, and the database's name (MongoDB's names are checked with it).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PlanTarget<'a> {
-    pub(crate) dialect: Option<Dialect>,
+    pub(crate) backend: BackendKind,
     pub(crate) database: &'a str,
 }
 
@@ -29,31 +28,12 @@ pub(crate) fn plan(file: &MigrationFile, steps: &[Step], schema: &mut Schema, ta
     let mut plan = Plan { steps: Vec::new(), notices: Vec::new() };
     for step in steps {
         let at = |m: String| file_err(file, step.line, m);
-        names::check_operation(&step.op, target.dialect, target.database).map_err(at)?;
+        names::check_operation(&step.op, target.backend, target.database).map_err(at)?;
         let op_name = step.op.name();
         let notice = |n: String| format!("{}:{}: {n}", file.path.display(), step.line);
-        match target.dialect {
-            Some(d) => {
-                let rendered = render_sql(&step.op, schema, d).map_err(at)?;
-                plan.notices.extend(rendered.notice.map(notice));
-                if let (Some(sql), Operation::AlterColumn { table, column, change }) = (rendered.check, &step.op) {
-                    let to = change.ty.map(|t| t.name().to_string()).unwrap_or_default();
-                    plan.steps.push((step.line, op_name, Planned::SqlCheck { sql, table: table.clone(), column: column.clone(), to }));
-                }
-                plan.steps.extend(rendered.statements.into_iter().map(|s| (step.line, op_name, Planned::Sql(s))));
-            }
-            #[cfg(feature = "mongodb")]
-            None => {
-                for s in super::render_mongo(&step.op, schema, target.database).map_err(at)? {
-                    match s {
-                        super::MongoStep::Notice(n) => plan.notices.push(notice(n)),
-                        other => plan.steps.push((step.line, op_name, Planned::Mongo(other))),
-                    }
-                }
-            }
-            #[cfg(not(feature = "mongodb"))]
-            None => return Err(at("MongoDB migrations are not available in this build (feature `mongodb`)".into())),
-        }
+        let (steps, notices) = crate::driver::render_operation(&step.op, schema, target.backend, target.database).map_err(at)?;
+        plan.notices.extend(notices.into_iter().map(notice));
+        plan.steps.extend(steps.into_iter().map(|s| (step.line, op_name, s)));
         schema.apply(&step.op).map_err(at)?;
     }
     Ok(plan)
@@ -143,7 +123,7 @@ fn names_of<T>(items: &[T], name: impl Fn(&T) -> &String) -> Vec<&str> {
 /// The SQL (or MongoDB commands) that migrations would run, without a database: `up` of every file,
 /// or `down` of every file newest first.
 pub fn plan_offline(files: &[MigrationFile], dialect: Option<Dialect>, down: bool, database: &str) -> Result<Vec<(i64, Vec<String>)>> {
-    let target = PlanTarget { dialect, database };
+    let target = PlanTarget { backend: dialect.map_or(BackendKind::MongoDb, Dialect::backend), database };
     let mut schema = Schema::new();
     let mut out = Vec::new();
     for f in files {

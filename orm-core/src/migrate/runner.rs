@@ -116,7 +116,7 @@ impl Migrator {
     }
 
     fn target(&self) -> PlanTarget<'_> {
-        PlanTarget { dialect: self.db.dialect(), database: self.db.database_name() }
+        PlanTarget { backend: self.db.backend(), database: self.db.database_name() }
     }
 
     /// Checks the history against the files: no dirty migration, no applied file changed or missing.

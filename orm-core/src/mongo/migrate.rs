@@ -15,7 +15,7 @@
 //! | mongo | the command, run on the database |
 
 use super::{bson_type, field_key, index_document, index_documents, json_schema, value_to_bson, COUNTERS};
-use crate::schema::{ColumnType, DefaultValue, Operation, Schema, Table};
+use crate::schema::{ColumnType, DefaultValue, IdentKind, Operation, Schema, Table};
 use crate::value::Value;
 use bson::{doc, Bson, Document};
 
@@ -169,6 +169,30 @@ pub fn render_mongo(op: &Operation, before: &Schema, database: &str) -> Result<V
         }
         other => return Err(format!("`{}` is not supported on MongoDB", other.name())),
     })
+}
+
+/// MongoDB: a namespace (`database.collection`) holds at most 255 bytes.
+const MONGO_MAX_NAMESPACE_BYTES: usize = 255;
+
+/// Checks one identifier against MongoDB's own rules (`database`: the collection's database).
+pub(crate) fn check_name(kind: IdentKind, name: &str, database: &str) -> Result<(), String> {
+    match kind {
+        IdentKind::Table if name.contains('$') => {
+            Err(format!("collection name `{name}` contains `$`, which MongoDB does not allow in collection names"))
+        }
+        IdentKind::Table if name.starts_with("system.") => {
+            Err(format!("collection name `{name}` begins with `system.`, which MongoDB reserves for itself"))
+        }
+        IdentKind::Table if database.len() + 1 + name.len() > MONGO_MAX_NAMESPACE_BYTES => Err(format!(
+            "collection name `{name}` makes the namespace `{database}.{name}` longer than MongoDB's \
+             {MONGO_MAX_NAMESPACE_BYTES} bytes"
+        )),
+        IdentKind::Column if name.contains(['$', '.']) => Err(format!(
+            "field name `{name}` contains `$` or `.`: MongoDB reads them as operators and paths (and stores them only \
+             with restrictions), not as one plain field"
+        )),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -204,6 +204,11 @@ impl Driver for MongoDriver {
         self.client.clone().shutdown().await
     }
 
+    async fn server_version(&self) -> Result<String> {
+        let info = self.run_command(None, doc! { "buildInfo": 1 }).await?;
+        Ok(format!("MongoDB {}", info.get_str("version").unwrap_or("(unknown version)")))
+    }
+
     async fn begin(&self) -> Result<ClientSession> {
         self.start().await
     }

@@ -87,6 +87,12 @@ impl Driver for SqlDriver {
         }
     }
 
+    async fn server_version(&self) -> Result<String> {
+        let sql = if self.dialect == Dialect::Sqlite { "SELECT 'SQLite ' || sqlite_version()" } else { "SELECT version()" };
+        let rows: Vec<(String,)> = self.query(sql, []).await?;
+        Ok(rows.into_iter().next().map(|r| r.0).unwrap_or_default())
+    }
+
     async fn begin(&self) -> Result<SqlTx> {
         self.begin_tx().await
     }
