@@ -251,3 +251,6 @@ pub fn partial(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
         };
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -18,7 +18,10 @@
 //! assert!(model.table.columns[1].nullable);
 //! ```
 
+mod ast;
 mod attr;
+mod check;
+mod ir;
 mod rust_type;
 mod tokens;
 
@@ -26,7 +29,7 @@ pub use attr::{FieldAttrs, RelationKind, RelationSpec, StructAttrs};
 pub use rust_type::{classify, RustType};
 pub use tokens::table_tokens;
 
-use crate::{Column, ColumnType, DefaultValue, Index, Table};
+use crate::Table;
 use syn::spanned::Spanned;
 
 /// A parsed model: the neutral table plus how the struct's fields map onto it.
@@ -143,311 +146,16 @@ pub fn named_fields(input: &syn::DeriveInput) -> syn::Result<&syn::punctuated::P
     }
 }
 
-/// Parses a `#[derive(Model)]` input into a [`ModelDef`], validating it.
+/// Parses a `#[derive(Model)]` input into a [`ModelDef`], validating it, in four passes:
+/// the `orm` attributes (`attr.rs`), the struct as declared with its column types (`ast.rs`), the
+/// rules between them (`check.rs`), then the model IR (`ir.rs`). Every problem of the first three
+/// is reported at once.
 pub fn parse_model(input: &syn::DeriveInput) -> syn::Result<ModelDef> {
     let mut errors = Errors::default();
-    if !input.generics.params.is_empty() {
-        errors.at(input.generics.span(), "a model cannot be generic: it maps to one table");
-    }
-    let struct_attrs = StructAttrs::parse(&input.attrs, &mut errors);
-    let fields_in = named_fields(input)?;
-
-    let table_name = struct_attrs
-        .table
-        .clone()
-        .unwrap_or_else(|| crate::table_name_for(&input.ident.to_string()));
-    let mut table = Table::new(table_name.clone());
-    let mut fields = Vec::new();
-    let mut field_pk: Vec<(String, proc_macro2::Span)> = Vec::new();
-    let mut roles: [Option<String>; 3] = [None, None, None];
-    let mut relations: Vec<RelationDef> = Vec::new();
-    let mut auto_inc: Vec<(String, proc_macro2::Span)> = Vec::new();
-
-    for field in fields_in {
-        let ident = field.ident.clone().expect("named field");
-        let attrs = FieldAttrs::parse(&field.attrs, &mut errors);
-        if let Some(span) = attrs.skip {
-            if let Some(other) = attrs.any_column_key() {
-                errors.at(other, "`skip` fields are not columns; remove the other `orm` keys");
-            }
-            let _ = span;
-            fields.push(FieldDef { ident, ty: field.ty.clone(), column: None, renamed_from: None, custom_validators: Vec::new() });
-            continue;
-        }
-        let column_name = attrs.column.clone().unwrap_or_else(|| ident.to_string().trim_start_matches("r#").to_string());
-        let rust = classify(&field.ty);
-        let ty = match (&attrs.type_name, &rust.column_type) {
-            (Some((name, span)), _) => {
-                match ColumnType::from_name(name, attrs.length.map(|l| l.0), attrs.precision.map(|p| p.0), attrs.scale.map(|s| s.0)) {
-                    Ok(t) => Some(t),
-                    Err(msg) => {
-                        errors.at(*span, msg);
-                        None
-                    }
-                }
-            }
-            (None, Some(base)) => apply_sizes(*base, &attrs, &mut errors),
-            (None, None) => {
-                errors.spanned(
-                    &field.ty,
-                    format!(
-                        "unsupported field type `{}` for a column; give its column type with \
-                         `#[orm(type = \"...\")]` (one of: {}) and implement `orm_core::FieldType` for it, \
-                         or mark the field `#[orm(skip)]`",
-                        quote::ToTokens::to_token_stream(&field.ty).to_string().replace(' ', ""),
-                        ColumnType::NAMES.join(", ")
-                    ),
-                );
-                None
-            }
-        };
-        let def = FieldDef {
-            ident: ident.clone(),
-            ty: field.ty.clone(),
-            column: Some(column_name.clone()),
-            renamed_from: attrs.renamed_from,
-            custom_validators: attrs.custom_validators,
-        };
-        let Some(ty) = ty else {
-            fields.push(def);
-            continue;
-        };
-        let nullable = rust.optional || attrs.nullable.is_some();
-        if let Some(span) = attrs.nullable
-            && !rust.optional
-        {
-            errors.at(span, "`nullable` needs an `Option<...>` field, so a NULL can be read back");
-        }
-        let mut column = Column::new(column_name.clone(), ty);
-        column.nullable = nullable;
-        column.unique = attrs.unique.is_some();
-        if let Some(span) = attrs.auto_increment {
-            if !ty.is_integer() {
-                errors.at(span, format!("`auto_increment` needs an integer column (i16, i32 or i64), not `{}`", ty.name()));
-            }
-            if nullable {
-                errors.at(span, "an `auto_increment` column cannot be an `Option`");
-            }
-            column.auto_increment = true;
-            auto_inc.push((column_name.clone(), span));
-        }
-        for (slot, span, name) in [
-            (0, attrs.created_at, "created_at"),
-            (1, attrs.updated_at, "updated_at"),
-            (2, attrs.soft_delete, "soft_delete"),
-        ] {
-            let Some(span) = span else { continue };
-            if !matches!(ty, ColumnType::Timestamp | ColumnType::DateTime) {
-                errors.at(span, format!("`{name}` needs a `DateTime<Utc>` or `NaiveDateTime` field"));
-            }
-            if slot == 2 && !rust.optional {
-                errors.at(span, "`soft_delete` needs an `Option<...>` field: NULL marks a live row");
-            }
-            if roles[slot].is_some() {
-                errors.at(span, format!("only one field can be `{name}`"));
-            }
-            roles[slot] = Some(column_name.clone());
-        }
-        if let Some((target, _)) = &attrs.belongs_to {
-            let name = attrs.relation_name.clone().unwrap_or_else(|| {
-                column_name.strip_suffix("_id").map(str::to_string).unwrap_or_else(|| format!("{column_name}_rel"))
-            });
-            relations.push(RelationDef {
-                name,
-                kind: RelationKind::BelongsTo,
-                target: target.clone(),
-                foreign_key: column_name.clone(),
-                through: None,
-                target_key: None,
-                on_delete: attrs.on_delete.unwrap_or_default(),
-                on_update: attrs.on_update.unwrap_or_default(),
-            });
-        }
-        if let Some(span) = attrs.auto {
-            if !matches!(ty, ColumnType::ObjectId | ColumnType::Uuid) {
-                errors.at(span, format!("`auto` generates ObjectId and UUID values only, not `{}`; integer keys use `auto_increment`", ty.name()));
-            }
-            if attrs.auto_increment.is_some() {
-                errors.at(span, "`auto` and `auto_increment` exclude each other");
-            }
-            column.generated = true;
-        }
-        if let Some((text, span)) = &attrs.default {
-            match DefaultValue::parse_for(&ty, text) {
-                Ok(d) => column.default = Some(d),
-                Err(msg) => errors.at(*span, msg),
-            }
-        }
-        if let Some(span) = attrs.primary_key {
-            if nullable {
-                errors.at(span, "a primary key column cannot be nullable (`Option`)");
-            }
-            field_pk.push((column_name.clone(), span));
-        }
-        if attrs.index.is_some() {
-            let name = Index::default_name(&table_name, &[&column_name], false);
-            table.indexes.push(Index::new(name, [column_name.clone()]));
-        }
-        if table.column_named(&column_name).is_some() {
-            errors.at(ident.span(), format!("column `{column_name}` is mapped twice"));
-        }
-        for check in &attrs.checks {
-            let text = matches!(ty, ColumnType::String { .. } | ColumnType::Text);
-            let number = ty.is_integer() || matches!(ty, ColumnType::F32 | ColumnType::F64);
-            let fits = match check {
-                crate::Check::Min(_) | crate::Check::Max(_) => number,
-                _ => text,
-            };
-            if !fits {
-                errors.at(ident.span(), format!("`validate({check:?})` does not apply to a `{}` column", ty.name()));
-            }
-        }
-        column.checks = attrs.checks.clone();
-        table.columns.push(column);
-        fields.push(def);
-    }
-
-    // Primary key: declared on fields, or at struct level, never both.
-    match (&struct_attrs.primary_key, field_pk.is_empty()) {
-        (Some((_, span)), false) => errors.at(
-            *span,
-            "the primary key is declared twice: on fields (`#[orm(primary_key)]`) and on the struct \
-             (`#[orm(primary_key(columns = [...]))]`); keep one",
-        ),
-        (Some((cols, span)), true) => {
-            let resolved = resolve_columns(&table, &fields, cols, *span, &mut errors);
-            for c in &resolved {
-                if table.column_named(c).is_some_and(|c| c.nullable) {
-                    errors.at(*span, format!("primary key column `{c}` cannot be nullable (`Option`)"));
-                }
-            }
-            table.primary_key = resolved;
-        }
-        (None, false) => table.primary_key = field_pk.iter().map(|(c, _)| c.clone()).collect(),
-        (None, true) => errors.at(
-            input.ident.span(),
-            "a model needs a primary key: mark a field `#[orm(primary_key)]` (several for a composite key)",
-        ),
-    }
-    if auto_inc.len() > 1 {
-        errors.at(auto_inc[1].1, "only one column of a table can be `auto_increment`");
-    }
-    if let Some((col, span)) = auto_inc.first()
-        && table.primary_key != [col.clone()]
-        && !table.primary_key.is_empty()
-    {
-        errors.at(*span, "`auto_increment` is only supported on a single-column primary key");
-    }
-
-    for spec in &struct_attrs.indexes {
-        let columns = resolve_columns(&table, &fields, &spec.columns, spec.span, &mut errors);
-        if columns.is_empty() {
-            continue;
-        }
-        let name = spec.name.clone().unwrap_or_else(|| Index::default_name(&table_name, &columns, spec.unique));
-        if table.indexes.iter().any(|i| i.name == name) {
-            errors.at(spec.span, format!("index `{name}` is declared twice"));
-        }
-        table.indexes.push(Index { name, columns, unique: spec.unique });
-    }
-
-    for spec in &struct_attrs.foreign_keys {
-        let columns = resolve_columns(&table, &fields, &spec.columns, spec.span, &mut errors);
-        let name = spec.name.clone().unwrap_or_else(|| format!("{}_{}_fkey", table_name, columns.join("_")));
-        table.foreign_keys.push(crate::ForeignKey {
-            name,
-            columns,
-            references_table: spec.references.clone(),
-            references_columns: spec.references_columns.clone(),
-            on_delete: spec.on_delete,
-            on_update: spec.on_update,
-        });
-    }
-
+    let ast = ast::ModelAst::from_input(input, &mut errors)?;
+    check::model(&ast, &mut errors);
     errors.finish()?;
-    let own = crate::snake_case(&input.ident.to_string());
-    for spec in &struct_attrs.relations {
-        let target = crate::snake_case(&last_ident(&spec.target));
-        let name = spec.name.clone().unwrap_or_else(|| match spec.kind {
-            RelationKind::HasOne => target.clone(),
-            _ => crate::pluralize(&target),
-        });
-        relations.push(RelationDef {
-            name,
-            kind: spec.kind,
-            target: spec.target.clone(),
-            foreign_key: spec.foreign_key.clone().unwrap_or_else(|| format!("{own}_id")),
-            through: spec.through.clone(),
-            target_key: Some(spec.target_key.clone().unwrap_or_else(|| format!("{target}_id"))),
-            on_delete: Default::default(),
-            on_update: Default::default(),
-        });
-    }
-    let [created_at, updated_at, soft_delete] = roles;
-    Ok(ModelDef {
-        ident: input.ident.clone(),
-        table,
-        fields,
-        renamed_from: struct_attrs.renamed_from,
-        created_at,
-        updated_at,
-        soft_delete,
-        hooks: struct_attrs.hooks,
-        relations,
-    })
-}
-
-fn apply_sizes(base: ColumnType, attrs: &FieldAttrs, errors: &mut Errors) -> Option<ColumnType> {
-    let mut ty = base;
-    if let Some((len, span)) = attrs.length {
-        match &mut ty {
-            ColumnType::String { length } => *length = Some(len),
-            _ => errors.at(span, format!("`length` applies to string columns only, not `{}`", base.name())),
-        }
-    }
-    for (value, span, is_precision) in [
-        attrs.precision.map(|(v, s)| (v, s, true)),
-        attrs.scale.map(|(v, s)| (v, s, false)),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        match &mut ty {
-            ColumnType::Decimal { precision, scale } => {
-                if is_precision { *precision = Some(value) } else { *scale = Some(value) }
-            }
-            _ => errors.at(span, format!("`precision` and `scale` apply to decimal columns only, not `{}`", base.name())),
-        }
-    }
-    if let ColumnType::Decimal { precision: Some(p), scale: Some(s) } = ty
-        && s > p
-    {
-        let span = attrs.scale.map(|s| s.1).unwrap_or_else(proc_macro2::Span::call_site);
-        errors.at(span, "decimal scale is larger than its precision");
-    }
-    Some(ty)
-}
-
-/// Resolves names in a struct-level `columns = [...]` list: field names or column names.
-fn resolve_columns(
-    table: &Table,
-    fields: &[FieldDef],
-    names: &[String],
-    span: proc_macro2::Span,
-    errors: &mut Errors,
-) -> Vec<String> {
-    let mut out = Vec::new();
-    if names.is_empty() {
-        errors.at(span, "`columns` must name at least one column");
-    }
-    for name in names {
-        let by_field = fields.iter().find(|f| f.ident == name.as_str()).and_then(|f| f.column.clone());
-        match by_field.or_else(|| table.column_named(name).map(|c| c.name.clone())) {
-            Some(col) => out.push(col),
-            None => errors.at(span, format!("`{name}` is neither a field nor a column of this model")),
-        }
-    }
-    out
+    Ok(ir::model(ast))
 }
 
 /// A parsed `#[derive(FromRow)]` struct: a subset of a model's columns.

@@ -1,4 +1,5 @@
 use super::*;
+use crate::{ColumnType, DefaultValue, Index};
 use syn::parse_quote;
 
 fn err(input: syn::DeriveInput) -> String {
