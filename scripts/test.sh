@@ -31,6 +31,9 @@ cleanup() {
       mongodb)
         log "stopping the MongoDB test servers"
         for pid in ${MONGO_PID:-} ${MONGO_STANDALONE_PID:-}; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done ;;
+      redis)
+        log "stopping the throwaway Redis"
+        if [ -n "${REDIS_PID:-}" ]; then kill "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true; fi ;;
       mariadb)
         log "stopping the throwaway MariaDB"
         if [ -f "$STATE/mysql-run/mariadb.pid" ]; then kill "$(cat "$STATE/mysql-run/mariadb.pid")" 2>/dev/null || true; fi ;;
@@ -146,6 +149,27 @@ provide_mongodb() {
   fi
 }
 
+provide_redis() {
+  # The cache tests that stop a Redis of their own start this binary.
+  if ! command -v redis-server >/dev/null; then
+    log "installing redis-server from Debian's packages"
+    apt_install redis-server || return 1
+  fi
+  export ORM_TEST_REDIS_SERVER="$(command -v redis-server)"
+  if [ -n "${TEST_REDIS_URL:-}" ]; then return 0; fi
+  if [ -z "${ORM_TEST_THROWAWAY:-}" ] && port_open 127.0.0.1 6379; then
+    export TEST_REDIS_URL="redis://127.0.0.1:6379/0"
+    return 0
+  fi
+  local port; port=$(free_port)
+  log "starting a throwaway Redis on 127.0.0.1:$port"
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no >"$STATE/redis.log" 2>&1 &
+  REDIS_PID=$!
+  STARTED+=(redis)
+  wait_port "$port" || { log "Redis did not start; see $STATE/redis.log"; return 1; }
+  export TEST_REDIS_URL="redis://127.0.0.1:$port/0"
+}
+
 need() {
   if ! "$1"; then
     if [ "${CI:-}" = true ]; then log "could not provide ${1#provide_} under CI=true"; exit 1; fi
@@ -156,7 +180,8 @@ need() {
 need provide_postgres
 need provide_mysql
 need provide_mongodb
-log "PostgreSQL: ${TEST_POSTGRES_URL:-none}; MySQL: ${TEST_MYSQL_URL:-none}; MongoDB: ${TEST_MONGODB_URL:-none}"
+need provide_redis
+log "PostgreSQL: ${TEST_POSTGRES_URL:-none}; MySQL: ${TEST_MYSQL_URL:-none}; MongoDB: ${TEST_MONGODB_URL:-none}; Redis: ${TEST_REDIS_URL:-none}"
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 cargo build --workspace --all-targets

@@ -1,5 +1,6 @@
 //! One module per command group.
 
+pub mod cache;
 pub mod db;
 pub mod generate;
 pub mod migrate;

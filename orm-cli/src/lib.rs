@@ -50,6 +50,9 @@ pub enum Command {
     /// Database connection commands.
     #[command(subcommand)]
     Db(commands::db::DbCommand),
+    /// The query cache's Redis: what it holds, and invalidating it.
+    #[command(subcommand)]
+    Cache(commands::cache::CacheCommand),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -110,6 +113,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write)
             Command::Migrate(cmd) => commands::migrate::run(&cli, cmd, out, err).await,
             Command::Generate(cmd) => commands::generate::run(&cli, cmd, out, err).await,
             Command::Db(cmd) => commands::db::run(&cli, cmd, out, err).await,
+            Command::Cache(cmd) => commands::cache::run(&cli, cmd, out).await,
             Command::Completions { .. } => Ok(()),
         }
     })

@@ -46,6 +46,9 @@ pub struct Database {
     url: String,
     /// How long [`Database::transaction`] keeps retrying transient failures.
     pub(crate) transaction_retry: Duration,
+    /// The query cache in front of the driver.
+    #[cfg(feature = "cache")]
+    pub(crate) cache: Option<crate::cache::Cache>,
 }
 
 impl std::fmt::Debug for Database {
@@ -74,7 +77,19 @@ impl Database {
         let redacted = redact_url(url);
         let driver = AnyDriver::connect(url, &redacted, &options).await?;
         let transaction_retry = options.transaction_retry.unwrap_or(DEFAULT_TRANSACTION_RETRY);
-        Ok(Database { driver, url: redacted, transaction_retry })
+        #[cfg(feature = "cache")]
+        let cache = match options.cache {
+            Some(crate::options::CacheSetting::Url(url)) => Some(crate::cache::Cache::new(&url)?),
+            Some(crate::options::CacheSetting::Built(cache)) => Some(cache),
+            None => None,
+        };
+        Ok(Database {
+            driver,
+            url: redacted,
+            transaction_retry,
+            #[cfg(feature = "cache")]
+            cache,
+        })
     }
 
     /// Which database this is.
@@ -140,6 +155,31 @@ impl Database {
     /// ```
     pub async fn server_version(&self) -> Result<String> {
         self.driver.server_version().await
+    }
+
+    /// The query cache in front of this database, if any.
+    #[cfg(feature = "cache")]
+    pub fn cache(&self) -> Option<&crate::cache::Cache> {
+        self.cache.as_ref()
+    }
+
+    /// A handle on the same pool that reads through `cache` (an application can keep a cached
+    /// handle and a plain one side by side).
+    ///
+    /// ```no_run
+    /// # async fn demo(db: &orm_core::Database) -> orm_core::Result<()> {
+    /// let cached = db.with_cache(orm_core::Cache::new("redis://127.0.0.1:6379/0")?);
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "cache")]
+    pub fn with_cache(&self, cache: crate::cache::Cache) -> Database {
+        Database { cache: Some(cache), ..self.clone() }
+    }
+
+    /// What the query cache has done in this process (`None` without a cache).
+    #[cfg(feature = "cache")]
+    pub fn cache_stats(&self) -> Option<crate::cache::CacheStats> {
+        self.cache.as_ref().map(|c| c.stats())
     }
 
     /// Closes every pooled connection.

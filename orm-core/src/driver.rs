@@ -41,7 +41,7 @@ pub(crate) use migration::MONGO_LOCK;
 use crate::model::Model;
 use crate::query::{DeleteMany, Select, UpdateMany};
 use crate::row::FromRow;
-use crate::schema::Table;
+use crate::schema::{ColumnType, Table};
 use crate::value::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -124,6 +124,10 @@ pub(crate) trait Driver: Clone + Send + Sync + Sized + 'static {
     async fn delete_by_key<M: Model>(&self, tx: Option<&mut Self::Tx>, key: Vec<Value>) -> Result<()>;
     /// The rows a query selects.
     async fn find<M: Model, R: FromRow>(&self, tx: Option<&mut Self::Tx>, q: &Select<M, R>) -> Result<Vec<R>>;
+    /// The rows a query selects as values of `types` (one per selected column): what the query
+    /// cache stores.
+    #[cfg_attr(not(feature = "cache"), allow(dead_code))]
+    async fn find_values<M: Model, R: FromRow>(&self, tx: Option<&mut Self::Tx>, q: &Select<M, R>, types: &[ColumnType]) -> Result<Vec<Vec<Value>>>;
     /// How many rows a query selects.
     async fn count<M: Model, R: FromRow>(&self, tx: Option<&mut Self::Tx>, q: &Select<M, R>) -> Result<u64>;
     /// Whether a query selects any row.

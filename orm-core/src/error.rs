@@ -295,6 +295,13 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+    /// The query cache's Redis did not answer an operation that needs it (`Cache::flush`); queries
+    /// and writes never fail this way, they go to the database.
+    #[error("the query cache's Redis is unreachable: {reason}")]
+    CacheUnavailable {
+        /// What failed.
+        reason: String,
+    },
     /// A database URL this build cannot handle.
     #[error("unsupported database URL `{url}`: {reason}")]
     UnsupportedUrl {

@@ -131,6 +131,40 @@ pub trait RawRow: sealed::Sealed {
     }
 }
 
+/// Implements every typed getter of [`RawRow`] through `get_value` and the type's
+/// [`FieldType::from_value`], for rows that hold values rather than a driver's native encoding.
+#[cfg_attr(not(any(feature = "mongodb", feature = "cache")), allow(unused_macros))]
+macro_rules! getters_via_value {
+    () => {
+        $crate::field::getters_via_value!(
+            get_bool: bool,
+            get_i16: i16,
+            get_i32: i32,
+            get_i64: i64,
+            get_f32: f32,
+            get_f64: f64,
+            get_string: String,
+            get_bytes: Vec<u8>,
+            get_date: chrono::NaiveDate,
+            get_time: chrono::NaiveTime,
+            get_datetime: chrono::NaiveDateTime,
+            get_timestamp: chrono::DateTime<chrono::Utc>,
+            get_uuid: uuid::Uuid,
+            get_decimal: rust_decimal::Decimal,
+            get_json: serde_json::Value
+        );
+    };
+    ($($name:ident: $ty:ty),+) => {$(
+        fn $name(&self, idx: usize) -> Result<Option<$ty>, $crate::error::BoxError> {
+            <Option<$ty> as $crate::field::FieldType>::from_value(
+                self.get_value(idx, <$ty as $crate::field::FieldType>::column_type())?,
+            )
+        }
+    )+};
+}
+#[cfg_attr(not(any(feature = "mongodb", feature = "cache")), allow(unused_imports))]
+pub(crate) use getters_via_value;
+
 /// Keeps [`RawRow`] to the drivers' row types.
 pub(crate) mod sealed {
     /// Implemented by the row types of the drivers.

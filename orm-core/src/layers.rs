@@ -3,11 +3,11 @@
 //!
 //! | layer | modules | what they hold |
 //! |---|---|---|
-//! | 0 | `schema`, `error`, `options` | the neutral schema, errors, connection options |
+//! | 0 | `schema`, `error` | the neutral schema, errors |
 //! | 1 | `value`, `field`, `row`, `capability` | values, field types, rows, what each backend can do |
 //! | 2 | `model`, `query`, `lifecycle` | the model trait and its query IR, hooks and validation |
 //! | 3 | `sql`, `mongo` | the IR lowered to statements and documents (queries and migrations) |
-//! | 4 | `driver` | the backend seam: executing what layer 3 built |
+//! | 4 | `driver`, `cache`, `options` | the backend seam: executing what layer 3 built; the Redis query cache; connection options |
 //! | 5 | `db`, `relation` | `Database`, `Transaction`, CRUD, eager loading |
 //! | 6 | `migrate`, `introspect` | the migration engine, schema introspection |
 //!
@@ -20,11 +20,11 @@ mod tests {
     use std::path::Path;
 
     const LAYERS: &[&[&str]] = &[
-        &["schema", "error", "options"],
+        &["schema", "error"],
         &["value", "field", "row", "capability"],
         &["model", "query", "lifecycle"],
         &["sql", "mongo"],
-        &["driver"],
+        &["driver", "cache", "options"],
         &["db", "relation"],
         &["migrate", "introspect"],
     ];

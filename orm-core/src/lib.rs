@@ -10,6 +10,8 @@
 // Lets the derive's `::orm_core::...` paths resolve inside this crate's own tests.
 extern crate self as orm_core;
 
+#[cfg(feature = "cache")]
+mod cache;
 pub mod capability;
 pub mod error;
 mod db;
@@ -34,13 +36,15 @@ pub mod schema {
     pub use orm_schema::*;
 }
 
+#[cfg(feature = "cache")]
+pub use cache::{Cache, CacheReport, CacheStats};
 pub use capability::Capability;
 pub use db::{BackendKind, ConnectOptions, Database, Executor, Transaction, DEFAULT_TRANSACTION_RETRY};
 pub use error::{Error, Result};
 pub use field::FieldType;
 pub use lifecycle::{FieldError, Hooks};
 pub use field::Json;
-pub use model::{AnyColumn, Column, KeyValues, Model, Roles};
+pub use model::{AnyColumn, CachePolicy, Column, KeyValues, Model, Roles};
 pub use query::{Filter, Order, Partial, Select};
 pub use relation::{LoadRelated, Loaded, Relation};
 pub use row::{FromRow, RowAccess};

@@ -81,7 +81,16 @@ pub trait Model: FromRow + crate::Hooks + Sized + Send + Sync + 'static {
 
     /// A query for the row with primary key `key`.
     fn find_by_pk(key: Self::Key) -> Select<Self> {
-        Select::new().filter(key_filter::<Self>(key.key_values()))
+        let values = key.key_values();
+        let mut q = Select::new().filter(key_filter::<Self>(values.clone()));
+        q.by_key = Some(values);
+        q
+    }
+
+    /// Whether queries of this model use the query cache by default (`#[orm(cache)]`,
+    /// `#[orm(cache(ttl = "60s"))]`); [`CachePolicy::Off`] unless the model says so.
+    fn cache_policy() -> CachePolicy {
+        CachePolicy::Off
     }
 
     /// An `UPDATE` of every row matching a filter.
@@ -116,6 +125,17 @@ pub struct Roles {
     /// Set to the current time by a delete, which then keeps the row; queries skip such rows
     /// unless asked `with_deleted()`.
     pub soft_delete: Option<&'static str>,
+}
+
+/// Whether a query is served from the query cache, and for how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CachePolicy {
+    /// Read the database.
+    Off,
+    /// Cache with the cache's TTL.
+    Default,
+    /// Cache for this long at most.
+    For(std::time::Duration),
 }
 
 /// The current time as a value of a time column's type.

@@ -24,6 +24,17 @@ pub struct ConnectOptions {
     pub(crate) idle_timeout: Option<Duration>,
     pub(crate) max_lifetime: Option<Duration>,
     pub(crate) transaction_retry: Option<Duration>,
+    /// The query cache the database reads through.
+    #[cfg(feature = "cache")]
+    pub(crate) cache: Option<CacheSetting>,
+}
+
+/// A cache to build at connect time, or one built already.
+#[cfg(feature = "cache")]
+#[derive(Debug, Clone)]
+pub(crate) enum CacheSetting {
+    Url(String),
+    Built(crate::cache::Cache),
 }
 
 impl ConnectOptions {
@@ -69,5 +80,21 @@ impl ConnectOptions {
         self.max_lifetime = Some(d);
         self
     }
-}
 
+    /// Puts a Redis query cache in front of the database (`redis://host:port/db`) with the
+    /// defaults of [`Cache::new`](crate::Cache::new). Queries use it when they ask
+    /// ([`Select::cached`](crate::Select::cached)) or their model does (`#[orm(cache)]`).
+    #[cfg(feature = "cache")]
+    pub fn cache(mut self, redis_url: impl Into<String>) -> Self {
+        self.cache = Some(CacheSetting::Url(redis_url.into()));
+        self
+    }
+
+    /// Puts `cache` in front of the database (one cache can serve several databases if each has
+    /// its own namespace).
+    #[cfg(feature = "cache")]
+    pub fn cache_with(mut self, cache: crate::cache::Cache) -> Self {
+        self.cache = Some(CacheSetting::Built(cache));
+        self
+    }
+}

@@ -56,6 +56,19 @@ pub fn model(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
         None => quote!(::std::option::Option::None),
     };
     let (created_at, updated_at, soft_delete) = (role(&def.created_at), role(&def.updated_at), role(&def.soft_delete));
+    let cache_policy = match def.cache {
+        None => quote! {},
+        Some(None) => quote! {
+            fn cache_policy() -> ::orm_core::CachePolicy {
+                ::orm_core::CachePolicy::Default
+            }
+        },
+        Some(Some(ms)) => quote! {
+            fn cache_policy() -> ::orm_core::CachePolicy {
+                ::orm_core::CachePolicy::For(::std::time::Duration::from_millis(#ms))
+            }
+        },
+    };
     let (clone_for_hooks, hooks_impl) = if def.hooks {
         (
             quote! {
@@ -143,6 +156,8 @@ pub fn model(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
                 }
 
                 #clone_for_hooks
+
+                #cache_policy
 
                 fn custom_validation(&self) -> ::std::vec::Vec<::orm_core::FieldError> {
                     let mut errors = ::std::vec::Vec::new();

@@ -51,6 +51,8 @@ pub struct ModelDef {
     pub soft_delete: Option<String>,
     /// `#[orm(hooks)]`: the model implements `orm_core::Hooks` itself.
     pub hooks: bool,
+    /// `#[orm(cache)]`: `Some(None)`; `#[orm(cache(ttl = "60s"))]`: `Some(Some(60_000))` (ms).
+    pub cache: Option<Option<u64>>,
     /// Relations: `belongs_to` fields and struct-level `has_many` / `has_one` / `many_to_many`.
     pub relations: Vec<RelationDef>,
 }

@@ -218,6 +218,29 @@ macro_rules! __sql_backend_tests {
     };
 }
 
+/// The Redis of the cache tests (`TEST_REDIS_URL`, default the local port).
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into())
+}
+
+/// A query cache on the test Redis with a namespace of its own, or `None` (skipped; a failure under
+/// `CI=true`) when Redis does not answer. Its timeout is generous: a slow CI machine must not
+/// turn hits into bypasses.
+pub async fn test_cache(namespace: &str) -> Option<orm_core::Cache> {
+    let cache = orm_core::Cache::new(&redis_url())
+        .expect("a Redis URL")
+        .namespace(format!("orm_t_{namespace}_{}", uuid::Uuid::new_v4().simple()))
+        .timeout(std::time::Duration::from_secs(2));
+    match cache.flush().await {
+        Ok(()) => Some(cache),
+        Err(e) if in_ci() => panic!("Redis is unreachable under CI=true: {e}"),
+        Err(e) => {
+            eprintln!("skipping: Redis is unreachable ({e}); set CI=true to make this a failure");
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;

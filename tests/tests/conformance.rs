@@ -3,6 +3,7 @@
 
 mod conformance {
     pub mod bulk;
+    pub mod cache;
     pub mod crud;
     pub mod documents;
     pub mod foreign_keys;

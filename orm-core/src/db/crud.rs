@@ -11,6 +11,8 @@ use crate::query::{DeleteMany, Select, UpdateMany};
 use crate::row::FromRow;
 use crate::sql::RenderWith;
 use crate::value::Value;
+#[cfg(feature = "cache")]
+use crate::cache::Touched;
 
 impl On<'_> {
     pub(crate) async fn insert<M: Model>(&self, model: &M) -> Result<M> {
@@ -18,6 +20,7 @@ impl On<'_> {
         let model = hooked.as_ref().unwrap_or(model);
         lifecycle::validate(model)?;
         let stored = driver_call!(*self, |d, tx| d.insert(tx, model).await)?;
+        self.touched_rows::<M>(vec![stored.key_values()]).await;
         stored.after_insert()?;
         Ok(stored)
     }
@@ -29,6 +32,7 @@ impl On<'_> {
             lifecycle::validate(row)?;
         }
         let n = driver_call!(*self, |d, tx| d.insert_many(tx, rows).await)?;
+        self.touched_table::<M>().await;
         for row in rows {
             row.after_insert()?;
         }
@@ -40,7 +44,9 @@ impl On<'_> {
         let model = hooked.as_ref().unwrap_or(model);
         lifecycle::validate(model)?;
         let pk: Vec<&str> = M::schema().primary_key.iter().map(String::as_str).collect();
-        driver_call!(*self, |d, tx| d.upsert(tx, model, &pk, true).await)
+        let stored = driver_call!(*self, |d, tx| d.upsert(tx, model, &pk, true).await)?;
+        self.touched_rows::<M>(vec![stored.key_values()]).await;
+        Ok(stored)
     }
 
     pub(crate) async fn upsert_on<M: Model>(&self, model: &M, columns: &[&dyn AnyColumn<M>]) -> Result<M> {
@@ -51,14 +57,18 @@ impl On<'_> {
         if target.is_empty() {
             return Err(Error::InvalidQuery { model: M::NAME, message: "upsert_on needs at least one column".into() });
         }
-        driver_call!(*self, |d, tx| d.upsert(tx, model, &target, false).await)
+        let stored = driver_call!(*self, |d, tx| d.upsert(tx, model, &target, false).await)?;
+        self.touched_rows::<M>(vec![stored.key_values()]).await;
+        Ok(stored)
     }
 
     pub(crate) async fn update<M: Model>(&self, model: &M) -> Result<()> {
         let hooked = lifecycle::before_update(model)?;
         let model = hooked.as_ref().unwrap_or(model);
         lifecycle::validate(model)?;
-        driver_call!(*self, |d, tx| d.update(tx, model).await)
+        let done = driver_call!(*self, |d, tx| d.update(tx, model).await);
+        self.touched_rows::<M>(vec![model.key_values()]).await;
+        done
     }
 
     pub(crate) async fn delete<M: Model>(&self, model: &M) -> Result<()> {
@@ -83,12 +93,43 @@ impl On<'_> {
                 _ => Ok(()),
             };
         }
-        driver_call!(*self, |d, tx| d.delete_by_key::<M>(tx, key).await)
+        let done = driver_call!(*self, |d, tx| d.delete_by_key::<M>(tx, key.clone()).await);
+        self.touched_rows::<M>(vec![key]).await;
+        done
     }
 
     pub(crate) async fn select_all<M: Model, R: FromRow>(&self, q: &Select<M, R>) -> Result<Vec<R>> {
         q.check_columns()?;
+        #[cfg(feature = "cache")]
+        if let (Some(cache), None) = (&self.db.cache, self.tx) {
+            let ttl = match q.cache_policy() {
+                crate::CachePolicy::Off => None,
+                crate::CachePolicy::Default => Some(None),
+                crate::CachePolicy::For(d) => Some(Some(d)),
+            };
+            if let Some(ttl) = ttl {
+                return self.select_cached(cache, q, ttl).await;
+            }
+        }
         driver_call!(*self, |d, tx| d.find(tx, q).await)
+    }
+
+    /// A query through the cache: its rows as values, from Redis or from the driver.
+    #[cfg(feature = "cache")]
+    async fn select_cached<M: Model, R: FromRow>(&self, cache: &crate::cache::Cache, q: &Select<M, R>, ttl: Option<std::time::Duration>) -> Result<Vec<R>> {
+        let schema = M::schema();
+        let types: Vec<crate::schema::ColumnType> =
+            q.column_list().iter().map(|c| schema.column_named(c).map_or(crate::schema::ColumnType::Text, |c| c.ty)).collect();
+        let mut tables = vec![schema.name.clone()];
+        if let Some(f) = &q.filter {
+            f.related_tables(&mut tables);
+        }
+        // The statement as PostgreSQL would take it, whatever the backend: one normal form of the IR.
+        let dialect = crate::sql::Dialect::Postgres;
+        let (statement, bound) = crate::sql::RenderWith::build_with(&crate::sql::select_statement(q, dialect), dialect);
+        let lookup = cache.lookup(&format!("{:?}", self.db.backend()), &statement, &format!("{:?}", (bound.0).0), &tables, q.by_key.as_deref());
+        let rows = cache.get_or_load(&lookup, ttl, || async { driver_call!(*self, |d, tx| d.find_values(tx, q, &types).await) }).await?;
+        rows.iter().map(|r| R::from_row(&crate::cache::ValueRow(r))).collect()
     }
 
     pub(crate) async fn select_count<M: Model, R: FromRow>(&self, q: &Select<M, R>) -> Result<u64> {
@@ -103,7 +144,9 @@ impl On<'_> {
         if q.sets.is_empty() {
             return Err(Error::InvalidQuery { model: M::NAME, message: "update_many sets no column".into() });
         }
-        driver_call!(*self, |d, tx| d.update_many(tx, q).await)
+        let done = driver_call!(*self, |d, tx| d.update_many(tx, q).await);
+        self.touched_table::<M>().await;
+        done
     }
 
     pub(crate) async fn delete_many<M: Model>(&self, q: &DeleteMany<M>) -> Result<u64> {
@@ -112,23 +155,66 @@ impl On<'_> {
             soft.filter = q.filter.clone();
             return self.update_many(&soft).await;
         }
-        driver_call!(*self, |d, tx| d.delete_many(tx, q).await)
+        let done = driver_call!(*self, |d, tx| d.delete_many(tx, q).await);
+        self.touched_table::<M>().await;
+        done
     }
 
     pub(crate) async fn create_table<M: Model>(&self) -> Result<()> {
-        driver_call!(*self, |d, tx| d.create_table(tx, M::NAME, M::schema(), false).await)
+        let done = driver_call!(*self, |d, tx| d.create_table(tx, M::NAME, M::schema(), false).await);
+        self.touched_table::<M>().await;
+        done
     }
 
     pub(crate) async fn create_table_if_not_exists<M: Model>(&self) -> Result<()> {
-        driver_call!(*self, |d, tx| d.create_table(tx, M::NAME, M::schema(), true).await)
+        let done = driver_call!(*self, |d, tx| d.create_table(tx, M::NAME, M::schema(), true).await);
+        self.touched_table::<M>().await;
+        done
     }
 
     pub(crate) async fn drop_table<M: Model>(&self) -> Result<()> {
-        driver_call!(*self, |d, tx| d.drop_table(tx, M::NAME, M::schema()).await)
+        let done = driver_call!(*self, |d, tx| d.drop_table(tx, M::NAME, M::schema()).await);
+        self.touched_table::<M>().await;
+        done
     }
 
     pub(crate) async fn table_exists(&self, name: &str) -> Result<bool> {
         driver_call!(*self, |d, tx| d.table_exists(tx, name).await)
+    }
+}
+
+/// What writes changed, for the query cache: invalidated now, or when the transaction they ran in
+/// commits.
+impl On<'_> {
+    #[cfg(feature = "cache")]
+    async fn touched(&self, t: Touched) {
+        let Some(cache) = &self.db.cache else { return };
+        match self.tx {
+            Some(tx) => tx.shared.touched.lock().expect("touched lock").push(t),
+            None => cache.invalidate(&[t]).await,
+        }
+    }
+
+    /// Rows of `M` written by key.
+    #[cfg_attr(not(feature = "cache"), allow(clippy::extra_unused_type_parameters))]
+    async fn touched_rows<M: Model>(&self, keys: Vec<Vec<Value>>) {
+        #[cfg(feature = "cache")]
+        self.touched(Touched::Rows { table: M::schema().name.clone(), keys }).await;
+        #[cfg(not(feature = "cache"))]
+        let _ = keys;
+    }
+
+    /// Any rows of `M`.
+    #[cfg_attr(not(feature = "cache"), allow(clippy::extra_unused_type_parameters))]
+    async fn touched_table<M: Model>(&self) {
+        #[cfg(feature = "cache")]
+        self.touched(Touched::Table(M::schema().name.clone())).await;
+    }
+
+    /// Anything (raw SQL, commands).
+    async fn touched_all(&self) {
+        #[cfg(feature = "cache")]
+        self.touched(Touched::All).await;
     }
 }
 
@@ -150,7 +236,10 @@ impl On<'_> {
         {
             let d = self.sql("raw_execute")?;
             let mut guard = self.settled_tx().await?;
-            d.raw_execute(guard.sql_tx()?, sql, values).await
+            let done = d.raw_execute(guard.sql_tx()?, sql, values).await;
+            drop(guard);
+            self.touched_all().await;
+            done
         }
         #[cfg(not(feature = "sql"))]
         Err(Error::Unsupported { operation: "raw_execute", backend: "MongoDB" })
@@ -172,7 +261,10 @@ impl On<'_> {
         {
             let d = self.sql("execute_statement")?;
             let mut guard = self.settled_tx().await?;
-            d.execute(guard.sql_tx()?, crate::driver::sql::Ctx { model: "raw", operation: "execute_statement" }, stmt).await
+            let done = d.execute(guard.sql_tx()?, crate::driver::sql::Ctx { model: "raw", operation: "execute_statement" }, stmt).await;
+            drop(guard);
+            self.touched_all().await;
+            done
         }
         #[cfg(not(feature = "sql"))]
         Err(Error::Unsupported { operation: "execute_statement", backend: "MongoDB" })
@@ -182,7 +274,10 @@ impl On<'_> {
     pub(crate) async fn run_command(&self, command: bson::Document) -> Result<bson::Document> {
         let d = self.db.driver.mongo("run_command")?;
         let mut guard = self.settled_tx().await?;
-        d.run_command(guard.mongo_tx()?, command).await
+        let done = d.run_command(guard.mongo_tx()?, command).await;
+        drop(guard);
+        self.touched_all().await;
+        done
     }
 }
 

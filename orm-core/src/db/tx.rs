@@ -12,6 +12,9 @@ pub(crate) struct Shared {
     /// before the next statement.
     pub(crate) pending: std::sync::Mutex<Vec<String>>,
     savepoints: AtomicUsize,
+    /// What the transaction's writes changed: the query cache is told when it commits.
+    #[cfg(feature = "cache")]
+    pub(crate) touched: std::sync::Mutex<Vec<crate::cache::Touched>>,
 }
 
 /// A database transaction. Every CRUD operation and query runs inside it when given the transaction
@@ -60,7 +63,13 @@ impl Database {
     /// Starts a transaction.
     pub async fn begin(&self) -> Result<Transaction> {
         let state = self.driver.begin().await?;
-        let shared = Shared { state: tokio::sync::Mutex::new(state), pending: Default::default(), savepoints: AtomicUsize::new(0) };
+        let shared = Shared {
+            state: tokio::sync::Mutex::new(state),
+            pending: Default::default(),
+            savepoints: AtomicUsize::new(0),
+            #[cfg(feature = "cache")]
+            touched: Default::default(),
+        };
         Ok(Transaction { db: self.clone(), shared: Arc::new(shared), savepoint: None, finished: AtomicBool::new(false) })
     }
 
@@ -176,7 +185,20 @@ impl Transaction {
         let mut state = self.settled().await?;
         match &self.savepoint {
             Some(sp) => state.savepoint(&format!("RELEASE SAVEPOINT {sp}")).await,
-            None => state.commit().await,
+            None => {
+                let committed = state.commit().await;
+                drop(state);
+                // Committed (or, after a failed COMMIT, perhaps committed): now the cache learns
+                // what changed, so a reader from here on goes to the database.
+                #[cfg(feature = "cache")]
+                if let Some(cache) = &self.db.cache {
+                    let touched = std::mem::take(&mut *self.shared.touched.lock().expect("touched lock"));
+                    if !touched.is_empty() {
+                        cache.invalidate(&touched).await;
+                    }
+                }
+                committed
+            }
         }
     }
 

@@ -21,6 +21,8 @@ use crate::capability::BackendKind;
 use crate::error::{Error, Result};
 use crate::row::FromRow;
 use crate::sql::{Dialect, RenderWith, SqlxValues};
+use crate::field::RawRow;
+use crate::schema::ColumnType;
 use crate::value::Value;
 use crate::options::ConnectOptions;
 use sqlx::AssertSqlSafe;
@@ -245,6 +247,18 @@ impl SqlDriver {
     pub(crate) async fn fetch<R: FromRow, S: RenderWith>(&self, tx: Option<&mut SqlTx>, ctx: Ctx, stmt: &S) -> Result<Vec<R>> {
         let (sql, values) = stmt.build_with(self.dialect);
         self.fetch_built(tx, ctx, &sql, values).await
+    }
+
+    /// Fetches every row of a statement as values of `types`, one per column.
+    #[cfg_attr(not(feature = "cache"), allow(dead_code))]
+    pub(crate) async fn fetch_values<S: RenderWith>(&self, tx: Option<&mut SqlTx>, ctx: Ctx, stmt: &S, types: &[ColumnType]) -> Result<Vec<Vec<Value>>> {
+        let (sql, values) = stmt.build_with(self.dialect);
+        on_sql!(self, tx, conn => {
+            let rows = sqlx::query_with(AssertSqlSafe(sql.as_str()), values).fetch_all(conn).await.map_err(|e| ctx.err(&sql, e))?;
+            rows.iter()
+                .map(|row| types.iter().enumerate().map(|(i, t)| RawRow::get_value(row, i, *t).map_err(|e| Error::decode(ctx.model, format!("column {i}"), e))).collect())
+                .collect()
+        })
     }
 
     /// Runs a built statement; returns the rows it affected.

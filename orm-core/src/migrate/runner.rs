@@ -310,6 +310,11 @@ impl Migrator {
         .await;
         let waited = guard.waited;
         let released = lock::release(&mut conn, guard).await;
+        // Migrations change tables under any cached query: the whole cache goes.
+        #[cfg(feature = "cache")]
+        if let Some(cache) = self.db.cache() {
+            cache.invalidate(&[crate::cache::Touched::All]).await;
+        }
         // The run's own error says what went wrong; a lock release failing after it (the server
         // went away) would only hide it.
         result?;

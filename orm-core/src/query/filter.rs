@@ -90,6 +90,24 @@ pub enum Cond {
     },
 }
 
+impl Cond {
+    /// Adds the tables this condition reads besides its own (those of `Related` conditions).
+    #[cfg_attr(not(feature = "cache"), allow(dead_code))]
+    pub(crate) fn related_tables(&self, out: &mut Vec<String>) {
+        match self {
+            Cond::And(list) | Cond::Or(list) => list.iter().for_each(|c| c.related_tables(out)),
+            Cond::Not(inner) => inner.related_tables(out),
+            Cond::Related { table, filter, .. } => {
+                if !out.contains(&table.name) {
+                    out.push(table.name.clone());
+                }
+                filter.related_tables(out);
+            }
+            _ => {}
+        }
+    }
+}
+
 /// A typed filter on model `M`, built from its column handles and combined with
 /// [`and`](Filter::and), [`or`](Filter::or), [`not`](Filter::not) (or `&`, `|`, `!`).
 ///

@@ -3,7 +3,7 @@
 use super::filter::{and_conds, Cond, Filter};
 use crate::error::{Error, Result};
 use crate::field::FieldType;
-use crate::model::{Column, Model};
+use crate::model::{CachePolicy, Column, Model};
 use crate::row::FromRow;
 use std::marker::PhantomData;
 
@@ -45,6 +45,10 @@ pub struct Select<M, R = M> {
     pub(crate) columns: Option<Vec<&'static str>>,
     /// Include soft-deleted rows.
     pub(crate) with_deleted: bool,
+    /// The primary key a `find_by_pk` looks up: its cache entry is tagged with that row.
+    pub(crate) by_key: Option<Vec<crate::value::Value>>,
+    /// `cached()` / `cache_for(..)` / `no_cache()`; `None` follows the model's `#[orm(cache)]`.
+    pub(crate) cache: Option<CachePolicy>,
     _marker: PhantomData<fn() -> (M, R)>,
 }
 
@@ -63,7 +67,17 @@ impl<M, R> std::fmt::Debug for Select<M, R> {
 impl<M: Model> Select<M, M> {
     /// A query over every row.
     pub fn new() -> Self {
-        Select { filter: None, order: Vec::new(), limit: None, offset: None, columns: None, with_deleted: false, _marker: PhantomData }
+        Select {
+            filter: None,
+            order: Vec::new(),
+            limit: None,
+            offset: None,
+            columns: None,
+            with_deleted: false,
+            by_key: None,
+            cache: None,
+            _marker: PhantomData,
+        }
     }
 }
 
@@ -82,8 +96,46 @@ impl<M: Model, R: FromRow> Select<M, R> {
             offset: self.offset,
             columns,
             with_deleted: self.with_deleted,
+            by_key: self.by_key,
+            cache: self.cache,
             _marker: PhantomData,
         }
+    }
+
+    /// Serves the query from the database's query cache (`ConnectOptions::cache`) with the
+    /// cache's TTL: a hit costs one Redis round trip; any write the toolkit makes to the tables the
+    /// query reads invalidates it. Without a cache, or inside a transaction, it runs as usual.
+    ///
+    /// ```no_run
+    /// # use orm_core::{Database, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct User { #[orm(primary_key)] id: i64, email: String }
+    /// # async fn demo(db: &Database) -> orm_core::Result<()> {
+    /// let user = User::find_by_pk(7).cached().one(db).await?;
+    /// let recent = User::find().order_by_desc(User::ID).limit(20).cache_for(std::time::Duration::from_secs(10)).all(db).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn cached(mut self) -> Self {
+        self.cache = Some(CachePolicy::Default);
+        self
+    }
+
+    /// Like [`cached`](Select::cached), kept for `ttl` at most.
+    pub fn cache_for(mut self, ttl: std::time::Duration) -> Self {
+        self.cache = Some(CachePolicy::For(ttl));
+        self
+    }
+
+    /// Reads the database even when the model is `#[orm(cache)]`.
+    pub fn no_cache(mut self) -> Self {
+        self.cache = Some(CachePolicy::Off);
+        self
+    }
+
+    /// How this query uses the cache: as asked, or as its model says.
+    #[cfg_attr(not(feature = "cache"), allow(dead_code))]
+    pub(crate) fn cache_policy(&self) -> CachePolicy {
+        self.cache.unwrap_or_else(M::cache_policy)
     }
 
     /// Includes rows a `#[orm(soft_delete)]` model has soft-deleted (skipped by default).

@@ -65,6 +65,7 @@ keys!(StructKey {
     HasOne => "has_one" "(Model, foreign_key = \"...\")",
     ManyToMany => "many_to_many" "(Model, through = JoinModel)",
     Hooks => "hooks" "",
+    Cache => "cache" "[(ttl = \"60s\")]",
 });
 
 /// The `#[orm(...)]` keys of one field.
@@ -250,6 +251,9 @@ pub struct StructAttrs {
     pub hooks: bool,
     /// `has_many(...)`, `has_one(...)`, `many_to_many(...)`
     pub relations: Vec<RelationSpec>,
+    /// `cache` / `cache(ttl = "60s")`: queries of the model use the query cache by default, for
+    /// the TTL in milliseconds when given.
+    pub cache: Option<(Option<u64>, Span)>,
 }
 
 /// The kind of a relation.
@@ -345,6 +349,28 @@ impl StructAttrs {
                         let mut flag = None;
                         set_flag(&mut flag, &meta, errors);
                         out.hooks = true;
+                    }
+                    StructKey::Cache => {
+                        let mut ttl = None;
+                        if meta.input.peek(syn::token::Paren) {
+                            meta.parse_nested_meta(|inner| {
+                                if inner.path.is_ident("ttl") {
+                                    let lit: syn::LitStr = inner.value()?.parse()?;
+                                    match parse_duration_ms(&lit.value()) {
+                                        Some(ms) if ms > 0 => ttl = Some(ms),
+                                        _ => errors.at(lit.span(), "write the TTL as a number with a unit: \"500ms\", \"60s\", \"5m\" or \"1h\""),
+                                    }
+                                } else {
+                                    skip_value(&inner)?;
+                                    errors.at(inner.path.span(), format!("unknown key `{}`; `cache` takes `ttl = \"60s\"`", key_name(&inner)));
+                                }
+                                Ok(())
+                            })?;
+                        } else if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+                            skip_value(&meta)?;
+                            errors.at(span, "write `cache` or `cache(ttl = \"60s\")`");
+                        }
+                        once(&mut out.cache, (ttl, span), &meta, errors);
                     }
                     StructKey::ForeignKey => {
                         let spec = foreign_key_spec(&meta, errors)?;
@@ -581,6 +607,22 @@ fn set_flag(slot: &mut Option<Span>, meta: &ParseNestedMeta<'_>, errors: &mut Er
         errors.at(span, format!("duplicate `{}`", key_name(meta)));
     }
     *slot = Some(span);
+}
+
+/// Milliseconds from `"500ms"`, `"60s"`, `"5m"`, `"1h"`.
+pub(crate) fn parse_duration_ms(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number.parse().ok()?;
+    let factor = match unit.trim() {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => return None,
+    };
+    n.checked_mul(factor)
 }
 
 fn once<T>(slot: &mut Option<T>, value: T, meta: &ParseNestedMeta<'_>, errors: &mut Errors) {

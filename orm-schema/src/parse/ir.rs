@@ -106,6 +106,7 @@ pub(super) fn model(ast: ModelAst<'_>) -> ModelDef {
         updated_at,
         soft_delete,
         hooks: ast.attrs.hooks,
+        cache: ast.attrs.cache.map(|(ttl, _)| ttl),
         relations,
     }
 }

@@ -149,3 +149,21 @@ fn a_field_level_foreign_key_and_repeated_actions_are_errors() {
     assert!(e.contains("unknown `orm` field attribute `foreign_key` (a `belongs_to` field is the foreign key itself"), "{e}");
     assert!(e.contains("duplicate `on_delete`"), "{e}");
 }
+
+#[test]
+fn cache_takes_a_flag_or_a_ttl() {
+    let model = |attr: syn::Attribute| -> syn::DeriveInput {
+        let mut input: syn::DeriveInput = parse_quote! { struct T { #[orm(primary_key)] id: i64 } };
+        input.attrs.push(attr);
+        input
+    };
+    assert_eq!(parse_model(&model(parse_quote!(#[orm(cache)]))).unwrap().cache, Some(None));
+    assert_eq!(parse_model(&model(parse_quote!(#[orm(cache(ttl = "90s"))]))).unwrap().cache, Some(Some(90_000)));
+    assert_eq!(parse_model(&model(parse_quote!(#[orm(table = "t")]))).unwrap().cache, None);
+    assert!(err(model(parse_quote!(#[orm(cache(ttl = "soon"))]))).contains("number with a unit"));
+    assert!(err(model(parse_quote!(#[orm(cache(size = 3))]))).contains("unknown key `size`"));
+    assert_eq!(attr::parse_duration_ms("500ms"), Some(500));
+    assert_eq!(attr::parse_duration_ms("5m"), Some(300_000));
+    assert_eq!(attr::parse_duration_ms("1h"), Some(3_600_000));
+    assert_eq!(attr::parse_duration_ms("12"), None);
+}

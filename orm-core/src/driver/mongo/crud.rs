@@ -12,6 +12,7 @@ use crate::query::{Cond, DeleteMany, Order, Select, UpdateMany};
 use std::future::Future;
 use std::pin::Pin;
 use crate::row::FromRow;
+use crate::field::RawRow;
 use crate::schema::{ColumnType, Table};
 use crate::value::Value;
 use bson::{doc, Bson, Document};
@@ -157,6 +158,59 @@ impl MongoDriver {
         });
         let last = last.ok_or_else(|| Error::InvalidQuery { model, message: format!("{COUNTERS} holds a non-integer for {}", table.name) })?;
         Ok(last - n + 1)
+    }
+
+    /// The documents a query selects, each read by `decode` straight from the driver's buffer.
+    async fn find_with<M: Model, R: FromRow, T>(
+        &self,
+        session: Option<&mut ClientSession>,
+        q: &Select<M, R>,
+        decode: impl Fn(&MongoRow<'_, bson::RawDocument>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        self.queries.add();
+        let table = M::schema();
+        let columns = q.column_list();
+        let keys = keys(table, &columns);
+        let live = self.resolved(table, q.effective_filter()).await?;
+        let filter = filter_document(table, live.as_ref());
+        let mut projection = doc! { "_id": 0 };
+        for k in &keys {
+            projection.insert(k.as_str(), 1);
+        }
+        let mut sort = Document::new();
+        for (column, order) in &q.order {
+            sort.insert(field_key(table, column), if *order == Order::Asc { 1 } else { -1 });
+        }
+        let coll = self.collection(table).clone_with_type::<bson::RawDocumentBuf>();
+        let mut find = coll.find(filter.clone()).projection(projection);
+        if !sort.is_empty() {
+            find = find.sort(sort);
+        }
+        if let Some(n) = q.offset {
+            find = find.skip(n);
+        }
+        if let Some(n) = q.limit {
+            find = find.limit(i64::try_from(n).unwrap_or(i64::MAX));
+        }
+        let command = || format!("find {} {filter}", table.name);
+        // Each row decodes from the driver's batch buffer in place (no copy of the document).
+        let err = |e| classify(M::NAME, "find", command, e);
+        let mut rows = Vec::new();
+        match session {
+            Some(s) => {
+                let mut cursor = find.session(&mut *s).await.map_err(err)?;
+                while cursor.advance(s).await.map_err(err)? {
+                    rows.push(decode(&MongoRow { doc: cursor.current(), keys: &keys })?);
+                }
+            }
+            None => {
+                let mut cursor = find.await.map_err(err)?;
+                while cursor.advance().await.map_err(err)? {
+                    rows.push(decode(&MongoRow { doc: cursor.current(), keys: &keys })?);
+                }
+            }
+        }
+        Ok(rows)
     }
 
     /// How many documents a query selects, at most `at_most`.
@@ -360,50 +414,14 @@ impl Driver for MongoDriver {
     }
 
     async fn find<M: Model, R: FromRow>(&self, session: Option<&mut ClientSession>, q: &Select<M, R>) -> Result<Vec<R>> {
-        self.queries.add();
-        let table = M::schema();
-        let columns = q.column_list();
-        let keys = keys(table, &columns);
-        let live = self.resolved(table, q.effective_filter()).await?;
-        let filter = filter_document(table, live.as_ref());
-        let mut projection = doc! { "_id": 0 };
-        for k in &keys {
-            projection.insert(k.as_str(), 1);
-        }
-        let mut sort = Document::new();
-        for (column, order) in &q.order {
-            sort.insert(field_key(table, column), if *order == Order::Asc { 1 } else { -1 });
-        }
-        let coll = self.collection(table).clone_with_type::<bson::RawDocumentBuf>();
-        let mut find = coll.find(filter.clone()).projection(projection);
-        if !sort.is_empty() {
-            find = find.sort(sort);
-        }
-        if let Some(n) = q.offset {
-            find = find.skip(n);
-        }
-        if let Some(n) = q.limit {
-            find = find.limit(i64::try_from(n).unwrap_or(i64::MAX));
-        }
-        let command = || format!("find {} {filter}", table.name);
-        // Each row decodes from the driver's batch buffer in place (no copy of the document).
-        let err = |e| classify(M::NAME, "find", command, e);
-        let mut rows = Vec::new();
-        match session {
-            Some(s) => {
-                let mut cursor = find.session(&mut *s).await.map_err(err)?;
-                while cursor.advance(s).await.map_err(err)? {
-                    rows.push(R::from_row(&MongoRow { doc: cursor.current(), keys: &keys })?);
-                }
-            }
-            None => {
-                let mut cursor = find.await.map_err(err)?;
-                while cursor.advance().await.map_err(err)? {
-                    rows.push(R::from_row(&MongoRow { doc: cursor.current(), keys: &keys })?);
-                }
-            }
-        }
-        Ok(rows)
+        self.find_with(session, q, |row| R::from_row(row)).await
+    }
+
+    async fn find_values<M: Model, R: FromRow>(&self, session: Option<&mut ClientSession>, q: &Select<M, R>, types: &[ColumnType]) -> Result<Vec<Vec<Value>>> {
+        self.find_with(session, q, |row| {
+            types.iter().enumerate().map(|(i, t)| row.get_value(i, *t).map_err(|e| Error::decode(M::NAME, format!("column {i}"), e))).collect()
+        })
+        .await
     }
 
     async fn count<M: Model, R: FromRow>(&self, session: Option<&mut ClientSession>, q: &Select<M, R>) -> Result<u64> {

@@ -2,14 +2,11 @@
 //! its column type (`mongo::bson_into_value`).
 
 use crate::error::BoxError;
-use crate::field::{sealed::Sealed, FieldType, RawRow};
+use crate::field::{sealed::Sealed, RawRow};
 use crate::mongo::bson_into_value;
 use crate::schema::ColumnType;
 use crate::value::Value;
 use bson::{Bson, Document, RawDocument};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use rust_decimal::Decimal;
-use uuid::Uuid;
 
 /// A document read back (a parsed [`Document`], or the raw bytes of a query's result), with the
 /// document keys of the selected columns in order.
@@ -43,35 +40,10 @@ impl Field for RawDocument {
     }
 }
 
-/// A getter through the [`Value`] of the type's column type.
-macro_rules! via_value {
-    ($($name:ident: $ty:ty),+ $(,)?) => {$(
-        fn $name(&self, idx: usize) -> Result<Option<$ty>, BoxError> {
-            <Option<$ty> as FieldType>::from_value(self.get_value(idx, <$ty as FieldType>::column_type())?)
-        }
-    )+};
-}
-
 impl<D: Field + ?Sized> Sealed for MongoRow<'_, D> {}
 
 impl<D: Field + ?Sized> RawRow for MongoRow<'_, D> {
-    via_value!(
-        get_bool: bool,
-        get_i16: i16,
-        get_i32: i32,
-        get_i64: i64,
-        get_f32: f32,
-        get_f64: f64,
-        get_string: String,
-        get_bytes: Vec<u8>,
-        get_date: NaiveDate,
-        get_time: NaiveTime,
-        get_datetime: NaiveDateTime,
-        get_timestamp: DateTime<Utc>,
-        get_uuid: Uuid,
-        get_decimal: Decimal,
-        get_json: serde_json::Value,
-    );
+    crate::field::getters_via_value!();
 
     fn get_value(&self, idx: usize, ty: ColumnType) -> Result<Value, BoxError> {
         bson_into_value(self.doc.field(self.key(idx)?)?, ty)

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::model::{insert_row, key_filter, stamped_values, update_values, Model};
 use crate::query::{filter::live, CmpOp, Cond, DeleteMany, Filter, Select, UpdateMany};
 use crate::row::FromRow;
-use crate::schema::Table;
+use crate::schema::{ColumnType, Table};
 use crate::sql::{self, ddl, Dialect};
 use crate::value::Value;
 
@@ -205,6 +205,10 @@ impl Driver for SqlDriver {
 
     async fn find<M: Model, R: FromRow>(&self, tx: Option<&mut SqlTx>, q: &Select<M, R>) -> Result<Vec<R>> {
         self.fetch(tx, ctx::<M>("find"), &sql::select_statement(q, self.dialect)).await
+    }
+
+    async fn find_values<M: Model, R: FromRow>(&self, tx: Option<&mut SqlTx>, q: &Select<M, R>, types: &[ColumnType]) -> Result<Vec<Vec<Value>>> {
+        self.fetch_values(tx, ctx::<M>("find"), &sql::select_statement(q, self.dialect), types).await
     }
 
     async fn count<M: Model, R: FromRow>(&self, tx: Option<&mut SqlTx>, q: &Select<M, R>) -> Result<u64> {
