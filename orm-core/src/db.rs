@@ -2,6 +2,7 @@
 
 mod crud;
 mod exec;
+mod lifecycle;
 mod run;
 mod tx;
 

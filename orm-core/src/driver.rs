@@ -38,7 +38,7 @@ pub use migration::{HistoryRow, LockHolder, DEFAULT_LEASE};
 pub(crate) use migration::{owner_id, LockGuard, Planned, MAX_WAIT};
 #[cfg(feature = "mongodb")]
 pub(crate) use migration::MONGO_LOCK;
-use crate::model::Model;
+use crate::query::model::Model;
 use crate::query::{DeleteMany, Select, UpdateMany};
 use crate::row::FromRow;
 use crate::schema::{ColumnType, Table};

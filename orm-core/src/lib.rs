@@ -20,7 +20,6 @@ mod field;
 mod layers;
 mod lifecycle;
 pub mod introspect;
-mod model;
 mod options;
 pub mod migrate;
 #[cfg(feature = "mongodb")]
@@ -44,7 +43,7 @@ pub use error::{Error, Result};
 pub use field::FieldType;
 pub use lifecycle::{FieldError, Hooks};
 pub use field::Json;
-pub use model::{AnyColumn, CachePolicy, Column, KeyValues, Model, Roles};
+pub use query::model::{AnyColumn, CachePolicy, Column, KeyValues, Model, Roles};
 pub use query::{Filter, Order, Partial, Select};
 pub use relation::{LoadRelated, Loaded, Relation};
 pub use row::{FromRow, RowAccess};

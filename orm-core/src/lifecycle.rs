@@ -1,8 +1,7 @@
 //! Lifecycle hooks and validation, run around inserts, updates and deletes.
 
 pub use crate::error::FieldError;
-use crate::error::{Error, Result};
-use crate::model::Model;
+use crate::error::Result;
 use crate::schema::{Check, Table};
 use crate::value::Value;
 use std::collections::HashMap;
@@ -110,42 +109,6 @@ pub(crate) fn check_values(table: &Table, values: &[Value]) -> Vec<FieldError> {
         }
     }
     out
-}
-
-/// Validates a model: its declared rules and its custom validators; every failure at once.
-pub(crate) fn validate<M: Model>(model: &M) -> Result<()> {
-    // The row's values are built only when a column declares checks: inserts of models without
-    // rules (most of them, and every row of a bulk insert) skip that copy.
-    let table = M::schema();
-    let mut errors = if table.columns.iter().any(|c| !c.checks.is_empty()) {
-        check_values(table, &model.values())
-    } else {
-        Vec::new()
-    };
-    errors.extend(model.custom_validation());
-    if errors.is_empty() { Ok(()) } else { Err(Error::Validation { model: M::NAME, errors }) }
-}
-
-/// The row to insert: the model itself, or, when it has hooks, its copy after `before_insert`.
-pub(crate) fn before_insert<M: Model>(model: &M) -> Result<Option<M>> {
-    match model.clone_for_hooks() {
-        Some(mut copy) => {
-            copy.before_insert()?;
-            Ok(Some(copy))
-        }
-        None => Ok(None),
-    }
-}
-
-/// The row to update: the model itself, or its copy after `before_update`.
-pub(crate) fn before_update<M: Model>(model: &M) -> Result<Option<M>> {
-    match model.clone_for_hooks() {
-        Some(mut copy) => {
-            copy.before_update()?;
-            Ok(Some(copy))
-        }
-        None => Ok(None),
-    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,13 @@
-//! The backend-neutral query IR: filters, ordering, paging, projections and updates.
+//! The model and its backend-neutral query IR: the [`Model`](crate::Model) trait with its typed
+//! column handles (`model.rs`), and the filters, ordering, paging, projections and updates built
+//! from them. As `Iterator` and its adapters do, the trait and its builders live in one module tree:
+//! `User::find()` returns a `Select<User>`, which needs `User: Model`.
 //!
-//! Builders here only describe a query; the `sql` module lowers them to sea-query statements.
+//! Builders here only describe a query; the `sql` and `mongo` modules lower them, and `db` runs
+//! them.
 
 pub(crate) mod filter;
+pub(crate) mod model;
 mod select;
 mod write;
 

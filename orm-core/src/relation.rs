@@ -63,7 +63,7 @@
 
 use crate::db::{Executor, On};
 use crate::error::Result;
-use crate::model::Model;
+use crate::query::model::Model;
 use crate::query::{Cond, Filter, Select};
 use crate::value::Value;
 use std::any::Any;

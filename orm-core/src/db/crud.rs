@@ -5,8 +5,8 @@ use super::exec::{driver_call, Executor, On};
 use super::{Database, Transaction};
 use crate::driver::Driver;
 use crate::error::{Error, Result};
-use crate::lifecycle;
-use crate::model::{key_filter, AnyColumn, Model};
+use super::lifecycle;
+use crate::query::model::{key_filter, AnyColumn, Model};
 use crate::query::{DeleteMany, Select, UpdateMany};
 use crate::row::FromRow;
 use crate::sql::RenderWith;
@@ -82,12 +82,12 @@ impl On<'_> {
     }
 
     pub(crate) async fn delete_by_key<M: Model>(&self, key: M::Key) -> Result<()> {
-        self.delete_by_pk::<M>(crate::model::KeyValues::key_values(key), false).await
+        self.delete_by_pk::<M>(crate::query::model::KeyValues::key_values(key), false).await
     }
 
     async fn delete_by_pk<M: Model>(&self, key: Vec<Value>, force: bool) -> Result<()> {
         if let (Some(column), false) = (M::roles().soft_delete, force) {
-            let q = UpdateMany::<M>::new().filter(key_filter::<M>(key)).set_value(column, crate::model::now_for::<M>(column));
+            let q = UpdateMany::<M>::new().filter(key_filter::<M>(key)).set_value(column, crate::query::model::now_for::<M>(column));
             return match self.update_many(&q).await? {
                 0 => Err(Error::NotFound { model: M::NAME, operation: "delete" }),
                 _ => Ok(()),
@@ -151,7 +151,7 @@ impl On<'_> {
 
     pub(crate) async fn delete_many<M: Model>(&self, q: &DeleteMany<M>) -> Result<u64> {
         if let (Some(column), false) = (M::roles().soft_delete, q.force) {
-            let mut soft = UpdateMany::<M>::new().set_value(column, crate::model::now_for::<M>(column));
+            let mut soft = UpdateMany::<M>::new().set_value(column, crate::query::model::now_for::<M>(column));
             soft.filter = q.filter.clone();
             return self.update_many(&soft).await;
         }

@@ -4,7 +4,7 @@
 
 use super::Executor;
 use crate::error::{Error, Result};
-use crate::model::Model;
+use crate::query::model::Model;
 use crate::query::{DeleteMany, Select, UpdateMany};
 use crate::row::FromRow;
 

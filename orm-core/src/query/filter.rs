@@ -1,7 +1,7 @@
 //! Filters: [`Cond`] is the untyped tree, [`Filter<M>`] the typed handle users build.
 
 use crate::field::FieldType;
-use crate::model::Column;
+use crate::query::model::Column;
 use crate::value::Value;
 use std::marker::PhantomData;
 

@@ -3,7 +3,7 @@
 use super::filter::{and_conds, Cond, Filter};
 use crate::error::{Error, Result};
 use crate::field::FieldType;
-use crate::model::{CachePolicy, Column, Model};
+use crate::query::model::{CachePolicy, Column, Model};
 use crate::row::FromRow;
 use std::marker::PhantomData;
 

@@ -3,7 +3,7 @@
 use super::filter::{and_conds, Cond, Filter};
 
 use crate::field::FieldType;
-use crate::model::{Column, Model};
+use crate::query::model::{Column, Model};
 use crate::value::Value;
 use rust_decimal::Decimal;
 use std::marker::PhantomData;
@@ -170,7 +170,7 @@ impl<M: Model> UpdateMany<M> {
         if let Some(updated) = M::roles().updated_at
             && !sets.iter().any(|(c, _)| c == updated)
         {
-            sets.push((updated.to_string(), SetExpr::Value(crate::model::now_for::<M>(updated))));
+            sets.push((updated.to_string(), SetExpr::Value(crate::query::model::now_for::<M>(updated))));
         }
         (sets, super::filter::live::<M>(self.filter.as_ref(), self.with_deleted))
     }

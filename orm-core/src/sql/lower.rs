@@ -1,7 +1,7 @@
 //! IR -> sea-query statements. Every value is bound; every identifier goes through sea-query's quoting.
 
 use super::Dialect;
-use crate::model::Model;
+use crate::query::model::Model;
 use crate::query::{ArithOp, CmpOp, Cond, Order, Select, SetExpr};
 use crate::row::FromRow;
 use crate::schema::ColumnType;

@@ -7,7 +7,7 @@ use super::row::MongoRow;
 use crate::mongo::{classify, field_key, filter_document, update_document, value_to_bson, COUNTERS};
 use mongodb::ClientSession;
 use crate::error::{Error, Result};
-use crate::model::{insert_values, update_values, Model};
+use crate::query::model::{insert_values, update_values, Model};
 use crate::query::{Cond, DeleteMany, Order, Select, UpdateMany};
 use std::future::Future;
 use std::pin::Pin;
@@ -342,7 +342,7 @@ impl Driver for MongoDriver {
         self.queries.add();
         let table = M::schema();
         let coll = self.collection(table);
-        let values = if by_key { crate::model::stamped_values(model) } else { insert_values(model) };
+        let values = if by_key { crate::query::model::stamped_values(model) } else { insert_values(model) };
         let full = model_document::<M>(values, None);
         let created = M::roles().created_at;
         let mut filter = Document::new();

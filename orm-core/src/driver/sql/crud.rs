@@ -5,7 +5,7 @@ use super::{Batch, Ctx, SqlConn, SqlDriver, SqlTx};
 use crate::capability::BackendKind;
 use crate::driver::{Driver, QueryCount};
 use crate::error::{Error, Result};
-use crate::model::{insert_row, key_filter, stamped_values, update_values, Model};
+use crate::query::model::{insert_row, key_filter, stamped_values, update_values, Model};
 use crate::query::{filter::live, CmpOp, Cond, DeleteMany, Filter, Select, UpdateMany};
 use crate::row::FromRow;
 use crate::schema::{ColumnType, Table};
