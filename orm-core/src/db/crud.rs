@@ -101,43 +101,78 @@ impl On<'_> {
     pub(crate) async fn select_all<M: Model, R: FromRow>(&self, q: &Select<M, R>) -> Result<Vec<R>> {
         q.check_columns()?;
         #[cfg(feature = "cache")]
-        if let (Some(cache), None) = (&self.db.cache, self.tx) {
-            let ttl = match q.cache_policy() {
-                crate::CachePolicy::Off => None,
-                crate::CachePolicy::Default => Some(None),
-                crate::CachePolicy::For(d) => Some(Some(d)),
-            };
-            if let Some(ttl) = ttl {
-                return self.select_cached(cache, q, ttl).await;
-            }
+        if let Some((cache, ttl)) = self.cache_for(q) {
+            let schema = M::schema();
+            let types: Vec<crate::schema::ColumnType> =
+                q.column_list().iter().map(|c| schema.column_named(c).map_or(crate::schema::ColumnType::Text, |c| c.ty)).collect();
+            let statement = crate::sql::select_statement(q, crate::sql::Dialect::Postgres);
+            let rows = self.cached(cache, q, ttl, &statement, || async { driver_call!(*self, |d, tx| d.find_values(tx, q, &types).await) }).await?;
+            return rows.iter().map(|r| R::from_row(&crate::cache::ValueRow(r))).collect();
         }
         driver_call!(*self, |d, tx| d.find(tx, q).await)
     }
 
-    /// A query through the cache: its rows as values, from Redis or from the driver.
-    #[cfg(feature = "cache")]
-    async fn select_cached<M: Model, R: FromRow>(&self, cache: &crate::cache::Cache, q: &Select<M, R>, ttl: Option<std::time::Duration>) -> Result<Vec<R>> {
-        let schema = M::schema();
-        let types: Vec<crate::schema::ColumnType> =
-            q.column_list().iter().map(|c| schema.column_named(c).map_or(crate::schema::ColumnType::Text, |c| c.ty)).collect();
-        let mut tables = vec![schema.name.clone()];
-        if let Some(f) = &q.filter {
-            f.related_tables(&mut tables);
-        }
-        // The statement as PostgreSQL would take it, whatever the backend: one normal form of the IR.
-        let dialect = crate::sql::Dialect::Postgres;
-        let (statement, bound) = crate::sql::RenderWith::build_with(&crate::sql::select_statement(q, dialect), dialect);
-        let lookup = cache.lookup(&format!("{:?}", self.db.backend()), &statement, &format!("{:?}", (bound.0).0), &tables, q.by_key.as_deref());
-        let rows = cache.get_or_load(&lookup, ttl, || async { driver_call!(*self, |d, tx| d.find_values(tx, q, &types).await) }).await?;
-        rows.iter().map(|r| R::from_row(&crate::cache::ValueRow(r))).collect()
-    }
-
     pub(crate) async fn select_count<M: Model, R: FromRow>(&self, q: &Select<M, R>) -> Result<u64> {
+        #[cfg(feature = "cache")]
+        if let Some((cache, ttl)) = self.cache_for(q) {
+            let statement = crate::sql::count_statement(q, crate::sql::Dialect::Postgres);
+            let load = || async {
+                let n = driver_call!(*self, |d, tx| d.count(tx, q).await)?;
+                Ok(vec![vec![Value::I64(Some(n as i64))]])
+            };
+            let rows = self.cached(cache, q, ttl, &statement, load).await?;
+            return match rows.first().and_then(|r| r.first()) {
+                Some(Value::I64(Some(n))) => Ok((*n).max(0) as u64),
+                _ => Err(Error::decode(M::NAME, "COUNT(*)", "a cached count is not a number".into())),
+            };
+        }
         driver_call!(*self, |d, tx| d.count(tx, q).await)
     }
 
     pub(crate) async fn select_exists<M: Model, R: FromRow>(&self, q: &Select<M, R>) -> Result<bool> {
+        #[cfg(feature = "cache")]
+        if let Some((cache, ttl)) = self.cache_for(q) {
+            let statement = crate::sql::exists_statement(q, crate::sql::Dialect::Postgres);
+            let load = || async {
+                let found = driver_call!(*self, |d, tx| d.exists(tx, q).await)?;
+                Ok(vec![vec![Value::Bool(Some(found))]])
+            };
+            let rows = self.cached(cache, q, ttl, &statement, load).await?;
+            return Ok(matches!(rows.first().and_then(|r| r.first()), Some(Value::Bool(Some(true)))));
+        }
         driver_call!(*self, |d, tx| d.exists(tx, q).await)
+    }
+
+    /// The cache and TTL a query reads through: none inside a transaction, without a cache, or
+    /// when neither the query nor its model asks for it.
+    #[cfg(feature = "cache")]
+    fn cache_for<M: Model, R: FromRow>(&self, q: &Select<M, R>) -> Option<(&crate::cache::Cache, Option<std::time::Duration>)> {
+        let cache = self.db.cache.as_ref().filter(|_| self.tx.is_none())?;
+        match q.cache_policy() {
+            crate::CachePolicy::Off => None,
+            crate::CachePolicy::Default => Some((cache, None)),
+            crate::CachePolicy::For(d) => Some((cache, Some(d))),
+        }
+    }
+
+    /// Rows of `q` through the cache, keyed by `statement` (the query as PostgreSQL would take it,
+    /// whatever the backend: one normal form of the IR) and tagged with the tables `q` reads.
+    #[cfg(feature = "cache")]
+    async fn cached<M, R, S, F, Fut>(&self, cache: &crate::cache::Cache, q: &Select<M, R>, ttl: Option<std::time::Duration>, statement: &S, load: F) -> Result<Vec<Vec<Value>>>
+    where
+        M: Model,
+        R: FromRow,
+        S: RenderWith,
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<Vec<Value>>>>,
+    {
+        let mut tables = vec![M::schema().name.clone()];
+        if let Some(f) = &q.filter {
+            f.related_tables(&mut tables);
+        }
+        let (text, bound) = statement.build_with(crate::sql::Dialect::Postgres);
+        let lookup = cache.lookup(&format!("{:?}", self.db.backend()), &text, &format!("{:?}", (bound.0).0), &tables, q.by_key.as_deref());
+        cache.get_or_load(&lookup, ttl, load).await
     }
 
     pub(crate) async fn update_many<M: Model>(&self, q: &UpdateMany<M>) -> Result<u64> {

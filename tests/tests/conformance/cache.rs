@@ -71,6 +71,15 @@ async fn cached_queries_are_served_and_invalidated(db: Database) {
     let (none, _) = queried(&db, Item::find_by_pk(9).cached().one(&db)).await;
     assert!(none.unwrap().is_none());
 
+    // Counts and existence checks are cached too.
+    let count = |db: Database| async move { Item::find().filter(Item::QTY.gt(0)).cached().count(&db).await.unwrap() };
+    assert_eq!(count(db.clone()).await, 2);
+    let (n, went) = queried(&db, count(db.clone())).await;
+    assert_eq!((n, went), (2, false));
+    let (any, _) = queried(&db, Item::find().filter(Item::QTY.gt(1)).cached().exists(&db)).await;
+    let (again, went) = queried(&db, Item::find().filter(Item::QTY.gt(1)).cached().exists(&db)).await;
+    assert!(any.unwrap() && again.unwrap() && !went);
+
     // A write to another row leaves a key lookup cached; the filtered query is invalidated.
     let mut b = Item::find_by_pk(2).one(&db).await.unwrap().unwrap();
     b.qty = 20;
@@ -83,6 +92,7 @@ async fn cached_queries_are_served_and_invalidated(db: Database) {
     let expect = |db: Database| async move {
         let fresh = Item::find().filter(Item::QTY.gt(0)).order_by_asc(Item::ID).no_cache().all(&db).await.unwrap();
         assert_eq!(positive(&db).await, fresh);
+        assert_eq!(Item::find().filter(Item::QTY.gt(0)).cached().count(&db).await.unwrap(), fresh.len() as u64);
         for id in 1..=10 {
             let uncached = Item::find_by_pk(id).no_cache().one(&db).await.unwrap();
             assert_eq!(Item::find_by_pk(id).cached().one(&db).await.unwrap(), uncached, "row {id}");
