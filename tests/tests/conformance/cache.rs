@@ -230,6 +230,32 @@ async fn no_reader_sees_a_write_older_than_its_return(db: Database) {
     }
 }
 
+/// Many readers missing the same entry at once: one of them loads it, the others wait and read
+/// what it stored (a hot key does not send every reader to the database).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_misses_load_once() {
+    let Some(cache) = test_cache("stampede").await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display());
+    let db = Database::connect(&url).await.unwrap();
+    db.create_table::<Item>().await.unwrap();
+    db.insert(&item(1, "hot", 5)).await.unwrap();
+    let db = db.scoped().with_cache(cache);
+    let readers: Vec<_> = (0..16)
+        .map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move { Item::find().filter(Item::NAME.eq("hot")).cached().all(&db).await.unwrap() })
+        })
+        .collect();
+    for r in readers {
+        assert_eq!(r.await.unwrap().len(), 1);
+    }
+    // One load, or two when a reader saw the miss just before the first load stored its rows and
+    // asked for the loader's turn just after it was handed back; never one per reader.
+    assert!(db.queries_issued() <= 2, "{} loads for 16 concurrent readers", db.queries_issued());
+    assert!(db.cache_stats().unwrap().hits >= 14, "{:?}", db.cache_stats());
+}
+
 /// A Redis that stops answering (paused, as a hung server or a partition would look): queries and
 /// writes go on against the database; when it answers again, nothing cached before the writes it
 /// missed is served.
