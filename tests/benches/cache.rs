@@ -5,11 +5,14 @@
 //! and `TEST_REDIS_URL`, as the tests). Results: `BENCHMARKS.md`.
 #![allow(missing_docs)]
 
+use criterion::measurement::Measurement;
 use criterion::{criterion_group, criterion_main, Criterion};
 use orm_core::{Cache, Database, Model};
+use orm_tests::process_cpu::ProcessCpu;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-#[derive(Model, Debug, Clone, PartialEq)]
+#[derive(Model, Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[orm(table = "cached_items")]
 struct Item {
     #[orm(primary_key, auto_increment)]
@@ -33,6 +36,10 @@ async fn seeded(url: &str) -> Database {
     db
 }
 
+fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into())
+}
+
 fn group(c: &mut Criterion, name: &str, url: Option<String>) {
     let Some(url) = url else {
         eprintln!("{name}: no server URL, skipped");
@@ -40,8 +47,7 @@ fn group(c: &mut Criterion, name: &str, url: Option<String>) {
     };
     let rt = tokio::runtime::Runtime::new().unwrap();
     let plain = rt.block_on(seeded(&url));
-    let redis = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into());
-    let cache = Cache::new(&redis).unwrap().namespace(format!("orm_bench_{name}")).timeout(Duration::from_secs(1));
+    let cache = Cache::new(&redis_url()).unwrap().namespace(format!("orm_bench_{name}")).timeout(Duration::from_secs(1));
     rt.block_on(cache.flush()).expect("Redis for the cache benchmarks");
     let cached = plain.with_cache(cache);
     let mut g = c.benchmark_group(name);
@@ -65,5 +71,39 @@ fn mongodb(c: &mut Criterion) {
     group(c, "cache_mongodb", std::env::var("TEST_MONGODB_URL").ok());
 }
 
+/// A cache hit in this process's CPU time (`/orm`) against what a hand-written cache costs the
+/// client: one `GET` with the `redis` crate and a `serde_json` decode of the row (`/raw`).
+fn hit_cpu<M: Measurement<Value = Duration> + 'static>(c: &mut Criterion<M>) {
+    let url = std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let plain = rt.block_on(seeded(&url));
+    let cache = Cache::new(&redis_url()).unwrap().namespace("orm_bench_cpu").timeout(Duration::from_secs(1));
+    rt.block_on(cache.flush()).expect("Redis for the cache benchmarks");
+    let cached = plain.with_cache(cache);
+    let row = rt.block_on(Item::find_by_pk(500).cached().one(&cached)).unwrap().unwrap();
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut conn = rt.block_on(client.get_multiplexed_async_connection()).unwrap();
+    let key = "orm_bench_cpu:raw:item:500";
+    rt.block_on(redis::cmd("SET").arg(key).arg(serde_json::to_vec(&row).unwrap()).query_async::<()>(&mut conn)).unwrap();
+    let mut g = c.benchmark_group("cache_hit_cpu");
+    g.sample_size(30).measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
+    g.bench_function("select_pk/orm", |b| b.to_async(&rt).iter(|| async { Item::find_by_pk(500).cached().one(&cached).await.unwrap() }));
+    g.bench_function("select_pk/raw", |b| {
+        b.to_async(&rt).iter(|| {
+            let mut conn = conn.clone();
+            async move {
+                let bytes: Vec<u8> = redis::cmd("GET").arg(key).query_async(&mut conn).await.unwrap();
+                serde_json::from_slice::<Item>(&bytes).unwrap()
+            }
+        })
+    });
+    g.finish();
+}
+
 criterion_group!(benches, postgres, mongodb);
-criterion_main!(benches);
+criterion_group! {
+    name = client_cpu;
+    config = Criterion::default().with_measurement(ProcessCpu);
+    targets = hit_cpu
+}
+criterion_main!(benches, client_cpu);
