@@ -17,7 +17,9 @@ use std::time::Duration;
 const PG_LOCK_KEY: i64 = 0x6f72_6d5f_6d69_6772;
 /// The `GET_LOCK` name on MySQL: per database, as lock names are server-wide (64 characters at
 /// most, hence the digest).
-const MYSQL_LOCK_NAME: &str = "CONCAT('orm_migrate:', MD5(IFNULL(DATABASE(), '')))";
+const MYSQL_LOCK_NAME: &str = "CONCAT(?, MD5(IFNULL(DATABASE(), '')))";
+/// The bound prefix of the MySQL lock name.
+const MYSQL_LOCK_PREFIX: &str = "orm_migrate:";
 
 /// One pooled connection of the SQL backend.
 enum Held {
@@ -49,6 +51,18 @@ macro_rules! on_held {
     };
 }
 
+use crate::value::Value;
+
+/// The advisory lock key, bound.
+fn key() -> Vec<Value> {
+    vec![Value::I64(Some(PG_LOCK_KEY))]
+}
+
+/// The MySQL lock name's prefix and a `GET_LOCK` timeout in seconds, bound.
+fn named(timeout_secs: i64) -> Vec<Value> {
+    vec![Value::String(Some(MYSQL_LOCK_PREFIX.into())), Value::I64(Some(timeout_secs))]
+}
+
 fn sql_err(what: &str, sql: &str, e: sqlx::Error) -> Error {
     Error::from_sqlx("migration", "migrate", &format!("{what}: {sql}"), e)
 }
@@ -78,6 +92,15 @@ impl SqlConn {
         on_held!(&mut self.held, c => sqlx::query_with(AssertSqlSafe(text.as_str()), values).execute(&mut **c).await.map(|_| ()).map_err(|e| sql_err("history", &text, e)))
     }
 
+    /// Runs a query with bound values returning one integer.
+    async fn query_i64_with(&mut self, sql: &str, values: Vec<crate::value::Value>) -> Result<i64> {
+        let bound = self.dialect.adapt_values(values.into_iter().map(Into::into).collect());
+        on_held!(&mut self.held, c => {
+            let row = sqlx::query_with(AssertSqlSafe(sql), bound).fetch_one(&mut **c).await.map_err(|e| sql_err("query", sql, e))?;
+            crate::row::RowAccess::get::<i64>(&row, 0).map_err(|e| Error::decode("migration", "query", e))
+        })
+    }
+
     /// Runs a query returning one integer.
     async fn query_i64(&mut self, sql: &str) -> Result<i64> {
         on_held!(&mut self.held, c => {
@@ -103,18 +126,18 @@ impl MigrationConn for SqlConn {
     async fn lock(&mut self, guard: &mut LockGuard, _lease: Duration, on_wait: &(dyn Fn(Option<LockHolder>) + Send + Sync)) -> Result<()> {
         match self.lock_kind() {
             MigrationLock::AdvisoryLock => {
-                if self.query_i64(&format!("SELECT CAST(CASE WHEN pg_try_advisory_lock({PG_LOCK_KEY}) THEN 1 ELSE 0 END AS BIGINT)")).await? != 1 {
+                if self.query_i64_with("SELECT CAST(CASE WHEN pg_try_advisory_lock($1) THEN 1 ELSE 0 END AS BIGINT)", key()).await? != 1 {
                     on_wait(self.lock_holder().await.ok().flatten());
                     guard.waited = true;
-                    self.exec(&format!("SELECT pg_advisory_lock({PG_LOCK_KEY})")).await?;
+                    self.query_i64_with("SELECT CAST(1 AS BIGINT) FROM (SELECT pg_advisory_lock($1)) AS locked", key()).await?;
                 }
             }
             MigrationLock::NamedLock => {
-                if self.query_i64(&format!("SELECT CAST(GET_LOCK({MYSQL_LOCK_NAME}, 0) AS SIGNED)")).await? != 1 {
+                if self.query_i64_with(&format!("SELECT CAST(GET_LOCK({MYSQL_LOCK_NAME}, ?) AS SIGNED)"), named(0)).await? != 1 {
                     on_wait(self.lock_holder().await.ok().flatten());
                     guard.waited = true;
                     let secs = MAX_WAIT.as_secs();
-                    if self.query_i64(&format!("SELECT CAST(GET_LOCK({MYSQL_LOCK_NAME}, {secs}) AS SIGNED)")).await? != 1 {
+                    if self.query_i64_with(&format!("SELECT CAST(GET_LOCK({MYSQL_LOCK_NAME}, ?) AS SIGNED)"), named(secs as i64)).await? != 1 {
                         return Err(Error::LockTimeout { waited: MAX_WAIT });
                     }
                 }
@@ -147,8 +170,13 @@ impl MigrationConn for SqlConn {
 
     async fn unlock(&mut self, _guard: &LockGuard) -> Result<()> {
         match self.lock_kind() {
-            MigrationLock::AdvisoryLock => self.exec(&format!("SELECT pg_advisory_unlock({PG_LOCK_KEY})")).await,
-            MigrationLock::NamedLock => self.exec(&format!("SELECT RELEASE_LOCK({MYSQL_LOCK_NAME})")).await,
+            MigrationLock::AdvisoryLock => {
+                self.query_i64_with("SELECT CAST(CASE WHEN pg_advisory_unlock($1) THEN 1 ELSE 0 END AS BIGINT)", key()).await.map(|_| ())
+            }
+            MigrationLock::NamedLock => {
+                let prefix = vec![Value::String(Some(MYSQL_LOCK_PREFIX.into()))];
+                self.query_i64_with(&format!("SELECT CAST(COALESCE(RELEASE_LOCK({MYSQL_LOCK_NAME}), 0) AS SIGNED)"), prefix).await.map(|_| ())
+            }
             _ => match self.exec("COMMIT").await {
                 Ok(()) => self.exec("PRAGMA foreign_keys = ON").await,
                 Err(e) => {
@@ -178,7 +206,7 @@ impl MigrationConn for SqlConn {
             }
             MigrationLock::NamedLock => {
                 let sql = format!("SELECT CAST(COALESCE(IS_USED_LOCK({MYSQL_LOCK_NAME}), 0) AS SIGNED)");
-                let id = self.query_i64(&sql).await?;
+                let id = self.query_i64_with(&sql, vec![Value::String(Some(MYSQL_LOCK_PREFIX.into()))]).await?;
                 Ok((id != 0).then(|| LockHolder { owner: format!("MySQL connection {id}; `KILL {id}` ends it"), since: None }))
             }
             _ => Ok(None),
