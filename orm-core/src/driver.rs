@@ -98,9 +98,9 @@ pub(crate) trait Driver: Clone + Send + Sync + Sized + 'static {
 
     /// Starts a transaction.
     async fn begin(&self) -> Result<Self::Tx>;
-    /// Runs a savepoint statement (`SAVEPOINT`, `RELEASE SAVEPOINT`, `ROLLBACK TO SAVEPOINT`)
-    /// inside `tx`; [`Error::Unsupported`] where transactions do not nest.
-    async fn savepoint(tx: &mut Self::Tx, sql: &str) -> Result<()>;
+    /// Sets, releases or rolls back to the savepoint `name` inside `tx`; [`Error::Unsupported`]
+    /// where transactions do not nest.
+    async fn savepoint(tx: &mut Self::Tx, op: crate::sql::Savepoint, name: &str) -> Result<()>;
     /// Commits.
     async fn commit(tx: Self::Tx) -> Result<()>;
     /// Rolls back.
@@ -366,13 +366,13 @@ impl AnyDriver {
 }
 
 impl AnyTx {
-    /// Runs a savepoint statement inside the transaction.
-    pub(crate) async fn savepoint(&mut self, sql: &str) -> Result<()> {
+    /// Sets, releases or rolls back to the savepoint `name` inside the transaction.
+    pub(crate) async fn savepoint(&mut self, op: crate::sql::Savepoint, name: &str) -> Result<()> {
         match self {
             #[cfg(feature = "sql")]
-            AnyTx::Sql(t) => <sql::SqlDriver as Driver>::savepoint(t, sql).await,
+            AnyTx::Sql(t) => <sql::SqlDriver as Driver>::savepoint(t, op, name).await,
             #[cfg(feature = "mongodb")]
-            AnyTx::Mongo(s) => <mongo::MongoDriver as Driver>::savepoint(s, sql).await,
+            AnyTx::Mongo(s) => <mongo::MongoDriver as Driver>::savepoint(s, op, name).await,
             AnyTx::Closed => Err(Error::TransactionClosed),
         }
     }

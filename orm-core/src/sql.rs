@@ -65,6 +65,29 @@ pub(crate) fn quote_ident(name: &str, dialect: Dialect) -> String {
     format!("{q}{escaped}{q}")
 }
 
+/// A savepoint statement. Savepoint names are the toolkit's own, and quoted all the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Savepoint {
+    /// `SAVEPOINT name`
+    Set,
+    /// `RELEASE SAVEPOINT name`
+    Release,
+    /// `ROLLBACK TO SAVEPOINT name`
+    RollbackTo,
+}
+
+impl Savepoint {
+    /// The statement for the savepoint `name` in `dialect`.
+    pub(crate) fn sql(self, name: &str, dialect: Dialect) -> String {
+        let name = quote_ident(name, dialect);
+        match self {
+            Savepoint::Set => format!("SAVEPOINT {name}"),
+            Savepoint::Release => format!("RELEASE SAVEPOINT {name}"),
+            Savepoint::RollbackTo => format!("ROLLBACK TO SAVEPOINT {name}"),
+        }
+    }
+}
+
 /// A sea-query statement that can be rendered in every dialect.
 pub trait RenderWith {
     /// SQL text with values inlined (never executed).
@@ -112,3 +135,15 @@ render_with!(
     sea_query::UpdateStatement,
     sea_query::DeleteStatement
 );
+
+#[cfg(test)]
+mod tests {
+    use super::{Dialect, Savepoint};
+
+    #[test]
+    fn savepoint_names_are_quoted() {
+        assert_eq!(Savepoint::Set.sql("orm_batch", Dialect::Postgres), r#"SAVEPOINT "orm_batch""#);
+        assert_eq!(Savepoint::Release.sql("orm_batch", Dialect::MySql), "RELEASE SAVEPOINT `orm_batch`");
+        assert_eq!(Savepoint::RollbackTo.sql("a\"b", Dialect::Sqlite), r#"ROLLBACK TO SAVEPOINT "a""b""#);
+    }
+}

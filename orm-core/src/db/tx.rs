@@ -3,13 +3,14 @@
 use super::Database;
 use crate::driver::AnyTx;
 use crate::error::{Error, Result};
+use crate::sql::Savepoint;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 pub(crate) struct Shared {
     pub(crate) state: tokio::sync::Mutex<AnyTx>,
-    /// `ROLLBACK TO SAVEPOINT` statements owed by nested transactions dropped unfinished; run
-    /// before the next statement.
+    /// The savepoints of nested transactions dropped unfinished: each is rolled back to before the
+    /// next statement.
     pub(crate) pending: std::sync::Mutex<Vec<String>>,
     savepoints: AtomicUsize,
     /// What the transaction's writes changed: the query cache is told when it commits.
@@ -157,8 +158,8 @@ impl Transaction {
     /// Runs the savepoint rollbacks owed by dropped nested transactions.
     async fn settle(&self, state: &mut AnyTx) -> Result<()> {
         let owed: Vec<String> = std::mem::take(&mut *self.shared.pending.lock().expect("pending lock"));
-        for sql in owed {
-            state.savepoint(&sql).await?;
+        for name in owed {
+            state.savepoint(Savepoint::RollbackTo, &name).await?;
         }
         Ok(())
     }
@@ -175,7 +176,7 @@ impl Transaction {
         let n = self.shared.savepoints.fetch_add(1, Ordering::SeqCst) + 1;
         let name = format!("orm_savepoint_{n}");
         let mut state = self.settled().await?;
-        state.savepoint(&format!("SAVEPOINT {name}")).await?;
+        state.savepoint(Savepoint::Set, &name).await?;
         Ok(Transaction { db: self.db.clone(), shared: self.shared.clone(), savepoint: Some(name), finished: AtomicBool::new(false) })
     }
 
@@ -184,7 +185,7 @@ impl Transaction {
         self.finished.store(true, Ordering::SeqCst);
         let mut state = self.settled().await?;
         match &self.savepoint {
-            Some(sp) => state.savepoint(&format!("RELEASE SAVEPOINT {sp}")).await,
+            Some(sp) => state.savepoint(Savepoint::Release, sp).await,
             None => {
                 let committed = state.commit().await;
                 drop(state);
@@ -207,7 +208,7 @@ impl Transaction {
         self.finished.store(true, Ordering::SeqCst);
         let mut state = self.settled().await?;
         match &self.savepoint {
-            Some(sp) => state.savepoint(&format!("ROLLBACK TO SAVEPOINT {sp}")).await,
+            Some(sp) => state.savepoint(Savepoint::RollbackTo, sp).await,
             None => state.rollback().await,
         }
     }
@@ -223,7 +224,7 @@ impl Drop for Transaction {
         if let Some(sp) = &self.savepoint
             && let Ok(mut pending) = self.shared.pending.lock()
         {
-            pending.push(format!("ROLLBACK TO SAVEPOINT {sp}"));
+            pending.push(sp.clone());
         }
     }
 }

@@ -20,7 +20,7 @@ use super::QueryCount;
 use crate::capability::BackendKind;
 use crate::error::{Error, Result};
 use crate::row::FromRow;
-use crate::sql::{Dialect, RenderWith, SqlxValues};
+use crate::sql::{Dialect, RenderWith, Savepoint, SqlxValues};
 use crate::field::RawRow;
 use crate::schema::ColumnType;
 use crate::value::Value;
@@ -46,6 +46,20 @@ pub(crate) enum SqlTx {
     My(sqlx::Transaction<'static, sqlx::MySql>),
     #[cfg(feature = "sqlite")]
     Lite(sqlx::Transaction<'static, sqlx::Sqlite>),
+}
+
+impl SqlTx {
+    /// The dialect of the transaction's server.
+    pub(crate) fn dialect(&self) -> Dialect {
+        match self {
+            #[cfg(feature = "postgres")]
+            SqlTx::Pg(_) => Dialect::Postgres,
+            #[cfg(feature = "mysql")]
+            SqlTx::My(_) => Dialect::MySql,
+            #[cfg(feature = "sqlite")]
+            SqlTx::Lite(_) => Dialect::Sqlite,
+        }
+    }
 }
 
 /// A connection to PostgreSQL, MySQL/MariaDB or SQLite.
@@ -314,12 +328,13 @@ impl SqlDriver {
     pub(crate) async fn execute_all_in_transaction(&self, tx: Option<&mut SqlTx>, ctx: Ctx, batches: Vec<Batch>) -> Result<u64> {
         match tx {
             Some(t) => {
-                Self::exec_text(t, "SAVEPOINT orm_batch").await?;
+                let batch = |op: Savepoint| op.sql("orm_batch", self.dialect);
+                Self::exec_text(t, &batch(Savepoint::Set)).await?;
                 match self.run_batches(t, ctx, batches).await {
-                    Ok(n) => Self::exec_text(t, "RELEASE SAVEPOINT orm_batch").await.map(|()| n),
+                    Ok(n) => Self::exec_text(t, &batch(Savepoint::Release)).await.map(|()| n),
                     Err(e) => {
-                        Self::exec_text(t, "ROLLBACK TO SAVEPOINT orm_batch").await?;
-                        Self::exec_text(t, "RELEASE SAVEPOINT orm_batch").await?;
+                        Self::exec_text(t, &batch(Savepoint::RollbackTo)).await?;
+                        Self::exec_text(t, &batch(Savepoint::Release)).await?;
                         Err(e)
                     }
                 }

@@ -267,7 +267,7 @@ impl Driver for MongoDriver {
         self.start().await
     }
 
-    async fn savepoint(_: &mut ClientSession, _: &str) -> Result<()> {
+    async fn savepoint(_: &mut ClientSession, _: crate::sql::Savepoint, _: &str) -> Result<()> {
         Err(Error::Unsupported { operation: "nested transactions", backend: "MongoDB" })
     }
 

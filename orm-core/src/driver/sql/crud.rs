@@ -97,8 +97,9 @@ impl Driver for SqlDriver {
         self.begin_tx().await
     }
 
-    async fn savepoint(tx: &mut SqlTx, sql: &str) -> Result<()> {
-        SqlDriver::exec_text(tx, sql).await
+    async fn savepoint(tx: &mut SqlTx, op: crate::sql::Savepoint, name: &str) -> Result<()> {
+        let sql = op.sql(name, tx.dialect());
+        SqlDriver::exec_text(tx, &sql).await
     }
 
     async fn commit(tx: SqlTx) -> Result<()> {
