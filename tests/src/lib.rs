@@ -79,8 +79,14 @@ fn unreachable(backend: Backend, e: &dyn std::fmt::Display) -> Option<Scratch> {
     None
 }
 
-async fn scratch(backend: Backend) -> Option<Scratch> {
-    let name = format!("orm_t_{}", uuid::Uuid::new_v4().simple());
+/// `text` percent-encoded for a URL's path: everything but ASCII letters, digits and `_`.
+fn percent_encode(text: &str) -> String {
+    text.bytes().map(|b| if b.is_ascii_alphanumeric() || b == b'_' { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+async fn scratch(backend: Backend, suffix: &str) -> Option<Scratch> {
+    let base = format!("orm_t_{}", uuid::Uuid::new_v4().simple());
+    let name = format!("{base}{suffix}");
     let server = match backend {
         Backend::Postgres => Some(postgres_url()),
         Backend::MySql => Some(mysql_url()),
@@ -95,11 +101,11 @@ async fn scratch(backend: Backend) -> Option<Scratch> {
             Err(e) => return unreachable(backend, &e),
         };
         let quoted = match backend {
-            Backend::Postgres => format!("\"{name}\""),
-            _ => format!("`{name}`"),
+            Backend::Postgres => format!("\"{}\"", name.replace('"', "\"\"")),
+            _ => format!("`{}`", name.replace('`', "``")),
         };
         admin.raw_execute(&format!("CREATE DATABASE {quoted}"), []).await.expect("create the test database");
-        let db = Database::connect(&with_database(&admin_url, &name)).await.expect("connect to the test database");
+        let db = Database::connect(&with_database(&admin_url, &percent_encode(&name))).await.expect("connect to the test database");
         let drop = match backend {
             Backend::Postgres => format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"),
             _ => format!("DROP DATABASE IF EXISTS {quoted}"),
@@ -108,7 +114,7 @@ async fn scratch(backend: Backend) -> Option<Scratch> {
     }
     match backend {
         Backend::MongoDb => {
-            let mut url = with_database(&mongodb_url(), &name);
+            let mut url = with_database(&mongodb_url(), &base);
             if !url.contains("serverSelectionTimeoutMS") {
                 url.push(if url.contains('?') { '&' } else { '?' });
                 url.push_str("serverSelectionTimeoutMS=5000");
@@ -138,7 +144,17 @@ where
     F: FnOnce(Database) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let Some(scratch) = scratch(backend).await else { return };
+    run_in(backend, "", scenario).await
+}
+
+/// [`run`] in a database whose name ends in `suffix` (quotes, `;`, `--` and all) on PostgreSQL and
+/// MySQL; the other backends' databases are named as in [`run`].
+pub async fn run_in<F, Fut>(backend: Backend, suffix: &str, scenario: F)
+where
+    F: FnOnce(Database) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let Some(scratch) = scratch(backend, suffix).await else { return };
     let outcome = AssertUnwindSafe(scenario(scratch.db.clone())).catch_unwind().await;
     if backend == Backend::MongoDb
         && let Err(e) = scratch.db.run_command(orm_core::bson::doc! { "dropDatabase": 1 }).await

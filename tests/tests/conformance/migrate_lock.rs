@@ -126,3 +126,53 @@ async fn the_lock_is_per_database(db: Database) {
     let report = waiter.await.unwrap().unwrap();
     assert!(report.waited && report.entries.len() == 1, "{report:?}");
 }
+
+/// A database name with quotes of both kinds, `;` and `--`: taking the lock, telling who holds it
+/// and releasing it bind or quote the name, never paste it.
+const HOSTILE: &str = " q\"b`c'; --x";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_lock_in_a_hostile_database_name() {
+    orm_tests::run_in(orm_tests::Backend::Postgres, HOSTILE, the_lock_is_held_and_told).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_lock_in_a_hostile_database_name() {
+    orm_tests::run_in(orm_tests::Backend::MySql, HOSTILE, the_lock_is_held_and_told).await
+}
+
+async fn the_lock_is_held_and_told(db: Database) {
+    let name: (String,) = match db.backend() {
+        orm_core::BackendKind::Postgres => db.raw_query("SELECT current_database()", []).await.unwrap().remove(0),
+        _ => db.raw_query("SELECT DATABASE()", []).await.unwrap().remove(0),
+    };
+    assert!(name.0.ends_with(HOSTILE), "{}", name.0);
+    let dir = tempfile::tempdir().unwrap();
+    one_migration(dir.path());
+    let (entered_tx, entered_rx) = std::sync::mpsc::channel::<()>();
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let (entered_tx, go_rx) = (Mutex::new(entered_tx), Mutex::new(go_rx));
+    let runner = {
+        let (db, path) = (db.clone(), dir.path().to_path_buf());
+        tokio::spawn(async move {
+            let m = Migrator::from_dir(db, &path).unwrap().on_progress(move |p| {
+                if let Progress::Started { .. } = p {
+                    entered_tx.lock().unwrap().send(()).unwrap();
+                    tokio::task::block_in_place(|| go_rx.lock().unwrap().recv_timeout(Duration::from_secs(20)).unwrap());
+                }
+            });
+            m.up(Target::All).await
+        })
+    };
+    tokio::task::spawn_blocking(move || entered_rx.recv_timeout(Duration::from_secs(20)).unwrap()).await.unwrap();
+    let watcher = Migrator::from_dir(db.clone(), dir.path()).unwrap();
+    let holder = watcher.lock_holder().await.unwrap().expect("the running migrator holds the lock");
+    assert!(holder.owner.contains("PostgreSQL session") || holder.owner.contains("MySQL connection"), "{holder}");
+    go_tx.send(()).unwrap();
+    let report = runner.await.unwrap().unwrap();
+    assert_eq!(report.entries.len(), 1);
+    assert!(watcher.lock_holder().await.unwrap().is_none(), "released");
+    assert!(db.table_exists("things").await.unwrap());
+    watcher.down(Target::All).await.unwrap();
+    assert!(!db.table_exists("things").await.unwrap());
+}

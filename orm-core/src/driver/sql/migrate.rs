@@ -8,7 +8,7 @@ use crate::capability::MigrationLock;
 use crate::driver::MigrationConn;
 use crate::error::{Error, Result};
 use crate::driver::{HistoryRow, LockGuard, LockHolder, Planned, MAX_WAIT};
-use crate::sql::{self, Dialect, RenderWith};
+use crate::sql::{self, Dialect, RenderWith, Savepoint};
 use crate::Model;
 use sqlx::AssertSqlSafe;
 use std::time::Duration;
@@ -109,12 +109,19 @@ impl SqlConn {
         })
     }
 
-    /// Runs a query with no bound values, decoding each row into `T`.
-    async fn query_rows<T: crate::FromRow>(&mut self, sql: &str) -> Result<Vec<T>> {
+    /// Runs a query with bound values, decoding each row into `T`.
+    async fn query_rows<T: crate::FromRow>(&mut self, sql: &str, values: Vec<Value>) -> Result<Vec<T>> {
+        let bound = self.dialect.adapt_values(values.into_iter().map(Into::into).collect());
         on_held!(&mut self.held, c => {
-            let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut **c).await.map_err(|e| sql_err("query", sql, e))?;
+            let rows = sqlx::query_with(AssertSqlSafe(sql), bound).fetch_all(&mut **c).await.map_err(|e| sql_err("query", sql, e))?;
             rows.iter().map(T::from_row).collect()
         })
+    }
+
+    /// The savepoint each SQLite migration runs in, inside the run's exclusive transaction.
+    async fn savepoint(&mut self, op: Savepoint) -> Result<()> {
+        let sql = op.sql("orm_migration", self.dialect);
+        self.exec(&sql).await
     }
 
     fn lock_kind(&self) -> MigrationLock {
@@ -149,6 +156,7 @@ impl MigrationConn for SqlConn {
                 // Try at once, to know whether to say that the runner waits; the pooled connection
                 // gets its own busy timeout back afterwards.
                 let previous = self.query_i64("PRAGMA busy_timeout").await?;
+                // PRAGMA takes no bound values; the timeouts are integers, never text.
                 self.exec("PRAGMA busy_timeout = 0").await?;
                 let mut begun = self.exec("BEGIN EXCLUSIVE").await;
                 if begun.is_err() {
@@ -191,14 +199,13 @@ impl MigrationConn for SqlConn {
     async fn lock_holder(&mut self) -> Result<Option<LockHolder>> {
         match self.lock_kind() {
             MigrationLock::AdvisoryLock => {
-                let (hi, lo) = (PG_LOCK_KEY >> 32, PG_LOCK_KEY & 0xffff_ffff);
-                let sql = format!(
-                    "SELECT CAST(a.pid AS BIGINT), COALESCE(a.application_name, '') || ' from ' || COALESCE(CAST(a.client_addr AS TEXT), 'a local socket'), \
+                // pg_locks shows a bigint advisory key as its high and low 32 bits.
+                let halves = vec![Value::I64(Some(PG_LOCK_KEY >> 32)), Value::I64(Some(PG_LOCK_KEY & 0xffff_ffff))];
+                let sql = "SELECT CAST(a.pid AS BIGINT), COALESCE(a.application_name, '') || ' from ' || COALESCE(CAST(a.client_addr AS TEXT), 'a local socket'), \
                      a.backend_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
                      WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
-                     AND CAST(l.classid AS BIGINT) = {hi} AND CAST(l.objid AS BIGINT) = {lo} LIMIT 1"
-                );
-                let rows: Vec<(i64, String, chrono::DateTime<chrono::Utc>)> = self.query_rows(&sql).await?;
+                     AND CAST(l.classid AS BIGINT) = $1 AND CAST(l.objid AS BIGINT) = $2 LIMIT 1";
+                let rows: Vec<(i64, String, chrono::DateTime<chrono::Utc>)> = self.query_rows(sql, halves).await?;
                 Ok(rows.into_iter().next().map(|(pid, client, since)| LockHolder {
                     owner: format!("PostgreSQL session {pid} ({client}); `SELECT pg_terminate_backend({pid})` ends it"),
                     since: Some(since),
@@ -276,7 +283,7 @@ impl MigrationConn for SqlConn {
 
     async fn begin_migration(&mut self) -> Result<()> {
         match self.lock_kind() {
-            MigrationLock::ExclusiveTransaction => self.exec("SAVEPOINT orm_migration").await,
+            MigrationLock::ExclusiveTransaction => self.savepoint(Savepoint::Set).await,
             _ if self.dialect.capability().transactional_ddl => self.exec("BEGIN").await,
             _ => Ok(()),
         }
@@ -291,7 +298,7 @@ impl MigrationConn for SqlConn {
                 if violations > 0 {
                     return Err(Error::ForeignKeyCheck { violations });
                 }
-                self.exec("RELEASE orm_migration").await
+                self.savepoint(Savepoint::Release).await
             }
             _ if self.dialect.capability().transactional_ddl => self.exec("COMMIT").await,
             _ => Ok(()),
@@ -302,8 +309,8 @@ impl MigrationConn for SqlConn {
         match self.lock_kind() {
             MigrationLock::ExclusiveTransaction => {
                 // Back to the savepoint: the migrations of the run before it stay.
-                let _ = self.exec("ROLLBACK TO orm_migration").await;
-                let _ = self.exec("RELEASE orm_migration").await;
+                let _ = self.savepoint(Savepoint::RollbackTo).await;
+                let _ = self.savepoint(Savepoint::Release).await;
             }
             _ if self.dialect.capability().transactional_ddl => {
                 let _ = self.exec("ROLLBACK").await;
@@ -316,7 +323,7 @@ impl MigrationConn for SqlConn {
         match step {
             Planned::Sql(sql) => self.exec(sql).await,
             Planned::SqlCheck { sql, table, column, to } => {
-                let found: Vec<(i64, Option<String>)> = self.query_rows(sql).await?;
+                let found: Vec<(i64, Option<String>)> = self.query_rows(sql, Vec::new()).await?;
                 match found.first() {
                     Some((count, example)) if *count > 0 => Err(Error::Unconvertible {
                         table: table.clone(),
