@@ -98,7 +98,10 @@ impl std::fmt::Debug for Cache {
 
 struct Inner {
     client: redis::Client,
-    conn: tokio::sync::Mutex<Option<ConnectionManager>>,
+    /// The connection once made (read without waiting on every call).
+    conn: std::sync::RwLock<Option<ConnectionManager>>,
+    /// Held while connecting, so one task connects and the others wait for it.
+    connecting: tokio::sync::Mutex<()>,
     /// When the last connection attempt failed (retried a second later).
     failed_at: Mutex<Option<Instant>>,
     namespace: String,
@@ -112,6 +115,26 @@ struct Inner {
     down: AtomicBool,
     loading: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     bump: redis::Script,
+}
+
+impl Inner {
+    fn new(client: redis::Client, namespace: String, ttl: Duration, timeout: Duration) -> Inner {
+        Inner {
+            client,
+            conn: std::sync::RwLock::new(None),
+            connecting: tokio::sync::Mutex::new(()),
+            failed_at: Mutex::new(None),
+            namespace,
+            ttl,
+            max_ttl: Duration::from_secs(3600),
+            timeout,
+            stats: Counters::default(),
+            owe_epoch: AtomicBool::new(false),
+            down: AtomicBool::new(false),
+            loading: Mutex::new(HashMap::new()),
+            bump: redis::Script::new(BUMP),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -181,51 +204,44 @@ impl Cache {
     /// 60 s TTL, a 20 ms timeout per Redis call.
     pub fn new(url: &str) -> Result<Cache> {
         let client = redis::Client::open(url).map_err(|e| Error::Connect { url: crate::error::redact_url(url), source: Box::new(e) })?;
-        Ok(Cache {
-            inner: Arc::new(Inner {
-                client,
-                conn: tokio::sync::Mutex::new(None),
-                failed_at: Mutex::new(None),
-                namespace: "orm".into(),
-                ttl: Duration::from_secs(60),
-                max_ttl: Duration::from_secs(3600),
-                timeout: Duration::from_millis(20),
-                stats: Counters::default(),
-                owe_epoch: AtomicBool::new(false),
-                down: AtomicBool::new(false),
-                loading: Mutex::new(HashMap::new()),
-                bump: redis::Script::new(BUMP),
-            }),
-        })
+        Ok(Cache { inner: Arc::new(Inner::new(client, "orm".into(), Duration::from_secs(60), Duration::from_millis(20))) })
     }
 
+    /// This cache with `f` applied to its settings. A cache already shared (cloned, or given to a
+    /// database) is left as it is: the result is a cache of its own on the same Redis, with its own
+    /// connection and counters.
     fn with(self, f: impl FnOnce(&mut Inner)) -> Cache {
-        let mut inner = Arc::try_unwrap(self.inner).unwrap_or_else(|_| panic!("configure a Cache before sharing it"));
+        let mut inner = Arc::try_unwrap(self.inner).unwrap_or_else(|shared| Inner::new(shared.client.clone(), shared.namespace.clone(), shared.ttl, shared.timeout));
         f(&mut inner);
         Cache { inner: Arc::new(inner) }
     }
 
     /// The prefix of every key: one namespace per database when several share a Redis.
     ///
-    /// # Panics
-    /// When the cache is already shared (configure it before handing it to a database).
+    /// Called on a cache already in use (a clone exists), it returns a separate cache with the
+    /// new setting and leaves the shared one unchanged; so do [`ttl`](Cache::ttl) and
+    /// [`timeout`](Cache::timeout).
+    ///
+    /// ```
+    /// # fn demo() -> orm_core::Result<()> {
+    /// let shop = orm_core::Cache::new("redis://127.0.0.1:6379/0")?.namespace("shop");
+    /// let reports = shop.clone().namespace("reports");
+    /// assert_eq!(format!("{shop:?}"), r#"Cache { namespace: "shop", ttl: 60s }"#);
+    /// assert_eq!(format!("{reports:?}"), r#"Cache { namespace: "reports", ttl: 60s }"#);
+    /// # Ok(()) }
+    /// # demo().unwrap();
+    /// ```
     pub fn namespace(self, namespace: impl Into<String>) -> Cache {
         let namespace = namespace.into();
         self.with(|i| i.namespace = namespace)
     }
 
     /// How long an entry lives unless a query says otherwise (`cache_for`); at most one hour.
-    ///
-    /// # Panics
-    /// When the cache is already shared.
     pub fn ttl(self, ttl: Duration) -> Cache {
         self.with(|i| i.ttl = ttl.min(i.max_ttl))
     }
 
     /// How long one Redis call may take before the query goes to the database instead.
-    ///
-    /// # Panics
-    /// When the cache is already shared.
     pub fn timeout(self, timeout: Duration) -> Cache {
         self.with(|i| i.timeout = timeout)
     }
@@ -345,18 +361,26 @@ impl Cache {
         }
     }
 
+    /// The connection, once made. (A `ConnectionManager` reconnects by itself after that.)
+    fn made(&self) -> Option<ConnectionManager> {
+        self.inner.conn.read().expect("cache lock").clone()
+    }
+
     /// A connection, or `None` when Redis cannot be reached now.
     async fn conn(&self) -> Option<ConnectionManager> {
-        let mut slot = self.inner.conn.lock().await;
-        if let Some(c) = slot.as_ref() {
-            return Some(c.clone());
+        if let Some(c) = self.made() {
+            return Some(c);
+        }
+        let _connecting = self.inner.connecting.lock().await;
+        if let Some(c) = self.made() {
+            return Some(c);
         }
         if self.inner.failed_at.lock().expect("cache lock").is_some_and(|t| t.elapsed() < Duration::from_secs(1)) {
             return None;
         }
         match tokio::time::timeout(self.inner.timeout.max(Duration::from_millis(500)), self.inner.client.get_connection_manager()).await {
             Ok(Ok(c)) => {
-                *slot = Some(c.clone());
+                *self.inner.conn.write().expect("cache lock") = Some(c.clone());
                 Some(c)
             }
             Ok(Err(e)) => {

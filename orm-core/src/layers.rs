@@ -57,24 +57,49 @@ mod tests {
         }
     }
 
-    /// Every top-level module's references to other top-level modules (tests excluded).
-    fn references() -> BTreeMap<String, std::collections::BTreeSet<String>> {
+    /// `text` without its test-only items: each item after a `#[cfg(test)]` line (a `mod tests`
+    /// block, a `use`, a function, a field) is left out up to where it ends.
+    fn without_tests(text: &str) -> String {
+        let mut out = String::new();
+        let mut lines = text.lines();
+        while let Some(line) = lines.next() {
+            if line.trim() != "#[cfg(test)]" {
+                out.push_str(line);
+                out.push('\n');
+                continue;
+            }
+            let mut depth = 0i32;
+            for item in lines.by_ref() {
+                let code = item.split("//").next().unwrap_or_default();
+                depth += code.matches('{').count() as i32 - code.matches('}').count() as i32;
+                // An item ends with `;`, its closing brace, or `,` (a field or an argument); a
+                // brace closing around it ends the item too.
+                let ends = [';', '}', ','].iter().any(|c| code.trim_end().ends_with(*c));
+                if depth < 0 || (depth == 0 && ends && !code.trim_start().starts_with("#[")) {
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// Every reference from one top-level module to another, outside tests: (file, from, to).
+    fn references() -> Vec<(String, String, String)> {
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let aliases = root_aliases(&std::fs::read_to_string(src.join("lib.rs")).unwrap());
         let reference = regex_lite::Regex::new(r"crate::(\w+)").unwrap();
         let mut paths = Vec::new();
         files(&src, &mut paths);
-        let mut out: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+        let mut out = Vec::new();
         for path in paths {
             let rel = path.strip_prefix(&src).unwrap();
             let module = rel.components().next().unwrap().as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
-            let text = std::fs::read_to_string(&path).unwrap();
-            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            let code = without_tests(&std::fs::read_to_string(&path).unwrap());
             for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
                 for c in reference.captures_iter(line) {
                     let target = aliases.get(&c[1]).cloned().unwrap_or_else(|| c[1].to_string());
                     if target != module && layer(&target).is_some() {
-                        out.entry(module.clone()).or_default().insert(target);
+                        out.push((rel.display().to_string(), module.clone(), target));
                     }
                 }
             }
@@ -83,8 +108,17 @@ mod tests {
     }
 
     #[test]
+    fn test_items_are_left_out() {
+        let text = "use a;\n#[cfg(test)]\nuse crate::db;\nfn f() {}\n#[cfg(test)]\n#[allow(x)]\nmod tests {\n    fn g() { crate::db::x(); }\n}\nfn h() { crate::sql::y(); }\n";
+        assert_eq!(without_tests(text), "use a;\nfn f() {}\nfn h() { crate::sql::y(); }\n");
+    }
+
+    #[test]
     fn no_import_cycle_between_modules() {
-        let graph = references();
+        let mut graph: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+        for (_, from, to) in references() {
+            graph.entry(from).or_default().insert(to);
+        }
         // Depth-first search: a module met again while still on the path closes a cycle.
         fn visit<'a>(m: &'a str, graph: &'a BTreeMap<String, std::collections::BTreeSet<String>>, path: &mut Vec<&'a str>, done: &mut Vec<&'a str>) {
             if done.contains(&m) {
@@ -108,28 +142,12 @@ mod tests {
 
     #[test]
     fn layers_only_point_down() {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let aliases = root_aliases(&std::fs::read_to_string(src.join("lib.rs")).unwrap());
-        let reference = regex_lite::Regex::new(r"crate::(\w+)").unwrap();
-        let mut paths = Vec::new();
-        files(&src, &mut paths);
         let mut wrong = Vec::new();
-        for path in paths {
-            let rel = path.strip_prefix(&src).unwrap();
-            let module = rel.components().next().unwrap().as_os_str().to_string_lossy().trim_end_matches(".rs").to_string();
-            let Some(own) = layer(&module) else { continue };
-            let text = std::fs::read_to_string(&path).unwrap();
-            // Tests may reach anywhere.
-            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
-            for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
-                for c in reference.captures_iter(line) {
-                    let target = aliases.get(&c[1]).cloned().unwrap_or_else(|| c[1].to_string());
-                    if let Some(theirs) = layer(&target)
-                        && theirs > own
-                    {
-                        wrong.push(format!("{}: `{module}` (layer {own}) names `{target}` (layer {theirs})", rel.display()));
-                    }
-                }
+        for (file, from, to) in references() {
+            if let (Some(own), Some(theirs)) = (layer(&from), layer(&to))
+                && theirs > own
+            {
+                wrong.push(format!("{file}: `{from}` (layer {own}) names `{to}` (layer {theirs})"));
             }
         }
         assert!(wrong.is_empty(), "modules naming a higher layer:\n{}", wrong.join("\n"));
