@@ -9,6 +9,7 @@ use criterion::measurement::Measurement;
 use criterion::{criterion_group, criterion_main, Criterion};
 use orm_core::{Cache, Database, Model};
 use orm_tests::process_cpu::ProcessCpu;
+use orm_tests::redis_url;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -34,10 +35,6 @@ async fn seeded(url: &str) -> Database {
     db.create_table::<Item>().await.unwrap();
     db.insert_many(&(0..1000).map(item).collect::<Vec<_>>()).await.unwrap();
     db
-}
-
-fn redis_url() -> String {
-    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into())
 }
 
 fn group(c: &mut Criterion, name: &str, url: Option<String>) {
