@@ -1,7 +1,7 @@
 //! The Redis query cache on every backend: cached queries are served from Redis, every kind of write
 //! invalidates what it changed (and only that, for key lookups), transactions invalidate when they
 //! commit, no reader sees data older than a write that has returned, and a Redis that stops
-//! answering costs nothing but speed.
+//! answering or restarts costs nothing but speed.
 
 use orm_core::{Database, Model, Transaction};
 use orm_tests::{backend_tests, test_cache};
@@ -256,33 +256,53 @@ async fn concurrent_misses_load_once() {
     assert!(db.cache_stats().unwrap().hits >= 14, "{:?}", db.cache_stats());
 }
 
-/// A Redis that stops answering (paused, as a hung server or a partition would look): queries and
-/// writes go on against the database; when it answers again, nothing cached before the writes it
-/// missed is served.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stalled_redis_costs_speed_not_correctness() {
+/// A throwaway `redis-server` (no persistence) on `port`, or a free port; `None` (a failure under
+/// `CI=true`) when there is no `redis-server` binary.
+fn start_redis(port: Option<u16>) -> Option<(std::process::Child, u16)> {
     let Some(binary) = std::env::var_os("ORM_TEST_REDIS_SERVER").or_else(|| {
         let found = std::path::Path::new("/usr/bin/redis-server");
         found.exists().then(|| found.into())
     }) else {
         assert!(std::env::var("CI").as_deref() != Ok("true"), "no redis-server under CI=true (ORM_TEST_REDIS_SERVER)");
         eprintln!("skipping: no redis-server");
-        return;
+        return None;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut redis = std::process::Command::new(binary)
+    let port = port.unwrap_or_else(|| std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port());
+    let child = std::process::Command::new(binary)
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("start redis-server");
-    let url = format!("redis://127.0.0.1:{port}/0");
-    let cache = orm_core::Cache::new(&url).unwrap().namespace("stall").timeout(std::time::Duration::from_millis(200));
-    for _ in 0..100 {
-        if cache.flush().await.is_ok() {
-            break;
+    Some((child, port))
+}
+
+/// Waits until the Redis on `port` answers a PING.
+async fn redis_answers(port: u16) {
+    let client = redis::Client::open(format!("redis://127.0.0.1:{port}/0")).unwrap();
+    for _ in 0..200 {
+        if let Ok(mut c) = client.get_multiplexed_async_connection().await
+            && redis::cmd("PING").query_async::<String>(&mut c).await.is_ok()
+        {
+            return;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
+    panic!("redis-server on port {port} did not answer");
+}
+
+/// A cache on the throwaway Redis at `port`.
+fn cache_on(port: u16, namespace: &str) -> orm_core::Cache {
+    orm_core::Cache::new(&format!("redis://127.0.0.1:{port}/0")).unwrap().namespace(namespace).timeout(std::time::Duration::from_millis(200))
+}
+
+/// A Redis that stops answering (paused, as a hung server or a partition would look): queries and
+/// writes go on against the database; when it answers again, nothing cached before the writes it
+/// missed is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_redis_costs_speed_not_correctness() {
+    let Some((mut redis, port)) = start_redis(None) else { return };
+    redis_answers(port).await;
+    let cache = cache_on(port, "stall");
     let db = Database::connect("sqlite::memory:").await.unwrap().with_cache(cache);
     db.create_table::<Item>().await.unwrap();
     db.insert(&item(1, "a", 1)).await.unwrap();
@@ -305,6 +325,56 @@ async fn a_stalled_redis_costs_speed_not_correctness() {
     }
     let stats = db.cache_stats().unwrap();
     assert!(stats.hits >= 2, "the cache is used again once it answers: {stats:?}");
+    redis.kill().unwrap();
+    redis.wait().unwrap();
+}
+
+/// A Redis killed and started again, empty (as the cache's Redis should run, without persistence):
+/// while it is gone queries and writes go on against the database; once it is back, every process
+/// reconnects by itself and uses the cache again, and none is served what it cached before the
+/// write made while Redis was down.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_redis_serves_nothing_stale() {
+    let Some((mut redis, port)) = start_redis(None) else { return };
+    redis_answers(port).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("restart.db").display());
+    // Two processes' handles on one database, each with its own connection to the cache.
+    let writer = Database::connect(&url).await.unwrap().with_cache(cache_on(port, "restart"));
+    let reader = Database::connect(&url).await.unwrap().with_cache(cache_on(port, "restart"));
+    writer.create_table::<Item>().await.unwrap();
+    writer.insert(&item(1, "a", 1)).await.unwrap();
+    for db in [&writer, &reader] {
+        for _ in 0..2 {
+            assert_eq!(Item::find_by_pk(1).cached().one(db).await.unwrap().unwrap().qty, 1);
+        }
+    }
+    // The reader found the writer's entry.
+    assert_eq!((writer.cache_stats().unwrap().hits, reader.cache_stats().unwrap().hits), (1, 2));
+
+    redis.kill().unwrap();
+    redis.wait().unwrap();
+    writer.update(&item(1, "a", 2)).await.unwrap();
+    for db in [&writer, &reader] {
+        assert_eq!(Item::find_by_pk(1).cached().one(db).await.unwrap().unwrap().qty, 2, "reads go to the database");
+        let stats = db.cache_stats().unwrap();
+        assert!(stats.errors > 0 && stats.bypassed > 0, "{stats:?}");
+    }
+
+    let (mut redis, _) = start_redis(Some(port)).expect("redis-server started before");
+    redis_answers(port).await;
+    // The reconnect is retried at most a second after a failed attempt.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    for db in [&writer, &reader] {
+        let hits = db.cache_stats().unwrap().hits;
+        for _ in 0..3 {
+            assert_eq!(Item::find_by_pk(1).cached().one(db).await.unwrap().unwrap().qty, 2);
+        }
+        let stats = db.cache_stats().unwrap();
+        assert!(stats.hits >= hits + 1, "the cache is used again after the restart: {stats:?}");
+    }
+    writer.update(&item(1, "a", 3)).await.unwrap();
+    assert_eq!(Item::find_by_pk(1).cached().one(&reader).await.unwrap().unwrap().qty, 3, "invalidation works again");
     redis.kill().unwrap();
     redis.wait().unwrap();
 }
