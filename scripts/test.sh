@@ -34,6 +34,11 @@ cleanup() {
       redis)
         log "stopping the throwaway Redis"
         if [ -n "${REDIS_PID:-}" ]; then kill "$REDIS_PID" 2>/dev/null || true; wait "$REDIS_PID" 2>/dev/null || true; fi ;;
+      pg_replicas)
+        log "stopping the PostgreSQL primary and replicas"
+        for node in delayed replica primary; do
+          runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$STATE/pgrepl/$node" -m immediate stop >/dev/null 2>&1 || true
+        done ;;
       mariadb)
         log "stopping the throwaway MariaDB"
         if [ -f "$STATE/mysql-run/mariadb.pid" ]; then kill "$(cat "$STATE/mysql-run/mariadb.pid")" 2>/dev/null || true; fi ;;
@@ -170,6 +175,40 @@ provide_redis() {
   export TEST_REDIS_URL="redis://127.0.0.1:$port/0"
 }
 
+# A throwaway PostgreSQL primary with two streaming replicas (`pg_basebackup -R`), one of them
+# applying WAL two seconds late, for the read-replica tests. Each node's port and socket directory
+# are in its own postgresql.auto.conf, so a test can stop and start a replica with `pg_ctl -D` alone.
+provide_pg_replicas() {
+  PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)}
+  if [ -z "$PG_BIN" ]; then
+    log "installing PostgreSQL from Debian's packages"
+    apt_install postgresql || return 1
+    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  fi
+  local dir="$STATE/pgrepl" as_pg=(runuser -u postgres --)
+  rm -rf "$dir"; mkdir -p "$dir/run"; chown -R postgres "$dir"
+  local primary replica delayed
+  primary=$(free_port); replica=$(free_port); delayed=$(free_port)
+  log "starting a PostgreSQL primary on 127.0.0.1:$primary, replicas on :$replica and :$delayed (2 s delay)"
+  "${as_pg[@]}" "$PG_BIN/initdb" -D "$dir/primary" -U postgres --auth=trust -E UTF8 >/dev/null
+  printf "port = %s\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\nfsync = off\nwal_level = replica\nmax_wal_senders = 8\n" \
+    "$primary" "$dir/run" >>"$dir/primary/postgresql.auto.conf"
+  "${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$dir/primary" -l "$dir/primary.log" -w start >/dev/null
+  STARTED+=(pg_replicas)
+  "${as_pg[@]}" "$PG_BIN/createdb" -h 127.0.0.1 -p "$primary" -U postgres test
+  for node in replica delayed; do
+    "${as_pg[@]}" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$primary" -U postgres -D "$dir/$node" -R -X stream -c fast >/dev/null
+    local port=$replica
+    if [ "$node" = delayed ]; then port=$delayed; printf "recovery_min_apply_delay = '2s'\n" >>"$dir/$node/postgresql.auto.conf"; fi
+    printf "port = %s\nhot_standby = on\n" "$port" >>"$dir/$node/postgresql.auto.conf"
+    "${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$dir/$node" -l "$dir/$node.log" -w start >/dev/null
+  done
+  export TEST_PG_PRIMARY_URL="postgres://postgres@127.0.0.1:$primary/test"
+  export TEST_PG_REPLICA_URL="postgres://postgres@127.0.0.1:$replica/test"
+  export TEST_PG_DELAYED_REPLICA_URL="postgres://postgres@127.0.0.1:$delayed/test"
+  export ORM_TEST_PG_BIN="$PG_BIN" ORM_TEST_PG_REPLICA_DATA="$dir/replica"
+}
+
 need() {
   if ! "$1"; then
     if [ "${CI:-}" = true ]; then log "could not provide ${1#provide_} under CI=true"; exit 1; fi
@@ -181,7 +220,8 @@ need provide_postgres
 need provide_mysql
 need provide_mongodb
 need provide_redis
-log "PostgreSQL: ${TEST_POSTGRES_URL:-none}; MySQL: ${TEST_MYSQL_URL:-none}; MongoDB: ${TEST_MONGODB_URL:-none}; Redis: ${TEST_REDIS_URL:-none}"
+need provide_pg_replicas
+log "PostgreSQL: ${TEST_POSTGRES_URL:-none}; MySQL: ${TEST_MYSQL_URL:-none}; MongoDB: ${TEST_MONGODB_URL:-none}; Redis: ${TEST_REDIS_URL:-none}; PostgreSQL primary + replicas: ${TEST_PG_PRIMARY_URL:-none}"
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 cargo build --workspace --all-targets
