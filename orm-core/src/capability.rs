@@ -39,6 +39,16 @@ impl BackendKind {
         }
     }
 
+    /// The backend's name, as messages say it.
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendKind::Postgres => "PostgreSQL",
+            BackendKind::MySql => "MySQL/MariaDB",
+            BackendKind::Sqlite => "SQLite",
+            BackendKind::MongoDb => "MongoDB",
+        }
+    }
+
     /// The backend's SQL dialect; `None` for MongoDB.
     pub fn dialect(self) -> Option<Dialect> {
         self.capability().dialect

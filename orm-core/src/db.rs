@@ -3,12 +3,14 @@
 mod crud;
 mod exec;
 mod lifecycle;
+mod replica;
 mod run;
 mod tx;
 
 pub use exec::Executor;
 #[doc(hidden)]
 pub use exec::On;
+pub use replica::{ConsistencyToken, ReplicaStatus};
 pub use tx::Transaction;
 
 use crate::driver::AnyDriver;
@@ -50,6 +52,12 @@ pub struct Database {
     /// The query cache in front of the driver.
     #[cfg(feature = "cache")]
     pub(crate) cache: Option<crate::cache::Cache>,
+    /// The read replicas, shared by every clone.
+    pub(crate) replicas: Option<std::sync::Arc<replica::Replicas>>,
+    /// What this handle and its clones wrote, for reads on replicas.
+    pub(crate) consistency: std::sync::Arc<replica::Consistency>,
+    /// Every read goes to the primary ([`Database::primary`]).
+    pub(crate) read_primary: bool,
 }
 
 impl std::fmt::Debug for Database {
@@ -74,23 +82,38 @@ impl Database {
     }
 
     /// Connects with the given pool settings.
-    pub async fn connect_with(url: &str, options: ConnectOptions) -> Result<Database> {
-        let redacted = redact_url(url);
-        let driver = AnyDriver::connect(url, &redacted, &options).await?;
-        let transaction_retry = options.transaction_retry.unwrap_or(DEFAULT_TRANSACTION_RETRY);
+    pub async fn connect_with(url: &str, mut options: ConnectOptions) -> Result<Database> {
+        let (url, in_url) = replica::split_replicas(url);
+        options.replicas.extend(in_url);
+        let redacted = redact_url(&url);
+        let driver = AnyDriver::connect(&url, &redacted, &options).await?;
+        let mut db = Database::assemble(driver, redacted, options.transaction_retry.unwrap_or(DEFAULT_TRANSACTION_RETRY));
         #[cfg(feature = "cache")]
-        let cache = match options.cache {
-            Some(crate::options::CacheSetting::Url(url)) => Some(crate::cache::Cache::new(&url)?),
-            Some(crate::options::CacheSetting::Built(cache)) => Some(cache),
-            None => None,
-        };
-        Ok(Database {
+        {
+            db.cache = match options.cache.take() {
+                Some(crate::options::CacheSetting::Url(url)) => Some(crate::cache::Cache::new(&url)?),
+                Some(crate::options::CacheSetting::Built(cache)) => Some(cache),
+                None => None,
+            };
+        }
+        if !options.replicas.is_empty() {
+            db.replicas = Some(std::sync::Arc::new(replica::Replicas::connect(&db, &options.replicas, &options).await?));
+        }
+        Ok(db)
+    }
+
+    /// A handle on `driver` with no cache and no replicas.
+    fn assemble(driver: AnyDriver, url: String, transaction_retry: Duration) -> Database {
+        Database {
             driver,
-            url: redacted,
+            url,
             transaction_retry,
             #[cfg(feature = "cache")]
-            cache,
-        })
+            cache: None,
+            replicas: None,
+            consistency: Default::default(),
+            read_primary: false,
+        }
     }
 
     /// Which database this is.

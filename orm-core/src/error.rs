@@ -302,6 +302,18 @@ pub enum Error {
         /// What failed.
         reason: String,
     },
+    /// A consistency token's text is not one this version writes.
+    #[error("`{token}` is not a consistency token (one looks like `pg:0/16B3740`)")]
+    InvalidToken {
+        /// The text (at most 80 characters of it).
+        token: String,
+    },
+    /// A migration was pointed at a read replica.
+    #[error("{url} is a read replica (in recovery): migrations run on the primary")]
+    ReplicaNotWritable {
+        /// The URL, with any password replaced by `***`.
+        url: String,
+    },
     /// A database URL this build cannot handle.
     #[error("unsupported database URL `{url}`: {reason}")]
     UnsupportedUrl {

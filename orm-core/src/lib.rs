@@ -38,7 +38,7 @@ pub mod schema {
 #[cfg(feature = "cache")]
 pub use cache::{Cache, CacheReport, CacheStats};
 pub use capability::Capability;
-pub use db::{BackendKind, ConnectOptions, Database, Executor, Transaction, DEFAULT_TRANSACTION_RETRY};
+pub use db::{BackendKind, ConnectOptions, ConsistencyToken, Database, Executor, ReplicaStatus, Transaction, DEFAULT_TRANSACTION_RETRY};
 pub use error::{Error, Result};
 pub use field::FieldType;
 pub use lifecycle::{FieldError, Hooks};

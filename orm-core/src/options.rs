@@ -7,6 +7,9 @@ use std::time::Duration;
 /// give their convenient transaction API 120 seconds.
 pub const DEFAULT_TRANSACTION_RETRY: Duration = Duration::from_secs(120);
 
+/// The longest a read waits for a replica's connection before it goes to the primary.
+const REPLICA_ACQUIRE: Duration = Duration::from_secs(2);
+
 /// Pool settings for [`Database::connect_with`](crate::Database::connect_with); unset fields keep sqlx's defaults.
 ///
 /// ```
@@ -24,6 +27,13 @@ pub struct ConnectOptions {
     pub(crate) idle_timeout: Option<Duration>,
     pub(crate) max_lifetime: Option<Duration>,
     pub(crate) transaction_retry: Option<Duration>,
+    /// Read replicas' URLs.
+    pub(crate) replicas: Vec<String>,
+    pub(crate) max_replica_lag: Option<Duration>,
+    pub(crate) replica_wait: Option<Duration>,
+    /// Connect on first use (replicas: one that is down at start is only out of rotation).
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    pub(crate) lazy: bool,
     /// The query cache the database reads through.
     #[cfg(feature = "cache")]
     pub(crate) cache: Option<CacheSetting>,
@@ -79,6 +89,49 @@ impl ConnectOptions {
     pub fn max_lifetime(mut self, d: Duration) -> Self {
         self.max_lifetime = Some(d);
         self
+    }
+
+    /// Read replicas of the database (PostgreSQL streaming replicas): reads outside a transaction go
+    /// to a healthy one that has replayed the handle's own writes; writes, transactions and
+    /// migrations go to the primary. A URL can name them too:
+    /// `postgres://app@db1/shop?replicas=db2:5432,db3:5432` (each takes the primary URL's
+    /// credentials, database and parameters). Replicas connect on first use and wait at most 2 s
+    /// for a connection. See [`Database::consistency_token`](crate::Database::consistency_token).
+    ///
+    /// ```
+    /// let options = orm_core::ConnectOptions::new().replicas(["postgres://app@db2/shop", "postgres://app@db3/shop"]);
+    /// # let _ = options;
+    /// ```
+    pub fn replicas<S: Into<String>>(mut self, urls: impl IntoIterator<Item = S>) -> Self {
+        self.replicas.extend(urls.into_iter().map(Into::into));
+        self
+    }
+
+    /// How far behind the primary a replica may be and still serve reads that carry no position
+    /// of their own (default 5 s).
+    pub fn max_replica_lag(mut self, lag: Duration) -> Self {
+        self.max_replica_lag = Some(lag);
+        self
+    }
+
+    /// How long a read waits for a replica to replay the handle's last write before it goes to
+    /// the primary instead (default 100 ms).
+    pub fn replica_wait(mut self, wait: Duration) -> Self {
+        self.replica_wait = Some(wait);
+        self
+    }
+
+    /// The pool settings of a replica: this one's, without replicas or cache of their own.
+    pub(crate) fn for_replica(&self) -> ConnectOptions {
+        ConnectOptions {
+            replicas: Vec::new(),
+            lazy: true,
+            // A replica that does not answer must cost a read little: it is skipped, not awaited.
+            acquire_timeout: Some(self.acquire_timeout.unwrap_or(REPLICA_ACQUIRE).min(REPLICA_ACQUIRE)),
+            #[cfg(feature = "cache")]
+            cache: None,
+            ..self.clone()
+        }
     }
 
     /// Puts a Redis query cache in front of the database (`redis://host:port/db`) with the

@@ -16,6 +16,7 @@ mod conformance {
     pub mod query;
     pub mod raw;
     pub mod relations;
+    pub mod replicas;
     pub mod transactions;
     pub mod validation;
     pub mod types;

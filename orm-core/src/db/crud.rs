@@ -2,6 +2,7 @@
 //! and reads by the driver.
 
 use super::exec::{driver_call, Executor, On};
+use super::replica::routed_read;
 use super::{Database, Transaction};
 use crate::driver::Driver;
 use crate::error::{Error, Result};
@@ -109,7 +110,7 @@ impl On<'_> {
             let rows = self.cached(cache, q, ttl, &statement, || async { driver_call!(*self, |d, tx| d.find_values(tx, q, &types).await) }).await?;
             return rows.iter().map(|r| R::from_row(&crate::cache::ValueRow(r))).collect();
         }
-        driver_call!(*self, |d, tx| d.find(tx, q).await)
+        routed_read!(*self, q.on_primary, |d, tx| d.find(tx, q).await)
     }
 
     pub(crate) async fn select_count<M: Model, R: FromRow>(&self, q: &Select<M, R>) -> Result<u64> {
@@ -126,7 +127,7 @@ impl On<'_> {
                 _ => Err(Error::decode(M::NAME, "COUNT(*)", "a cached count is not a number".into())),
             };
         }
-        driver_call!(*self, |d, tx| d.count(tx, q).await)
+        routed_read!(*self, q.on_primary, |d, tx| d.count(tx, q).await)
     }
 
     pub(crate) async fn select_exists<M: Model, R: FromRow>(&self, q: &Select<M, R>) -> Result<bool> {
@@ -140,7 +141,7 @@ impl On<'_> {
             let rows = self.cached(cache, q, ttl, &statement, load).await?;
             return Ok(matches!(rows.first().and_then(|r| r.first()), Some(Value::Bool(Some(true)))));
         }
-        driver_call!(*self, |d, tx| d.exists(tx, q).await)
+        routed_read!(*self, q.on_primary, |d, tx| d.exists(tx, q).await)
     }
 
     /// The cache and TTL a query reads through: none inside a transaction, without a cache, or
@@ -218,8 +219,8 @@ impl On<'_> {
     }
 }
 
-/// What writes changed, for the query cache: invalidated now, or when the transaction they ran in
-/// commits.
+/// What writes changed, for the query cache (invalidated now, or when the transaction they ran in
+/// commits) and for reads on replicas (held to the write from now on, or from the commit).
 impl On<'_> {
     #[cfg(feature = "cache")]
     async fn touched(&self, t: Touched) {
@@ -230,9 +231,18 @@ impl On<'_> {
         }
     }
 
+    /// A write returned: outside a transaction, later reads are held to it now (inside one, when
+    /// it commits).
+    fn wrote(&self) {
+        if self.tx.is_none() {
+            self.db.consistency.wrote();
+        }
+    }
+
     /// Rows of `M` written by key.
     #[cfg_attr(not(feature = "cache"), allow(clippy::extra_unused_type_parameters))]
     async fn touched_rows<M: Model>(&self, keys: Vec<Vec<Value>>) {
+        self.wrote();
         #[cfg(feature = "cache")]
         self.touched(Touched::Rows { table: M::schema().name.clone(), keys }).await;
         #[cfg(not(feature = "cache"))]
@@ -242,12 +252,14 @@ impl On<'_> {
     /// Any rows of `M`.
     #[cfg_attr(not(feature = "cache"), allow(clippy::extra_unused_type_parameters))]
     async fn touched_table<M: Model>(&self) {
+        self.wrote();
         #[cfg(feature = "cache")]
         self.touched(Touched::Table(M::schema().name.clone())).await;
     }
 
     /// Anything (raw SQL, commands).
     async fn touched_all(&self) {
+        self.wrote();
         #[cfg(feature = "cache")]
         self.touched(Touched::All).await;
     }

@@ -189,6 +189,7 @@ impl Transaction {
             None => {
                 let committed = state.commit().await;
                 drop(state);
+                self.db.consistency.wrote();
                 // Committed (or, after a failed COMMIT, perhaps committed): now the cache learns
                 // what changed, so a reader from here on goes to the database.
                 #[cfg(feature = "cache")]

@@ -174,8 +174,12 @@ impl SqlDriver {
                 #[cfg(feature = "postgres")]
                 {
                     let opts = sqlx::postgres::PgConnectOptions::from_str(url).map_err(connect_err)?;
-                    probe(&opts).await.map_err(connect_err)?;
-                    SqlPool::Pg(pool_options(options).connect_with(opts).await.map_err(connect_err)?)
+                    if options.lazy {
+                        SqlPool::Pg(pool_options(options).connect_lazy_with(opts))
+                    } else {
+                        probe(&opts).await.map_err(connect_err)?;
+                        SqlPool::Pg(pool_options(options).connect_with(opts).await.map_err(connect_err)?)
+                    }
                 }
                 #[cfg(not(feature = "postgres"))]
                 return Err(not_enabled("postgres"));

@@ -210,6 +210,7 @@ impl Migrator {
             .iter()
             .find(|f| f.version == version)
             .ok_or(Error::UnknownMigration { version, reason: "no migration file has this version" })?;
+        self.refuse_replica().await?;
         let mut conn = self.db.driver.migration_conn().await?;
         conn.ensure_history().await?;
         let row = HistoryRow {
@@ -258,6 +259,7 @@ impl Migrator {
     /// Settles a dirty migration after a manual fix: by default it counts as finished (applied after
     /// an `up`, gone after a `down`); with `rolled_back`, as never having run.
     pub async fn resolve(&self, version: i64, rolled_back: bool) -> Result<()> {
+        self.refuse_replica().await?;
         let mut conn = self.db.driver.migration_conn().await?;
         conn.ensure_history().await?;
         let history = conn.history_if_any().await?;
@@ -284,6 +286,14 @@ impl Migrator {
         }
     }
 
+    /// Migrations write: a replica (a URL pointing at one by mistake) is refused before anything.
+    async fn refuse_replica(&self) -> Result<()> {
+        if self.db.is_replica().await? {
+            return Err(Error::ReplicaNotWritable { url: self.db.url().to_string() });
+        }
+        Ok(())
+    }
+
     async fn run(&self, direction: Direction, target: Target) -> Result<RunReport> {
         let mut conn = self.db.driver.migration_conn().await?;
         if self.dry_run {
@@ -292,6 +302,7 @@ impl Migrator {
             let entries = planned.into_iter().map(|(file, plan)| entry(file, direction, &plan)).collect();
             return Ok(RunReport { waited: false, entries });
         }
+        self.refuse_replica().await?;
         // The lock comes first, for the whole run: creating the history table, reading it and
         // planning are all part of what two runners must not do at once.
         let on_wait = |holder: Option<LockHolder>| self.report(Progress::WaitingForLock { holder });

@@ -49,6 +49,8 @@ pub struct Select<M, R = M> {
     pub(crate) by_key: Option<Vec<crate::value::Value>>,
     /// `cached()` / `cache_for(..)` / `no_cache()`; `None` follows the model's `#[orm(cache)]`.
     pub(crate) cache: Option<CachePolicy>,
+    /// Read on the primary even when the database has replicas.
+    pub(crate) on_primary: bool,
     _marker: PhantomData<fn() -> (M, R)>,
 }
 
@@ -76,6 +78,7 @@ impl<M: Model> Select<M, M> {
             with_deleted: false,
             by_key: None,
             cache: None,
+            on_primary: false,
             _marker: PhantomData,
         }
     }
@@ -98,6 +101,7 @@ impl<M: Model, R: FromRow> Select<M, R> {
             with_deleted: self.with_deleted,
             by_key: self.by_key,
             cache: self.cache,
+            on_primary: self.on_primary,
             _marker: PhantomData,
         }
     }
@@ -123,6 +127,13 @@ impl<M: Model, R: FromRow> Select<M, R> {
     /// Like [`cached`](Select::cached), kept for `ttl` at most.
     pub fn cache_for(mut self, ttl: std::time::Duration) -> Self {
         self.cache = Some(CachePolicy::For(ttl));
+        self
+    }
+
+    /// Reads on the primary even when the database has read replicas
+    /// ([`ConnectOptions::replicas`](crate::ConnectOptions::replicas)).
+    pub fn on_primary(mut self) -> Self {
+        self.on_primary = true;
         self
     }
 

@@ -371,7 +371,7 @@ async fn a_restarted_redis_serves_nothing_stale() {
             assert_eq!(Item::find_by_pk(1).cached().one(db).await.unwrap().unwrap().qty, 2);
         }
         let stats = db.cache_stats().unwrap();
-        assert!(stats.hits >= hits + 1, "the cache is used again after the restart: {stats:?}");
+        assert!(stats.hits > hits, "the cache is used again after the restart: {stats:?}");
     }
     writer.update(&item(1, "a", 3)).await.unwrap();
     assert_eq!(Item::find_by_pk(1).cached().one(&reader).await.unwrap().unwrap().qty, 3, "invalidation works again");
