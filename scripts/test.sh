@@ -39,6 +39,11 @@ cleanup() {
         for node in delayed replica primary; do
           runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$STATE/pgrepl/$node" -m immediate stop >/dev/null 2>&1 || true
         done ;;
+      mariadb_replicas)
+        log "stopping the MariaDB primary and replicas"
+        for node in delayed replica primary; do
+          if [ -f "$STATE/myrepl/$node.pid" ]; then kill "$(cat "$STATE/myrepl/$node.pid")" 2>/dev/null || true; fi
+        done ;;
       mariadb)
         log "stopping the throwaway MariaDB"
         if [ -f "$STATE/mysql-run/mariadb.pid" ]; then kill "$(cat "$STATE/mysql-run/mariadb.pid")" 2>/dev/null || true; fi ;;
@@ -209,6 +214,48 @@ provide_pg_replicas() {
   export ORM_TEST_PG_BIN="$PG_BIN" ORM_TEST_PG_REPLICA_DATA="$dir/replica"
 }
 
+# A throwaway MariaDB primary with two GTID replicas, one applying two seconds late (MASTER_DELAY),
+# for the read-replica tests. `start_mariadb_node NAME` starts a node again after a test stops it.
+start_mariadb_node() {
+  local node=$1 dir="$STATE/myrepl" port
+  port=$(cat "$dir/$node.port")
+  /usr/sbin/mariadbd --no-defaults --datadir="$dir/$node" --user=mysql --port="$port" --bind-address=127.0.0.1 \
+    --socket="$dir/$node.sock" --pid-file="$dir/$node.pid" --server-id="$(cat "$dir/$node.id")" \
+    --log-bin=binlog --log-slave-updates --binlog-format=ROW --innodb-flush-log-at-trx-commit=0 \
+    >>"$dir/$node.log" 2>&1 &
+  wait_port "$port"
+}
+
+provide_mariadb_replicas() {
+  if ! command -v mariadbd >/dev/null && [ ! -x /usr/sbin/mariadbd ]; then
+    log "installing MariaDB from Debian's packages"
+    apt_install mariadb-server || return 1
+  fi
+  local dir="$STATE/myrepl" id=1 node
+  rm -rf "$dir"; mkdir -p "$dir"; chown mysql "$dir"
+  for node in primary replica delayed; do
+    mkdir -p "$dir/$node"; chown mysql "$dir/$node"
+    mariadb-install-db --datadir="$dir/$node" --user=mysql --auth-root-authentication-method=normal \
+      --skip-test-db >>"$dir/install.log" 2>&1
+    free_port >"$dir/$node.port"; echo "$id" >"$dir/$node.id"; id=$((id + 1))
+    start_mariadb_node "$node" || { log "MariaDB $node did not start; see $dir/$node.log"; return 1; }
+  done
+  STARTED+=(mariadb_replicas)
+  local primary; primary=$(cat "$dir/primary.port")
+  local sql=(mariadb --no-defaults -h 127.0.0.1 -u root)
+  "${sql[@]}" -P "$primary" -e "CREATE DATABASE test"
+  for node in replica delayed; do
+    local delay=0; [ "$node" = delayed ] && delay=2
+    "${sql[@]}" -P "$(cat "$dir/$node.port")" -e "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$primary, \
+      MASTER_USER='root', MASTER_USE_GTID=slave_pos, MASTER_DELAY=$delay; START SLAVE;"
+  done
+  log "MariaDB primary on 127.0.0.1:$primary, replicas on :$(cat "$dir/replica.port") and :$(cat "$dir/delayed.port") (2 s delay)"
+  export TEST_MARIADB_PRIMARY_URL="mysql://root@127.0.0.1:$primary/test"
+  export TEST_MARIADB_REPLICA_URL="mysql://root@127.0.0.1:$(cat "$dir/replica.port")/test"
+  export TEST_MARIADB_DELAYED_REPLICA_URL="mysql://root@127.0.0.1:$(cat "$dir/delayed.port")/test"
+  export ORM_TEST_MARIADB_REPLICA_DIR="$dir"
+}
+
 need() {
   if ! "$1"; then
     if [ "${CI:-}" = true ]; then log "could not provide ${1#provide_} under CI=true"; exit 1; fi
@@ -221,6 +268,7 @@ need provide_mysql
 need provide_mongodb
 need provide_redis
 need provide_pg_replicas
+need provide_mariadb_replicas
 log "PostgreSQL: ${TEST_POSTGRES_URL:-none}; MySQL: ${TEST_MYSQL_URL:-none}; MongoDB: ${TEST_MONGODB_URL:-none}; Redis: ${TEST_REDIS_URL:-none}; PostgreSQL primary + replicas: ${TEST_PG_PRIMARY_URL:-none}"
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"

@@ -32,7 +32,7 @@ pub struct ConnectOptions {
     pub(crate) max_replica_lag: Option<Duration>,
     pub(crate) replica_wait: Option<Duration>,
     /// Connect on first use (replicas: one that is down at start is only out of rotation).
-    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
     pub(crate) lazy: bool,
     /// The query cache the database reads through.
     #[cfg(feature = "cache")]

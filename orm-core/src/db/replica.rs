@@ -4,10 +4,11 @@
 //! # Read-your-writes by position
 //! A write (outside a transaction, or a transaction's commit) marks the handle and its clones as
 //! having written. The next read that could go to a replica first asks the primary for its
-//! position (PostgreSQL's WAL LSN, `pg_current_wal_lsn()`), which is at or past the write's commit
-//! record since the write had returned; that position becomes the handle's *floor*. A replica
-//! serves the read only if it has replayed the floor (`pg_last_wal_replay_lsn()`, remembered from
-//! the last probe or asked again); otherwise the read waits for one, briefly
+//! position (PostgreSQL's WAL LSN, `pg_current_wal_lsn()`; MariaDB's GTID position,
+//! `@@gtid_binlog_pos`), which is at or past the write's commit since the write had returned; that
+//! position becomes the handle's *floor*. A replica serves the read only if it has replayed the
+//! floor (`pg_last_wal_replay_lsn()`; `@@gtid_slave_pos` covering every domain of the floor),
+//! remembered from the last probe or asked again; otherwise the read waits for one, briefly
 //! ([`ConnectOptions::replica_wait`](crate::ConnectOptions::replica_wait)), then goes to the
 //! primary. The position is asked for once per burst of writes, not after every write, and the
 //! marks and the floor are shared by every clone of the handle, under one lock, so a read that
@@ -21,16 +22,24 @@
 //! A replica whose connection fails is out of rotation with a growing backoff (250 ms doubling up
 //! to 30 s) and tried again after it; one that lags more than
 //! [`ConnectOptions::max_replica_lag`](crate::ConnectOptions::max_replica_lag), or is not in
-//! recovery (promoted, or not a replica at all), is left out until a later probe finds it fit.
+//! recovery (PostgreSQL) or runs no replication thread (MariaDB) — promoted, or not a replica at
+//! all — is left out until a later probe finds it fit. PostgreSQL tells the lag (the age of the
+//! last replayed commit while WAL waits); on MariaDB it is measured: how long ago the primary was
+//! at a position the replica has still not replayed.
 //! Reads never fail because a replica died while the primary is up: a read that fails on a
 //! replica for a connection reason is run again on the primary.
 //!
 //! With the query cache, misses load from the primary, so an entry is never older than any
 //! write that had returned before it was stored.
 
-use super::exec::{Executor, On};
+mod position;
+
+pub use position::ConsistencyToken;
+
+use super::exec::On;
 use super::Database;
 use crate::error::{Error, Result};
+use position::{Flavor, Position};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -42,50 +51,6 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// How often a waiting read asks the replicas again.
 const POLL: Duration = Duration::from_millis(5);
-
-/// A replication position: what a replica must have replayed to show a write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-enum Position {
-    /// A PostgreSQL WAL location.
-    Lsn(u64),
-}
-
-/// A point in the primary's history that reads must not go behind: the position after a write.
-/// Carry it across requests (its text form fits a cookie) and hand it to [`Database::after`].
-///
-/// ```
-/// let token: orm_core::ConsistencyToken = "pg:0/16B3740".parse()?;
-/// assert_eq!(token.to_string(), "pg:0/16B3740");
-/// assert!("pg:nonsense".parse::<orm_core::ConsistencyToken>().is_err());
-/// # Ok::<(), orm_core::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ConsistencyToken(Position);
-
-impl std::fmt::Display for ConsistencyToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Position::Lsn(lsn) => write!(f, "pg:{:X}/{:X}", lsn >> 32, lsn & 0xffff_ffff),
-        }
-    }
-}
-
-impl std::str::FromStr for ConsistencyToken {
-    type Err = Error;
-
-    fn from_str(text: &str) -> Result<ConsistencyToken> {
-        let bad = || Error::InvalidToken { token: text.chars().take(80).collect() };
-        let lsn = text.strip_prefix("pg:").ok_or_else(bad)?;
-        parse_lsn(lsn).map(|l| ConsistencyToken(Position::Lsn(l))).ok_or_else(bad)
-    }
-}
-
-/// PostgreSQL's `X/Y` LSN text (two hex numbers, the high and low 32 bits).
-fn parse_lsn(text: &str) -> Option<u64> {
-    let (hi, lo) = text.split_once('/')?;
-    let (hi, lo) = (u32::from_str_radix(hi, 16).ok()?, u32::from_str_radix(lo, 16).ok()?);
-    Some((u64::from(hi) << 32) | u64::from(lo))
-}
 
 /// What every clone of a handle shares about its writes.
 #[derive(Default)]
@@ -109,6 +74,7 @@ impl Consistency {
 
 /// The replicas of a database, and how to choose one.
 pub(crate) struct Replicas {
+    flavor: Flavor,
     members: Vec<Replica>,
     next: AtomicUsize,
     max_lag: Duration,
@@ -130,6 +96,9 @@ struct Health {
     probed: Option<Instant>,
     replayed: Option<Position>,
     lag: Duration,
+    /// A primary position the replica had not replayed when last probed, and when the primary was
+    /// seen there: the lag on servers that do not tell theirs.
+    sample: Option<(Position, Instant)>,
     /// Why the replica is unfit (not in recovery), when a probe said so.
     unfit: Option<String>,
     /// Whether the current trouble was logged.
@@ -153,9 +122,9 @@ pub struct ReplicaStatus {
 impl Replicas {
     /// Connects to every replica (one that is down now is only out of rotation until it answers).
     pub(crate) async fn connect(primary: &Database, urls: &[String], options: &crate::ConnectOptions) -> Result<Replicas> {
-        if primary.backend() != crate::BackendKind::Postgres {
-            return Err(Error::Unsupported { operation: "read replicas (this version routes them on PostgreSQL)", backend: primary.backend().name() });
-        }
+        let Some(flavor) = Flavor::of(primary).await? else {
+            return Err(Error::Unsupported { operation: "read replicas (routed on PostgreSQL and MariaDB)", backend: primary.backend().name() });
+        };
         let mut members = Vec::new();
         for url in urls {
             let redacted = crate::error::redact_url(url);
@@ -164,6 +133,7 @@ impl Replicas {
             members.push(Replica { db, health: Mutex::new(Health::default()) });
         }
         Ok(Replicas {
+            flavor,
             members,
             next: AtomicUsize::new(0),
             max_lag: options.max_replica_lag.unwrap_or(Duration::from_secs(5)),
@@ -173,7 +143,7 @@ impl Replicas {
 
     /// A replica that has replayed `floor` (any fit one without a floor), waiting up to the
     /// configured bound for one; `None`: read on the primary.
-    async fn pick(&self, floor: Option<Position>) -> Option<&Replica> {
+    async fn pick(&self, primary: &Database, floor: Option<&Position>) -> Option<&Replica> {
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         let deadline = Instant::now() + self.wait;
         loop {
@@ -185,14 +155,14 @@ impl Replicas {
                 }
                 // Lag and recovery are asked again once the last answer is old, also for a
                 // replica left out for them.
-                if r.health().probed.is_none_or(|t| t.elapsed() > PROBE_EVERY) && !r.probe().await {
+                if r.health().probed.is_none_or(|t| t.elapsed() > PROBE_EVERY) && !r.probe(self.flavor, primary).await {
                     continue;
                 }
                 if !r.fit(self.max_lag) {
                     continue;
                 }
-                let behind = |r: &Replica| floor.is_some_and(|f| r.health().replayed.is_none_or(|p| p < f));
-                if behind(r) && (!r.probe().await || !r.fit(self.max_lag)) {
+                let behind = |r: &Replica| floor.is_some_and(|f| r.health().replayed.as_ref().is_none_or(|p| !p.covers(f)));
+                if behind(r) && (!r.probe(self.flavor, primary).await || !r.fit(self.max_lag)) {
                     continue;
                 }
                 any_fit = true;
@@ -226,35 +196,53 @@ impl Replica {
 
     /// Asks the replica where it is; false when it could not be asked (it is then out of rotation
     /// for a while).
-    async fn probe(&self) -> bool {
-        const PROBE: &str = "SELECT pg_is_in_recovery(), CAST(pg_last_wal_replay_lsn() AS TEXT), \
-             CAST(CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 \
-             ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END AS DOUBLE PRECISION)";
-        match self.db.raw_query::<(bool, Option<String>, f64)>(PROBE, []).await {
-            Ok(rows) => {
-                let (recovering, replayed, lag) = rows.into_iter().next().unwrap_or((false, None, 0.0));
-                let mut h = self.health();
-                h.probed = Some(Instant::now());
-                h.failures = 0;
-                h.down_until = None;
-                h.replayed = replayed.as_deref().and_then(parse_lsn).map(Position::Lsn);
-                h.lag = Duration::from_secs_f64(lag.max(0.0));
-                h.unfit = (!recovering).then(|| "the server is not in recovery: it was promoted, or is not a replica".to_string());
-                match &h.unfit {
-                    Some(why) if !h.logged => {
-                        eprintln!("orm replicas: {} is out of rotation: {why}", self.db.url());
-                        h.logged = true;
-                    }
-                    None => h.logged = false,
-                    _ => {}
-                }
-                true
-            }
+    async fn probe(&self, flavor: Flavor, primary: &Database) -> bool {
+        let probed = match flavor.probe(&self.db).await {
+            Ok(p) => p,
             Err(e) => {
                 self.failed(&e);
-                false
+                return false;
             }
+        };
+        let lag = match probed.lag {
+            Some(lag) => lag,
+            None => self.measured_lag(flavor, primary, probed.replayed.as_ref()).await,
+        };
+        let mut h = self.health();
+        h.probed = Some(Instant::now());
+        h.failures = 0;
+        h.down_until = None;
+        h.replayed = probed.replayed;
+        h.lag = lag;
+        h.unfit = (!probed.replicating).then(|| "the server does not replicate: it was promoted, or is not a replica".to_string());
+        match &h.unfit {
+            Some(why) if !h.logged => {
+                eprintln!("orm replicas: {} is out of rotation: {why}", self.db.url());
+                h.logged = true;
+            }
+            None => h.logged = false,
+            _ => {}
         }
+        true
+    }
+
+    /// The lag of a replica whose server does not tell it: how long ago the primary was at a
+    /// position the replica has still not replayed (0 once it has; sampled once per probe).
+    async fn measured_lag(&self, flavor: Flavor, primary: &Database, replayed: Option<&Position>) -> Duration {
+        let has = |p: &Position| replayed.is_some_and(|r| r.covers(p));
+        let pending = self.health().sample.clone();
+        if let Some((p, at)) = pending
+            && !has(&p)
+        {
+            return at.elapsed();
+        }
+        let now = Instant::now();
+        let sample = match flavor.primary_position(primary).await {
+            Ok(Some(p)) if !has(&p) => Some((p, now)),
+            _ => None,
+        };
+        self.health().sample = sample;
+        Duration::ZERO
     }
 
     /// Takes the replica out of rotation after a connection failure, for a growing while.
@@ -286,23 +274,22 @@ impl Replica {
 impl Database {
     /// Where the handle's reads must not go behind: brings the floor up to the primary's position
     /// when a write returned since it was last read.
-    async fn floor(&self) -> Result<Option<Position>> {
+    async fn floor(&self, flavor: Flavor) -> Result<Option<Position>> {
         let mut floor = self.consistency.floor.lock().await;
         if self.consistency.wrote.swap(false, Ordering::SeqCst) {
-            match self.primary_position().await {
-                Ok(p) => *floor = (*floor).max(p),
+            match flavor.primary_position(self).await {
+                Ok(Some(p)) => *floor = Some(match floor.take() {
+                    Some(f) => f.merge(p),
+                    None => p,
+                }),
+                Ok(None) => {}
                 Err(e) => {
                     self.consistency.wrote.store(true, Ordering::SeqCst);
                     return Err(e);
                 }
             }
         }
-        Ok(*floor)
-    }
-
-    async fn primary_position(&self) -> Result<Option<Position>> {
-        let rows: Vec<(String,)> = self.on().raw_query_quiet("SELECT CAST(pg_current_wal_lsn() AS TEXT)").await?;
-        Ok(rows.first().and_then(|(l,)| parse_lsn(l)).map(Position::Lsn))
+        Ok(floor.clone())
     }
 
     /// The position this handle's reads are held to (after its own writes and its clones'), to
@@ -321,10 +308,8 @@ impl Database {
     /// # Ok(()) }
     /// ```
     pub async fn consistency_token(&self) -> Result<Option<ConsistencyToken>> {
-        if self.replicas.is_none() {
-            return Ok(None);
-        }
-        Ok(self.floor().await?.map(ConsistencyToken))
+        let Some(replicas) = &self.replicas else { return Ok(None) };
+        Ok(self.floor(replicas.flavor).await?.map(ConsistencyToken))
     }
 
     /// A handle whose reads are held to `token` (and to its own writes from now on), sharing the
@@ -342,16 +327,6 @@ impl Database {
     pub fn replica_status(&self) -> Vec<ReplicaStatus> {
         self.replicas.as_ref().map(|r| r.members.iter().map(|m| m.status(r.max_lag)).collect()).unwrap_or_default()
     }
-
-    /// Whether this server is a replica (in recovery, on PostgreSQL); false on backends this
-    /// version does not ask.
-    pub async fn is_replica(&self) -> Result<bool> {
-        if self.backend() != crate::BackendKind::Postgres {
-            return Ok(false);
-        }
-        let rows: Vec<(bool,)> = self.on().raw_query_quiet("SELECT pg_is_in_recovery()").await?;
-        Ok(rows.first().is_some_and(|r| r.0))
-    }
 }
 
 impl On<'_> {
@@ -362,23 +337,8 @@ impl On<'_> {
             return None;
         }
         let replicas = self.db.replicas.as_deref()?;
-        let floor = self.db.floor().await.ok()?;
-        replicas.pick(floor).await
-    }
-
-    /// Raw SQL that reads and so moves neither the cache nor the handle's floor.
-    async fn raw_query_quiet<R: crate::row::FromRow>(&self, sql: &str) -> Result<Vec<R>> {
-        #[cfg(feature = "sql")]
-        {
-            let d = self.sql("replication position")?;
-            let mut guard = self.settled_tx().await?;
-            d.raw_query(guard.sql_tx()?, sql, []).await
-        }
-        #[cfg(not(feature = "sql"))]
-        {
-            let _ = sql;
-            Err(Error::Unsupported { operation: "replication positions", backend: "MongoDB" })
-        }
+        let floor = self.db.floor(replicas.flavor).await.ok()?;
+        replicas.pick(self.db, floor.as_ref()).await
     }
 }
 
@@ -452,16 +412,5 @@ mod tests {
         let (primary, replicas) = split_replicas("postgres://db1/shop?replicas=db2:1");
         assert_eq!((primary.as_str(), replicas), ("postgres://db1/shop", vec!["postgres://db2:1/shop".to_string()]));
         assert_eq!(split_replicas("postgres://db1/shop?sslmode=disable").1, Vec::<String>::new());
-    }
-
-    #[test]
-    fn tokens_order_by_position_and_round_trip_as_text() {
-        let a: ConsistencyToken = "pg:0/16B3740".parse().unwrap();
-        let b: ConsistencyToken = "pg:1/0".parse().unwrap();
-        assert!(a < b);
-        assert_eq!(b.to_string().parse::<ConsistencyToken>().unwrap(), b);
-        for bad in ["", "pg:", "pg:1", "pg:x/1", "mysql:1/1", "pg:1/1/1"] {
-            assert!(bad.parse::<ConsistencyToken>().is_err(), "{bad}");
-        }
     }
 }

@@ -192,8 +192,12 @@ impl SqlDriver {
                         None => url.to_string(),
                     };
                     let opts = sqlx::mysql::MySqlConnectOptions::from_str(&normalized).map_err(connect_err)?;
-                    probe(&opts).await.map_err(connect_err)?;
-                    SqlPool::My(pool_options(options).connect_with(opts).await.map_err(connect_err)?)
+                    if options.lazy {
+                        SqlPool::My(pool_options(options).connect_lazy_with(opts))
+                    } else {
+                        probe(&opts).await.map_err(connect_err)?;
+                        SqlPool::My(pool_options(options).connect_with(opts).await.map_err(connect_err)?)
+                    }
                 }
                 #[cfg(not(feature = "mysql"))]
                 return Err(not_enabled("mysql"));

@@ -1,9 +1,10 @@
-//! Read replicas on a real PostgreSQL primary with two streaming replicas, one applying WAL two
-//! seconds late (started by the test command: `TEST_PG_PRIMARY_URL`, `TEST_PG_REPLICA_URL`,
-//! `TEST_PG_DELAYED_REPLICA_URL`). Reads land on a replica (the server says so: a view of
-//! `pg_is_in_recovery()`), a read right after a write always sees it, also through the delayed
-//! replica and through a token carried to another handle, a killed replica costs nothing but
-//! speed, and migrations refuse a replica.
+//! Read replicas on real servers: a PostgreSQL primary with two streaming replicas and a MariaDB
+//! primary with two GTID replicas, one of each applying two seconds late (started by the test
+//! command: `TEST_PG_PRIMARY_URL`, `TEST_PG_REPLICA_URL`, `TEST_PG_DELAYED_REPLICA_URL`, and the
+//! `TEST_MARIADB_*` ones). Each scenario runs on both. Reads land on a replica (the server says so:
+//! a view of `pg_is_in_recovery()` / the `SLAVE_RUNNING` status), a read right after a write always
+//! sees it, also through the delayed replica and through a token carried to another handle, a
+//! killed replica costs nothing but speed, and migrations refuse a replica.
 
 use orm_core::migrate::{write_file, Migrator, Target};
 use orm_core::schema::{Column, ColumnType, Operation, Table};
@@ -19,7 +20,8 @@ static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 struct Probe {
     #[orm(primary_key)]
     id: i64,
-    on_replica: bool,
+    /// 1 on a replica.
+    on_replica: i64,
 }
 
 #[derive(Model, Debug, Clone, PartialEq)]
@@ -31,23 +33,62 @@ struct Note {
     body: String,
 }
 
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Kind {
+    Postgres,
+    MariaDb,
+}
+
 struct Servers {
+    kind: Kind,
     primary: String,
     replica: String,
     delayed: String,
 }
 
-fn servers() -> Option<Servers> {
-    let get = |name: &str| std::env::var(name).ok();
-    match (get("TEST_PG_PRIMARY_URL"), get("TEST_PG_REPLICA_URL"), get("TEST_PG_DELAYED_REPLICA_URL")) {
-        (Some(primary), Some(replica), Some(delayed)) => Some(Servers { primary, replica, delayed }),
+fn servers(kind: Kind) -> Option<Servers> {
+    let prefix = match kind {
+        Kind::Postgres => "TEST_PG",
+        Kind::MariaDb => "TEST_MARIADB",
+    };
+    let get = |name: &str| std::env::var(format!("{prefix}_{name}")).ok();
+    match (get("PRIMARY_URL"), get("REPLICA_URL"), get("DELAYED_REPLICA_URL")) {
+        (Some(primary), Some(replica), Some(delayed)) => Some(Servers { kind, primary, replica, delayed }),
         _ => {
-            assert!(std::env::var("CI").as_deref() != Ok("true"), "no PostgreSQL primary and replicas under CI=true (bash scripts/test.sh starts them)");
-            eprintln!("skipping: no PostgreSQL primary and replicas (TEST_PG_PRIMARY_URL, ...)");
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "no {kind:?} primary and replicas under CI=true (bash scripts/test.sh starts them)");
+            eprintln!("skipping: no {kind:?} primary and replicas ({prefix}_PRIMARY_URL, ...)");
             None
         }
     }
 }
+
+/// One test per backend for each scenario (an `async fn(Servers)`).
+macro_rules! on_both {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(s) = super::servers(super::Kind::Postgres) {
+                    super::$name(s).await
+                }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn mariadb() {
+                if let Some(s) = super::servers(super::Kind::MariaDb) {
+                    super::$name(s).await
+                }
+            }
+        }
+    )+};
+}
+
+on_both!(
+    reads_go_to_the_replica_and_see_the_handle_s_writes,
+    a_delayed_replica_never_serves_a_read_older_than_the_write,
+    a_killed_replica_costs_speed_not_reads,
+    migrations_refuse_a_replica,
+    replicas_can_be_named_in_the_url,
+);
 
 async fn with_replicas(s: &Servers, replicas: &[&String]) -> Database {
     let options = ConnectOptions::new().replicas(replicas.iter().map(|r| r.to_string()));
@@ -56,19 +97,30 @@ async fn with_replicas(s: &Servers, replicas: &[&String]) -> Database {
 
 /// The probe view and the notes table, made once on the primary (idempotent).
 async fn schema(db: &Database) {
-    db.raw_execute("CREATE OR REPLACE VIEW replica_probe AS SELECT CAST(1 AS BIGINT) AS id, pg_is_in_recovery() AS on_replica", []).await.unwrap();
+    let view = match db.backend() {
+        orm_core::BackendKind::Postgres => {
+            "CREATE OR REPLACE VIEW replica_probe AS SELECT CAST(1 AS BIGINT) AS id, CAST(CASE WHEN pg_is_in_recovery() THEN 1 ELSE 0 END AS BIGINT) AS on_replica"
+        }
+        _ => {
+            "CREATE OR REPLACE VIEW replica_probe AS SELECT CAST(1 AS SIGNED) AS id, CAST(COALESCE((SELECT VARIABLE_VALUE = 'ON' FROM \
+             information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'SLAVE_RUNNING'), 0) AS SIGNED) AS on_replica"
+        }
+    };
+    if db.backend() == orm_core::BackendKind::Postgres {
+        // PostgreSQL's CREATE OR REPLACE keeps column types: a view left by an older run goes.
+        db.raw_execute("DROP VIEW IF EXISTS replica_probe", []).await.unwrap();
+    }
+    db.raw_execute(view, []).await.unwrap();
     if !db.table_exists("replica_notes").await.unwrap() {
         db.create_table::<Note>().await.unwrap();
     }
 }
 
 async fn on_replica<E: orm_core::Executor>(q: orm_core::Select<Probe>, db: &E) -> bool {
-    q.one(db).await.unwrap().expect("the probe view has its row").on_replica
+    q.one(db).await.unwrap().expect("the probe view has its row").on_replica == 1
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reads_go_to_the_replica_and_see_the_handle_s_writes() {
-    let Some(s) = servers() else { return };
+async fn reads_go_to_the_replica_and_see_the_handle_s_writes(s: Servers) {
     let _one = SERIAL.lock().await;
     let db = with_replicas(&s, &[&s.replica]).await;
     schema(&db).await;
@@ -93,9 +145,7 @@ async fn reads_go_to_the_replica_and_see_the_handle_s_writes() {
     assert!(status.len() == 1 && status[0].in_rotation && status[0].problem.is_none(), "{status:?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_delayed_replica_never_serves_a_read_older_than_the_write() {
-    let Some(s) = servers() else { return };
+async fn a_delayed_replica_never_serves_a_read_older_than_the_write(s: Servers) {
     let _one = SERIAL.lock().await;
     let db = with_replicas(&s, &[&s.delayed]).await;
     schema(&db).await;
@@ -109,7 +159,8 @@ async fn a_delayed_replica_never_serves_a_read_older_than_the_write() {
     // The token carries the position to another handle (another process, the next request).
     let token = db.consistency_token().await.unwrap().expect("a write was made");
     let text = token.to_string();
-    assert!(text.starts_with("pg:"), "{text}");
+    let prefix = if s.kind == Kind::Postgres { "pg:" } else { "mariadb:" };
+    assert!(text.starts_with(prefix), "{text}");
     let elsewhere = with_replicas(&s, &[&s.delayed]).await;
     let held = elsewhere.after(text.parse::<ConsistencyToken>().unwrap());
     assert_eq!(Note::find_by_pk(note.id).one(&held).await.unwrap().map(|n| n.body), Some(note.body.clone()));
@@ -123,34 +174,85 @@ async fn a_delayed_replica_never_serves_a_read_older_than_the_write() {
     assert_eq!(Note::find_by_pk(note.id).one(&held).await.unwrap().map(|n| n.body), Some(note.body));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_replica_costs_speed_not_reads() {
-    let Some(s) = servers() else { return };
-    let (Ok(bin), Ok(data)) = (std::env::var("ORM_TEST_PG_BIN"), std::env::var("ORM_TEST_PG_REPLICA_DATA")) else {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "ORM_TEST_PG_BIN / ORM_TEST_PG_REPLICA_DATA unset under CI=true");
-        return;
-    };
+/// Stops and starts the first replica of `kind` (its server process, as a crash would).
+struct ReplicaProcess {
+    kind: Kind,
+    dir: String,
+}
+
+impl ReplicaProcess {
+    fn of(kind: Kind) -> Option<ReplicaProcess> {
+        let var = match kind {
+            Kind::Postgres => "ORM_TEST_PG_REPLICA_DATA",
+            Kind::MariaDb => "ORM_TEST_MARIADB_REPLICA_DIR",
+        };
+        match std::env::var(var) {
+            Ok(dir) => Some(ReplicaProcess { kind, dir }),
+            Err(_) => {
+                assert!(std::env::var("CI").as_deref() != Ok("true"), "{var} unset under CI=true");
+                None
+            }
+        }
+    }
+
+    fn run(program: &str, args: &[&str]) {
+        let status = std::process::Command::new(program).args(args).stdout(std::process::Stdio::null()).status().unwrap();
+        assert!(status.success(), "{program} {args:?}");
+    }
+
+    fn kill(&self) {
+        match self.kind {
+            Kind::Postgres => {
+                let pg_ctl = format!("{}/pg_ctl", std::env::var("ORM_TEST_PG_BIN").unwrap());
+                Self::run("runuser", &["-u", "postgres", "--", &pg_ctl, "-D", &self.dir, "-m", "immediate", "stop"]);
+            }
+            Kind::MariaDb => {
+                let pid = std::fs::read_to_string(format!("{}/replica.pid", self.dir)).unwrap();
+                Self::run("kill", &["-9", pid.trim()]);
+                let port: u16 = std::fs::read_to_string(format!("{}/replica.port", self.dir)).unwrap().trim().parse().unwrap();
+                while std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            }
+        }
+    }
+
+    /// Starts the replica again, as the test command did.
+    fn start(&self) {
+        match self.kind {
+            Kind::Postgres => {
+                let pg_ctl = format!("{}/pg_ctl", std::env::var("ORM_TEST_PG_BIN").unwrap());
+                let log = format!("{}.log", self.dir);
+                Self::run("runuser", &["-u", "postgres", "--", &pg_ctl, "-D", &self.dir, "-l", &log, "-w", "start"]);
+            }
+            Kind::MariaDb => {
+                let read = |f: &str| std::fs::read_to_string(format!("{}/{f}", self.dir)).unwrap().trim().to_string();
+                let log = std::fs::OpenOptions::new().append(true).create(true).open(format!("{}/replica.log", self.dir)).unwrap();
+                // The server outlives the test, as the one the test command started would; the
+                // test command stops it by its pid file.
+                #[allow(clippy::zombie_processes)]
+                std::process::Command::new("/usr/sbin/mariadbd")
+                    .args(["--no-defaults", &format!("--datadir={}/replica", self.dir), "--user=mysql", &format!("--port={}", read("replica.port"))])
+                    .args(["--bind-address=127.0.0.1", &format!("--socket={}/replica.sock", self.dir), &format!("--pid-file={}/replica.pid", self.dir)])
+                    .args([&format!("--server-id={}", read("replica.id")), "--log-bin=binlog", "--log-slave-updates", "--binlog-format=ROW"])
+                    .arg("--innodb-flush-log-at-trx-commit=0")
+                    .stdout(log.try_clone().unwrap())
+                    .stderr(log)
+                    .spawn()
+                    .unwrap();
+            }
+        }
+    }
+}
+
+async fn a_killed_replica_costs_speed_not_reads(s: Servers) {
+    let Some(process) = ReplicaProcess::of(s.kind) else { return };
     let _one = SERIAL.lock().await;
     let db = with_replicas(&s, &[&s.replica]).await;
     schema(&db).await;
     assert!(on_replica(Probe::find(), &db).await);
-    let pg_ctl = |args: &[&str]| {
-        let status = std::process::Command::new("runuser")
-            .args(["-u", "postgres", "--", &format!("{bin}/pg_ctl"), "-D", &data])
-            .args(args)
-            .stdout(std::process::Stdio::null())
-            .status()
-            .unwrap();
-        assert!(status.success(), "pg_ctl {args:?}");
-    };
-    pg_ctl(&["-m", "immediate", "stop"]);
-    let restart = scopeguard(|| {
-        let log = format!("{data}.log");
-        let _ = std::process::Command::new("runuser")
-            .args(["-u", "postgres", "--", &format!("{bin}/pg_ctl"), "-D", &data, "-l", &log, "-w", "start"])
-            .stdout(std::process::Stdio::null())
-            .status();
-    });
+    process.kill();
+    let restart = scopeguard(|| process.start());
     for i in 0..10 {
         let note = db.insert(&Note { id: 0, body: format!("while down {i}") }).await.unwrap();
         assert_eq!(Note::find_by_pk(note.id).one(&db).await.unwrap().map(|n| n.id), Some(note.id));
@@ -167,9 +269,7 @@ async fn a_killed_replica_costs_speed_not_reads() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn migrations_refuse_a_replica() {
-    let Some(s) = servers() else { return };
+async fn migrations_refuse_a_replica(s: Servers) {
     let replica = Database::connect(&s.replica).await.unwrap();
     assert!(replica.is_replica().await.unwrap());
     let dir = tempfile::tempdir().unwrap();
@@ -181,9 +281,7 @@ async fn migrations_refuse_a_replica() {
     assert!(err.to_string().contains("read replica"), "{err}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn replicas_can_be_named_in_the_url() {
-    let Some(s) = servers() else { return };
+async fn replicas_can_be_named_in_the_url(s: Servers) {
     let _one = SERIAL.lock().await;
     // `host:port` of the replica; the user, password and database come from the primary's URL.
     let authority = s.replica.split("://").nth(1).and_then(|r| r.split('/').next()).unwrap();
