@@ -308,8 +308,8 @@ pub enum Error {
         /// The text (at most 80 characters of it).
         token: String,
     },
-    /// A migration was pointed at a read replica.
-    #[error("{url} is a read replica (in recovery): migrations run on the primary")]
+    /// A migration, or the primary of a database with replicas, was pointed at a read replica.
+    #[error("{url} is a read replica: migrations and writes go to the primary")]
     ReplicaNotWritable {
         /// The URL, with any password replaced by `***`.
         url: String,

@@ -125,6 +125,10 @@ impl Replicas {
         let Some(flavor) = Flavor::of(primary).await? else {
             return Err(Error::Unsupported { operation: "read replicas (routed on PostgreSQL and MariaDB)", backend: primary.backend().name() });
         };
+        // A primary URL that names a replica would send every write to a server that refuses it.
+        if flavor.probe(primary).await?.replicating {
+            return Err(Error::ReplicaNotWritable { url: primary.url().to_string() });
+        }
         let mut members = Vec::new();
         for url in urls {
             let redacted = crate::error::redact_url(url);

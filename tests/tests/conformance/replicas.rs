@@ -86,7 +86,7 @@ on_both!(
     reads_go_to_the_replica_and_see_the_handle_s_writes,
     a_delayed_replica_never_serves_a_read_older_than_the_write,
     a_killed_replica_costs_speed_not_reads,
-    migrations_refuse_a_replica,
+    migrations_and_writes_refuse_a_replica,
     replicas_can_be_named_in_the_url,
 );
 
@@ -141,6 +141,20 @@ async fn reads_go_to_the_replica_and_see_the_handle_s_writes(s: Servers) {
         assert_eq!(n, 1);
     }
     assert!(on_replica(Probe::find(), &db).await, "the replica serves reads once it has replayed the writes");
+
+    // With the query cache: an entry is never older than the handle's writes.
+    if let Some(cache) = orm_tests::test_cache("replicas").await {
+        let cached = db.with_cache(cache);
+        let note = cached.insert(&Note { id: 0, body: "cached".into() }).await.unwrap();
+        for round in 0..3 {
+            let body = format!("cached {round}");
+            cached.update(&Note { id: note.id, body: body.clone() }).await.unwrap();
+            for _ in 0..2 {
+                assert_eq!(Note::find_by_pk(note.id).cached().one(&cached).await.unwrap().map(|n| n.body), Some(body.clone()));
+            }
+        }
+        assert!(cached.cache_stats().unwrap().hits >= 3, "{:?}", cached.cache_stats());
+    }
     let status = db.replica_status();
     assert!(status.len() == 1 && status[0].in_rotation && status[0].problem.is_none(), "{status:?}");
 }
@@ -269,7 +283,7 @@ async fn a_killed_replica_costs_speed_not_reads(s: Servers) {
     }
 }
 
-async fn migrations_refuse_a_replica(s: Servers) {
+async fn migrations_and_writes_refuse_a_replica(s: Servers) {
     let replica = Database::connect(&s.replica).await.unwrap();
     assert!(replica.is_replica().await.unwrap());
     let dir = tempfile::tempdir().unwrap();
@@ -279,6 +293,9 @@ async fn migrations_refuse_a_replica(s: Servers) {
     let err = Migrator::from_dir(replica.clone(), dir.path()).unwrap().up(Target::All).await.unwrap_err();
     assert!(matches!(err, Error::ReplicaNotWritable { .. }), "{err:?}");
     assert!(err.to_string().contains("read replica"), "{err}");
+    // A replica given as the primary of a database with replicas is refused at connect.
+    let err = Database::connect_with(&s.replica, ConnectOptions::new().replicas([s.delayed.clone()])).await.unwrap_err();
+    assert!(matches!(err, Error::ReplicaNotWritable { .. }), "{err:?}");
 }
 
 async fn replicas_can_be_named_in_the_url(s: Servers) {
