@@ -96,7 +96,7 @@ impl Database {
                 None => None,
             };
         }
-        if !options.replicas.is_empty() {
+        if !options.replicas.is_empty() || db.driver.secondary_reads() {
             db.replicas = Some(std::sync::Arc::new(replica::Replicas::connect(&db, &options.replicas, &options).await?));
         }
         Ok(db)

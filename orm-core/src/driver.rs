@@ -306,6 +306,16 @@ impl AnyDriver {
         }
     }
 
+    /// Whether the driver itself sends reads to secondaries (a MongoDB URL's `readPreference`).
+    pub(crate) fn secondary_reads(&self) -> bool {
+        match self {
+            #[cfg(feature = "mongodb")]
+            AnyDriver::Mongo(d) => d.secondary_reads,
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+
     pub(crate) fn database_name(&self) -> &str {
         each_driver!(self, d => d.database_name())
     }

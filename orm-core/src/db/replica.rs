@@ -31,6 +31,13 @@
 //!
 //! With the query cache, misses load from the primary, so an entry is never older than any
 //! write that had returned before it was stored.
+//!
+//! # MongoDB
+//! The driver finds a replica set's members and sends reads where the URL's `readPreference`
+//! says. A URL that lets reads go to secondaries turns the floor on: the primary's operation time
+//! (the `operationTime` of a `ping` it answers) after a write, and reads outside a transaction run
+//! in a causally consistent session advanced to it, which the driver sends as
+//! `readConcern.afterClusterTime`; the member that answers waits until it has applied that far.
 
 mod position;
 
@@ -125,6 +132,12 @@ impl Replicas {
         let Some(flavor) = Flavor::of(primary).await? else {
             return Err(Error::Unsupported { operation: "read replicas (routed on PostgreSQL and MariaDB)", backend: primary.backend().name() });
         };
+        if flavor == Flavor::MongoDb && !urls.is_empty() {
+            return Err(Error::Unsupported {
+                operation: "replica URLs (the driver finds a replica set's members: put readPreference=secondaryPreferred in the URL)",
+                backend: "MongoDB",
+            });
+        }
         // A primary URL that names a replica would send every write to a server that refuses it.
         if flavor.probe(primary).await?.replicating {
             return Err(Error::ReplicaNotWritable { url: primary.url().to_string() });
@@ -334,16 +347,40 @@ impl Database {
 }
 
 impl On<'_> {
-    /// The replica a read runs on, or `None` for here (in a transaction, on a primary-only handle
-    /// or query, without replicas, or when none has replayed the handle's writes in time).
-    pub(crate) async fn replica_for_read(&self, on_primary: bool) -> Option<&Replica> {
+    /// Where a read runs: here (in a transaction, on a primary-only handle or query, without
+    /// replicas, or when none has replayed the handle's writes in time), on a replica, or, on
+    /// MongoDB, wherever the driver sends it, in a session held to the handle's floor.
+    pub(crate) async fn read_route(&self, on_primary: bool) -> Route<'_> {
         if self.tx.is_some() || on_primary || self.db.read_primary {
-            return None;
+            return Route::Here;
         }
-        let replicas = self.db.replicas.as_deref()?;
-        let floor = self.db.floor(replicas.flavor).await.ok()?;
-        replicas.pick(self.db, floor.as_ref()).await
+        let Some(replicas) = self.db.replicas.as_deref() else { return Route::Here };
+        let floor = match self.db.floor(replicas.flavor).await {
+            Ok(f) => f,
+            Err(_) => return Route::Here,
+        };
+        if replicas.flavor == Flavor::MongoDb {
+            return match floor {
+                Some(Position::ClusterTime(time, increment)) => Route::After(time, increment),
+                _ => Route::Here,
+            };
+        }
+        match replicas.pick(self.db, floor.as_ref()).await {
+            Some(r) => Route::Replica(r),
+            None => Route::Here,
+        }
     }
+}
+
+/// Where a read runs.
+pub(crate) enum Route<'a> {
+    /// On the handle's own connection (the primary, or the transaction).
+    Here,
+    /// On this replica.
+    Replica(&'a Replica),
+    /// On MongoDB, in a causally consistent session at or after this operation time.
+    #[cfg_attr(not(feature = "mongodb"), allow(dead_code))]
+    After(u32, u32),
 }
 
 /// Runs a read on a replica chosen for it, or on the primary; a read that fails on a replica for
@@ -351,8 +388,8 @@ impl On<'_> {
 macro_rules! routed_read {
     ($on:expr, $on_primary:expr, |$d:ident, $tx:ident| $body:expr) => {{
         let on: $crate::db::On<'_> = $on;
-        match on.replica_for_read($on_primary).await {
-            Some(replica) => {
+        match on.read_route($on_primary).await {
+            $crate::db::replica::Route::Replica(replica) => {
                 let there = $crate::db::On { db: &replica.db, tx: None };
                 match $crate::db::exec::driver_call!(there, |$d, $tx| $body) {
                     Err(e) if e.is_connection() => {
@@ -362,7 +399,13 @@ macro_rules! routed_read {
                     done => done,
                 }
             }
-            None => $crate::db::exec::driver_call!(on, |$d, $tx| $body),
+            #[cfg(feature = "mongodb")]
+            $crate::db::replica::Route::After(time, increment) => {
+                let session = on.db.driver.mongo("causal reads")?.causal_session(bson::Timestamp { time, increment }).await?;
+                let mut state = $crate::driver::AnyTx::Mongo(Box::new(session));
+                $crate::driver::with_tx!(&on.db.driver, Some(&mut state), |$d, $tx| $body)
+            }
+            _ => $crate::db::exec::driver_call!(on, |$d, $tx| $body),
         }
     }};
 }

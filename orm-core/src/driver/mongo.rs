@@ -37,6 +37,8 @@ pub(crate) struct MongoDriver {
     pub(crate) db: mongodb::Database,
     /// Whether the deployment runs multi-document transactions (a replica set or a sharded cluster).
     pub(crate) transactions: bool,
+    /// Whether the URL lets reads go to secondaries (`readPreference` other than `primary`).
+    pub(crate) secondary_reads: bool,
     queries: QueryCount,
 }
 
@@ -50,16 +52,28 @@ impl MongoDriver {
             options.server_selection_timeout = Some(std::time::Duration::from_secs(10));
         }
         let name = options.default_database.clone().unwrap_or_else(|| "test".to_string());
+        let secondary_reads = matches!(
+            &options.selection_criteria,
+            Some(mongodb::options::SelectionCriteria::ReadPreference(p)) if !matches!(p, mongodb::options::ReadPreference::Primary)
+        );
         let client = mongodb::Client::with_options(options).map_err(connect_err)?;
         let db = client.database(&name);
         // Connecting is lazy in the driver: ask the server now so a bad URL fails here.
         let hello = db.run_command(bson::doc! { "hello": 1 }).await.map_err(connect_err)?;
         let transactions = hello.contains_key("setName") || hello.get_str("msg").is_ok_and(|m| m == "isdbgrid");
-        Ok(MongoDriver { client, db, transactions, queries: QueryCount::default() })
+        Ok(MongoDriver { client, db, transactions, secondary_reads, queries: QueryCount::default() })
     }
 
     pub(crate) fn collection(&self, table: &Table) -> mongodb::Collection<Document> {
         self.db.collection(&table.name)
+    }
+
+    /// A causally consistent session whose reads see at least `operation_time` (MongoDB sends it
+    /// as `readConcern.afterClusterTime`, and a secondary waits until it has applied that far).
+    pub(crate) async fn causal_session(&self, operation_time: bson::Timestamp) -> Result<ClientSession> {
+        let mut session = self.client.start_session().causal_consistency(true).await.map_err(|e| classify("session", "start", String::new, e))?;
+        session.advance_operation_time(operation_time);
+        Ok(session)
     }
 
     /// Runs a database command.

@@ -325,3 +325,43 @@ fn scopeguard(f: impl FnOnce()) -> impl Drop {
     }
     Guard(Some(f))
 }
+
+/// MongoDB: the driver finds the replica set's members, and a URL whose `readPreference` lets reads
+/// go to secondaries turns on reads held to the handle's writes by causally consistent sessions
+/// (`readConcern.afterClusterTime`). The test server (secantusdb) is a one-member replica set: it
+/// answers `operationTime` and accepts `afterClusterTime`, but has no secondary to make wait, so
+/// this checks the toolkit's side (positions, tokens, reads after writes), not a lagging member.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mongodb_reads_are_held_to_the_handle_s_writes() {
+    let base = orm_tests::mongodb_url();
+    let url = format!("{base}{}readPreference=secondaryPreferred", if base.contains('?') { '&' } else { '?' });
+    let db = match Database::connect(&url).await {
+        Ok(db) => db,
+        Err(e) => {
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "MongoDB is unreachable under CI=true: {e}");
+            return;
+        }
+    };
+    assert!(!db.is_replica().await.unwrap(), "the URL reaches the primary");
+    db.drop_table::<Note>().await.ok();
+    db.create_table::<Note>().await.unwrap();
+    let mut last = None;
+    for i in 0..20 {
+        let note = db.insert(&Note { id: 0, body: format!("note {i}") }).await.unwrap();
+        assert_eq!(Note::find_by_pk(note.id).one(&db).await.unwrap().map(|n| n.body), Some(note.body));
+        let token = db.consistency_token().await.unwrap().expect("a write was made");
+        assert!(token.to_string().starts_with("mongo:"), "{token}");
+        if let Some(before) = &last {
+            assert_ne!(&token, before, "each write moves the position");
+        }
+        last = Some(token);
+    }
+    // Carried to a handle that wrote nothing, the token holds its reads too.
+    let token: ConsistencyToken = last.unwrap().to_string().parse().unwrap();
+    let elsewhere = Database::connect(&url).await.unwrap().after(token);
+    assert_eq!(Note::find().count(&elsewhere).await.unwrap(), 20);
+    // Replica URLs are the driver's business on MongoDB.
+    let err = Database::connect_with(&base, ConnectOptions::new().replicas([base.clone()])).await.unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }) && err.to_string().contains("readPreference"), "{err}");
+    db.drop_table::<Note>().await.unwrap();
+}

@@ -15,6 +15,8 @@ pub(crate) enum Position {
     /// A MariaDB GTID position: per replication domain, the server id and sequence number of the
     /// last transaction.
     Gtid(BTreeMap<u32, (u32, u64)>),
+    /// A MongoDB operation time (a cluster timestamp: seconds, increment).
+    ClusterTime(u32, u32),
 }
 
 impl Position {
@@ -22,6 +24,7 @@ impl Position {
     pub(crate) fn covers(&self, other: &Position) -> bool {
         match (self, other) {
             (Position::Lsn(a), Position::Lsn(b)) => a >= b,
+            (Position::ClusterTime(a, i), Position::ClusterTime(b, j)) => (a, i) >= (b, j),
             (Position::Gtid(a), Position::Gtid(b)) => b.iter().all(|(domain, (_, seq))| a.get(domain).is_some_and(|(_, s)| s >= seq)),
             _ => false,
         }
@@ -31,6 +34,10 @@ impl Position {
     pub(crate) fn merge(self, other: Position) -> Position {
         match (self, other) {
             (Position::Lsn(a), Position::Lsn(b)) => Position::Lsn(a.max(b)),
+            (Position::ClusterTime(a, i), Position::ClusterTime(b, j)) => {
+                let (t, inc) = (a, i).max((b, j));
+                Position::ClusterTime(t, inc)
+            }
             (Position::Gtid(mut a), Position::Gtid(b)) => {
                 for (domain, (server, seq)) in b {
                     let e = a.entry(domain).or_insert((server, seq));
@@ -54,6 +61,8 @@ impl Position {
 /// assert_eq!(token.to_string(), "pg:0/16B3740");
 /// let token: orm_core::ConsistencyToken = "mariadb:0-1-42,1-2-7".parse()?;
 /// assert_eq!(token.to_string(), "mariadb:0-1-42,1-2-7");
+/// let token: orm_core::ConsistencyToken = "mongo:1796235666.7".parse()?;
+/// assert_eq!(token.to_string(), "mongo:1796235666.7");
 /// assert!("pg:nonsense".parse::<orm_core::ConsistencyToken>().is_err());
 /// # Ok::<(), orm_core::Error>(())
 /// ```
@@ -64,6 +73,7 @@ impl std::fmt::Display for ConsistencyToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.0 {
             Position::Lsn(lsn) => write!(f, "pg:{:X}/{:X}", lsn >> 32, lsn & 0xffff_ffff),
+            Position::ClusterTime(time, increment) => write!(f, "mongo:{time}.{increment}"),
             Position::Gtid(domains) => {
                 f.write_str("mariadb:")?;
                 for (i, (domain, (server, seq))) in domains.iter().enumerate() {
@@ -84,6 +94,8 @@ impl std::str::FromStr for ConsistencyToken {
             parse_lsn(lsn).map(Position::Lsn)
         } else if let Some(gtids) = text.strip_prefix("mariadb:") {
             parse_gtids(gtids).filter(|g| !g.is_empty()).map(Position::Gtid)
+        } else if let Some(time) = text.strip_prefix("mongo:") {
+            time.split_once('.').and_then(|(t, i)| Some(Position::ClusterTime(t.parse().ok()?, i.parse().ok()?)))
         } else {
             None
         };
@@ -126,15 +138,19 @@ pub(crate) struct Probed {
 pub(crate) enum Flavor {
     Postgres,
     MariaDb,
+    /// The driver picks the members (the URL's `readPreference`); reads are held to a position
+    /// by causally consistent sessions.
+    MongoDb,
 }
 
 impl Flavor {
     /// The flavor of `db`'s server; `None` where this version does not route reads (MySQL,
-    /// SQLite, MongoDB).
+    /// SQLite).
     pub(crate) async fn of(db: &Database) -> Result<Option<Flavor>> {
         match db.backend() {
             crate::BackendKind::Postgres => Ok(Some(Flavor::Postgres)),
             crate::BackendKind::MySql if db.server_version().await?.contains("MariaDB") => Ok(Some(Flavor::MariaDb)),
+            crate::BackendKind::MongoDb => Ok(Some(Flavor::MongoDb)),
             _ => Ok(None),
         }
     }
@@ -144,6 +160,7 @@ impl Flavor {
         let sql = match self {
             Flavor::Postgres => "SELECT CAST(pg_current_wal_lsn() AS TEXT)",
             Flavor::MariaDb => "SELECT CAST(@@gtid_binlog_pos AS CHAR)",
+            Flavor::MongoDb => return mongo::operation_time(db).await,
         };
         let rows: Vec<(String,)> = db.on().raw_query_quiet(sql).await?;
         Ok(rows.first().and_then(|(text,)| self.parse(text)))
@@ -153,6 +170,7 @@ impl Flavor {
         match self {
             Flavor::Postgres => parse_lsn(text).map(Position::Lsn),
             Flavor::MariaDb => parse_gtids(text).map(Position::Gtid),
+            Flavor::MongoDb => None,
         }
     }
 
@@ -175,7 +193,42 @@ impl Flavor {
                 let (replayed, running) = rows.into_iter().next().unwrap_or_default();
                 Ok(Probed { replicating: running.eq_ignore_ascii_case("ON"), replayed: self.parse(&replayed), lag: None })
             }
+            Flavor::MongoDb => Ok(Probed { replicating: mongo::is_secondary(db).await?, replayed: None, lag: None }),
         }
+    }
+}
+
+/// MongoDB's side, through the driver directly (these commands neither count as writes nor move
+/// the cache).
+#[cfg(feature = "mongodb")]
+mod mongo {
+    use super::{Database, Position, Result};
+
+    /// The primary's operation time: any command's reply on a replica set carries the operation
+    /// time of the member that ran it, and `ping` goes to the primary, which has applied every
+    /// acknowledged write.
+    pub(super) async fn operation_time(db: &Database) -> Result<Option<Position>> {
+        let reply = db.driver.mongo("replication position")?.run_command(None, bson::doc! { "ping": 1 }).await?;
+        Ok(reply.get_timestamp("operationTime").ok().map(|t| Position::ClusterTime(t.time, t.increment)))
+    }
+
+    /// Whether the member the URL reaches is a secondary.
+    pub(super) async fn is_secondary(db: &Database) -> Result<bool> {
+        let hello = db.driver.mongo("replication position")?.run_command(None, bson::doc! { "hello": 1 }).await?;
+        Ok(hello.get_bool("secondary").unwrap_or(false))
+    }
+}
+
+#[cfg(not(feature = "mongodb"))]
+mod mongo {
+    use super::{Database, Error, Position, Result};
+
+    pub(super) async fn operation_time(_: &Database) -> Result<Option<Position>> {
+        Err(Error::Unsupported { operation: "MongoDB positions", backend: "SQL databases" })
+    }
+
+    pub(super) async fn is_secondary(_: &Database) -> Result<bool> {
+        Ok(false)
     }
 }
 
@@ -221,10 +274,10 @@ mod tests {
 
     #[test]
     fn tokens_round_trip_as_text_and_refuse_anything_else() {
-        for text in ["pg:0/16B3740", "pg:1/0", "mariadb:0-1-42", "mariadb:0-1-42,3-2-7"] {
+        for text in ["pg:0/16B3740", "pg:1/0", "mariadb:0-1-42", "mariadb:0-1-42,3-2-7", "mongo:1796235666.7"] {
             assert_eq!(text.parse::<ConsistencyToken>().unwrap().to_string(), text);
         }
-        for bad in ["", "pg:", "pg:1", "pg:x/1", "mysql:1/1", "pg:1/1/1", "mariadb:", "mariadb:0-1", "mariadb:0-1-2-3", "mariadb:a-1-2"] {
+        for bad in ["", "pg:", "pg:1", "pg:x/1", "mysql:1/1", "pg:1/1/1", "mariadb:", "mariadb:0-1", "mariadb:0-1-2-3", "mariadb:a-1-2", "mongo:1", "mongo:1.x"] {
             assert!(bad.parse::<ConsistencyToken>().is_err(), "{bad}");
         }
     }
@@ -239,5 +292,7 @@ mod tests {
         assert!(!p("mariadb:0-1-41").covers(&p("mariadb:0-1-42")));
         assert_eq!(p("mariadb:0-1-42,1-2-7").merge(p("mariadb:0-3-50")), p("mariadb:0-3-50,1-2-7"));
         assert_eq!(p("pg:0/5").merge(p("pg:0/3")), p("pg:0/5"));
+        assert!(p("mongo:10.2").covers(&p("mongo:10.1")) && !p("mongo:9.9").covers(&p("mongo:10.1")));
+        assert_eq!(p("mongo:10.2").merge(p("mongo:11.0")), p("mongo:11.0"));
     }
 }
