@@ -86,6 +86,7 @@ on_both!(
     reads_go_to_the_replica_and_see_the_handle_s_writes,
     a_delayed_replica_never_serves_a_read_older_than_the_write,
     a_killed_replica_costs_speed_not_reads,
+    a_lagging_replica_leaves_the_rotation_until_it_catches_up,
     migrations_and_writes_refuse_a_replica,
     replicas_can_be_named_in_the_url,
 );
@@ -186,6 +187,36 @@ async fn a_delayed_replica_never_serves_a_read_older_than_the_write(s: Servers) 
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(Note::find_by_pk(note.id).one(&held).await.unwrap().map(|n| n.body), Some(note.body));
+}
+
+async fn a_lagging_replica_leaves_the_rotation_until_it_catches_up(s: Servers) {
+    let _one = SERIAL.lock().await;
+    // The writer is another handle: `db` has no floor of its own, so only the lag bound decides.
+    let writer = Database::connect(&s.primary).await.unwrap();
+    schema(&writer).await;
+    let options = ConnectOptions::new().replicas([s.delayed.clone()]).max_replica_lag(Duration::from_millis(300));
+    let db = Database::connect_with(&s.primary, options).await.unwrap();
+    let wait_for = |want: bool, what: &'static str| {
+        let db = db.clone();
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            loop {
+                let here = on_replica(Probe::find(), &db).await;
+                if db.replica_status()[0].in_rotation == want && (here == want) {
+                    return;
+                }
+                assert!(Instant::now() < deadline, "{what}: {:?}", db.replica_status());
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    wait_for(true, "the delayed replica never served a read").await;
+    // A write the replica applies 2 s late: it lags more than the 300 ms allowed for a while.
+    writer.insert(&Note { id: 0, body: "makes the delayed replica lag".into() }).await.unwrap();
+    wait_for(false, "the lagging replica stayed in rotation").await;
+    let status = &db.replica_status()[0];
+    assert!(status.problem.as_deref().is_some_and(|p| p.contains("lags")), "{status:?}");
+    wait_for(true, "the replica never came back once it caught up").await;
 }
 
 /// Stops and starts the first replica of `kind` (its server process, as a crash would).
