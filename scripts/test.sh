@@ -223,6 +223,7 @@ start_mariadb_node() {
     --socket="$dir/$node.sock" --pid-file="$dir/$node.pid" --server-id="$(cat "$dir/$node.id")" \
     --log-bin=binlog --log-slave-updates --binlog-format=ROW --innodb-flush-log-at-trx-commit=0 \
     >>"$dir/$node.log" 2>&1 &
+  disown "$!"  # stopped by pid file at the end, or killed by a test: no job message either way
   wait_port "$port"
 }
 

@@ -25,6 +25,30 @@ fn one_migration(dir: &Path) {
     std::fs::write(dir.join("20240101000000_things.toml"), text).unwrap();
 }
 
+/// An `up` run of the migrations in `dir` (with `lease`, if given), stopped inside its first
+/// migration, holding the lock, until something is sent on the returned sender.
+async fn paused_runner(db: &Database, dir: &Path, lease: Option<Duration>) -> (tokio::task::JoinHandle<orm_core::Result<orm_core::migrate::RunReport>>, std::sync::mpsc::Sender<()>) {
+    let (entered_tx, entered_rx) = std::sync::mpsc::channel::<()>();
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let (entered_tx, go_rx) = (Mutex::new(entered_tx), Mutex::new(go_rx));
+    let (db, path) = (db.clone(), dir.to_path_buf());
+    let runner = tokio::spawn(async move {
+        let mut m = Migrator::from_dir(db, &path).unwrap();
+        if let Some(lease) = lease {
+            m = m.lock_lease(lease);
+        }
+        let m = m.on_progress(move |p| {
+            if let Progress::Started { .. } = p {
+                entered_tx.lock().unwrap().send(()).unwrap();
+                tokio::task::block_in_place(|| go_rx.lock().unwrap().recv_timeout(Duration::from_secs(20)).unwrap());
+            }
+        });
+        m.up(Target::All).await
+    });
+    tokio::task::spawn_blocking(move || entered_rx.recv_timeout(Duration::from_secs(20)).unwrap()).await.unwrap();
+    (runner, go_tx)
+}
+
 async fn lock_doc(db: &Database) -> Option<Document> {
     let found = db.run_command(doc! { "find": "_orm_migrations_lock", "filter": { "_id": "lock" } }).await.unwrap();
     found.get_document("cursor").unwrap().get_array("firstBatch").unwrap().first().and_then(|d| d.as_document().cloned())
@@ -76,23 +100,7 @@ async fn an_expired_lease_is_taken_over_and_a_live_one_never(db: Database) {
 async fn a_runner_that_lost_its_lock_stops_and_leaves_the_new_one(db: Database) {
     let dir = tempfile::tempdir().unwrap();
     one_migration(dir.path());
-    let (entered_tx, entered_rx) = std::sync::mpsc::channel::<()>();
-    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
-    let (entered_tx, go_rx) = (Mutex::new(entered_tx), Mutex::new(go_rx));
-    let runner = {
-        let db = db.clone();
-        let path = dir.path().to_path_buf();
-        tokio::spawn(async move {
-            let m = Migrator::from_dir(db, &path).unwrap().lock_lease(Duration::from_millis(300)).on_progress(move |p| {
-                if let Progress::Started { .. } = p {
-                    entered_tx.lock().unwrap().send(()).unwrap();
-                    tokio::task::block_in_place(|| go_rx.lock().unwrap().recv_timeout(Duration::from_secs(20)).unwrap());
-                }
-            });
-            m.up(Target::All).await
-        })
-    };
-    tokio::task::spawn_blocking(move || entered_rx.recv_timeout(Duration::from_secs(20)).unwrap()).await.unwrap();
+    let (runner, go_tx) = paused_runner(&db, dir.path(), Some(Duration::from_millis(300))).await;
     // Someone removes the lock (`orm migrate unlock`) and another runner takes it.
     put_lock(&db, "second-host pid 3 run new", 60_000).await;
     // Several heartbeats (every 100 ms) find the lock someone else's.
@@ -149,22 +157,7 @@ async fn the_lock_is_held_and_told(db: Database) {
     assert!(name.0.ends_with(HOSTILE), "{}", name.0);
     let dir = tempfile::tempdir().unwrap();
     one_migration(dir.path());
-    let (entered_tx, entered_rx) = std::sync::mpsc::channel::<()>();
-    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
-    let (entered_tx, go_rx) = (Mutex::new(entered_tx), Mutex::new(go_rx));
-    let runner = {
-        let (db, path) = (db.clone(), dir.path().to_path_buf());
-        tokio::spawn(async move {
-            let m = Migrator::from_dir(db, &path).unwrap().on_progress(move |p| {
-                if let Progress::Started { .. } = p {
-                    entered_tx.lock().unwrap().send(()).unwrap();
-                    tokio::task::block_in_place(|| go_rx.lock().unwrap().recv_timeout(Duration::from_secs(20)).unwrap());
-                }
-            });
-            m.up(Target::All).await
-        })
-    };
-    tokio::task::spawn_blocking(move || entered_rx.recv_timeout(Duration::from_secs(20)).unwrap()).await.unwrap();
+    let (runner, go_tx) = paused_runner(&db, dir.path(), None).await;
     let watcher = Migrator::from_dir(db.clone(), dir.path()).unwrap();
     let holder = watcher.lock_holder().await.unwrap().expect("the running migrator holds the lock");
     assert!(holder.owner.contains("PostgreSQL session") || holder.owner.contains("MySQL connection"), "{holder}");
