@@ -5,9 +5,10 @@
 //! A write (outside a transaction, or a transaction's commit) marks the handle and its clones as
 //! having written. The next read that could go to a replica first asks the primary for its
 //! position (PostgreSQL's WAL LSN, `pg_current_wal_lsn()`; MariaDB's GTID position,
-//! `@@gtid_binlog_pos`), which is at or past the write's commit since the write had returned; that
-//! position becomes the handle's *floor*. A replica serves the read only if it has replayed the
-//! floor (`pg_last_wal_replay_lsn()`; `@@gtid_slave_pos` covering every domain of the floor),
+//! `@@gtid_binlog_pos`; MySQL's executed GTID set, `@@GLOBAL.gtid_executed`), which is at or past
+//! the write's commit since the write had returned; that position becomes the handle's *floor*. A
+//! replica serves the read only if it has replayed the floor (`pg_last_wal_replay_lsn()`;
+//! `@@gtid_slave_pos` covering every domain of the floor; a `gtid_executed` holding the floor's set),
 //! remembered from the last probe or asked again; otherwise the read waits for one, briefly
 //! ([`ConnectOptions::replica_wait`](crate::ConnectOptions::replica_wait)), then goes to the
 //! primary. The position is asked for once per burst of writes, not after every write, and the
@@ -22,10 +23,10 @@
 //! A replica whose connection fails is out of rotation with a growing backoff (250 ms doubling up
 //! to 30 s) and tried again after it; one that lags more than
 //! [`ConnectOptions::max_replica_lag`](crate::ConnectOptions::max_replica_lag), or is not in
-//! recovery (PostgreSQL) or runs no replication thread (MariaDB) — promoted, or not a replica at
-//! all — is left out until a later probe finds it fit. PostgreSQL tells the lag (the age of the
-//! last replayed commit while WAL waits); on MariaDB it is measured: how long ago the primary was
-//! at a position the replica has still not replayed.
+//! recovery (PostgreSQL) or runs no replication thread (MariaDB, MySQL) — promoted, or not a
+//! replica at all — is left out until a later probe finds it fit. PostgreSQL tells the lag (the age
+//! of the last replayed commit while WAL waits); on MariaDB and MySQL it is measured: how long ago
+//! the primary was at a position the replica has still not replayed.
 //! Reads never fail because a replica died while the primary is up: a read that fails on a
 //! replica for a connection reason is run again on the primary.
 //!
@@ -39,6 +40,7 @@
 //! in a causally consistent session advanced to it, which the driver sends as
 //! `readConcern.afterClusterTime`; the member that answers waits until it has applied that far.
 
+mod gtid_set;
 mod position;
 
 pub use position::ConsistencyToken;
@@ -130,7 +132,7 @@ impl Replicas {
     /// Connects to every replica (one that is down now is only out of rotation until it answers).
     pub(crate) async fn connect(primary: &Database, urls: &[String], options: &crate::ConnectOptions) -> Result<Replicas> {
         let Some(flavor) = Flavor::of(primary).await? else {
-            return Err(Error::Unsupported { operation: "read replicas (routed on PostgreSQL and MariaDB)", backend: primary.backend().name() });
+            return Err(Error::Unsupported { operation: "read replicas", backend: primary.backend().name() });
         };
         if flavor == Flavor::MongoDb && !urls.is_empty() {
             return Err(Error::Unsupported {
@@ -138,6 +140,7 @@ impl Replicas {
                 backend: "MongoDB",
             });
         }
+        flavor.check_primary(primary).await?;
         // A primary URL that names a replica would send every write to a server that refuses it.
         if flavor.probe(primary).await?.replicating {
             return Err(Error::ReplicaNotWritable { url: primary.url().to_string() });

@@ -396,3 +396,17 @@ async fn mongodb_reads_are_held_to_the_handle_s_writes() {
     assert!(matches!(err, Error::Unsupported { .. }) && err.to_string().contains("readPreference"), "{err}");
     db.drop_table::<Note>().await.unwrap();
 }
+
+/// A MariaDB primary without a binary log has no GTID position to hold reads to: refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_primary_without_positions_is_refused() {
+    let Some(s) = servers(Kind::MariaDb) else { return };
+    let plain = Database::connect(&orm_tests::mysql_url()).await.unwrap();
+    let log_bin: Vec<(String,)> = plain.raw_query("SELECT CAST(@@log_bin AS CHAR)", []).await.unwrap();
+    if log_bin[0].0 != "0" && !log_bin[0].0.eq_ignore_ascii_case("OFF") {
+        eprintln!("the test MariaDB keeps a binary log: nothing to refuse");
+        return;
+    }
+    let err = Database::connect_with(&orm_tests::mysql_url(), ConnectOptions::new().replicas([s.replica.clone()])).await.unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }) && err.to_string().contains("log_bin"), "{err}");
+}

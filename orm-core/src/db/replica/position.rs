@@ -3,6 +3,7 @@
 
 use super::super::exec::{Executor, On};
 use super::super::Database;
+use super::gtid_set::GtidSet;
 use crate::error::{Error, Result};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -15,6 +16,8 @@ pub(crate) enum Position {
     /// A MariaDB GTID position: per replication domain, the server id and sequence number of the
     /// last transaction.
     Gtid(BTreeMap<u32, (u32, u64)>),
+    /// A MySQL GTID set (`@@GLOBAL.gtid_executed`).
+    GtidSet(GtidSet),
     /// A MongoDB operation time (a cluster timestamp: seconds, increment).
     ClusterTime(u32, u32),
 }
@@ -25,6 +28,7 @@ impl Position {
         match (self, other) {
             (Position::Lsn(a), Position::Lsn(b)) => a >= b,
             (Position::ClusterTime(a, i), Position::ClusterTime(b, j)) => (a, i) >= (b, j),
+            (Position::GtidSet(a), Position::GtidSet(b)) => a.covers(b),
             (Position::Gtid(a), Position::Gtid(b)) => b.iter().all(|(domain, (_, seq))| a.get(domain).is_some_and(|(_, s)| s >= seq)),
             _ => false,
         }
@@ -34,6 +38,7 @@ impl Position {
     pub(crate) fn merge(self, other: Position) -> Position {
         match (self, other) {
             (Position::Lsn(a), Position::Lsn(b)) => Position::Lsn(a.max(b)),
+            (Position::GtidSet(a), Position::GtidSet(b)) => Position::GtidSet(a.union(b)),
             (Position::ClusterTime(a, i), Position::ClusterTime(b, j)) => {
                 let (t, inc) = (a, i).max((b, j));
                 Position::ClusterTime(t, inc)
@@ -74,6 +79,7 @@ impl std::fmt::Display for ConsistencyToken {
         match &self.0 {
             Position::Lsn(lsn) => write!(f, "pg:{:X}/{:X}", lsn >> 32, lsn & 0xffff_ffff),
             Position::ClusterTime(time, increment) => write!(f, "mongo:{time}.{increment}"),
+            Position::GtidSet(set) => write!(f, "mysql:{set}"),
             Position::Gtid(domains) => {
                 f.write_str("mariadb:")?;
                 for (i, (domain, (server, seq))) in domains.iter().enumerate() {
@@ -94,6 +100,8 @@ impl std::str::FromStr for ConsistencyToken {
             parse_lsn(lsn).map(Position::Lsn)
         } else if let Some(gtids) = text.strip_prefix("mariadb:") {
             parse_gtids(gtids).filter(|g| !g.is_empty()).map(Position::Gtid)
+        } else if let Some(set) = text.strip_prefix("mysql:") {
+            GtidSet::parse(set).filter(|s| !s.is_empty()).map(Position::GtidSet)
         } else if let Some(time) = text.strip_prefix("mongo:") {
             time.split_once('.').and_then(|(t, i)| Some(Position::ClusterTime(t.parse().ok()?, i.parse().ok()?)))
         } else {
@@ -138,18 +146,20 @@ pub(crate) struct Probed {
 pub(crate) enum Flavor {
     Postgres,
     MariaDb,
+    /// MySQL proper, with `gtid_mode=ON`.
+    MySql,
     /// The driver picks the members (the URL's `readPreference`); reads are held to a position
     /// by causally consistent sessions.
     MongoDb,
 }
 
 impl Flavor {
-    /// The flavor of `db`'s server; `None` where this version does not route reads (MySQL,
-    /// SQLite).
+    /// The flavor of `db`'s server; `None` where there are no replicas (SQLite).
     pub(crate) async fn of(db: &Database) -> Result<Option<Flavor>> {
         match db.backend() {
             crate::BackendKind::Postgres => Ok(Some(Flavor::Postgres)),
             crate::BackendKind::MySql if db.server_version().await?.contains("MariaDB") => Ok(Some(Flavor::MariaDb)),
+            crate::BackendKind::MySql => Ok(Some(Flavor::MySql)),
             crate::BackendKind::MongoDb => Ok(Some(Flavor::MongoDb)),
             _ => Ok(None),
         }
@@ -160,6 +170,7 @@ impl Flavor {
         let sql = match self {
             Flavor::Postgres => "SELECT CAST(pg_current_wal_lsn() AS TEXT)",
             Flavor::MariaDb => "SELECT CAST(@@gtid_binlog_pos AS CHAR)",
+            Flavor::MySql => "SELECT CAST(@@GLOBAL.gtid_executed AS CHAR)",
             Flavor::MongoDb => return mongo::operation_time(db).await,
         };
         let rows: Vec<(String,)> = db.on().raw_query_quiet(sql).await?;
@@ -169,8 +180,24 @@ impl Flavor {
     fn parse(self, text: &str) -> Option<Position> {
         match self {
             Flavor::Postgres => parse_lsn(text).map(Position::Lsn),
-            Flavor::MariaDb => parse_gtids(text).map(Position::Gtid),
+            Flavor::MariaDb => parse_gtids(text).filter(|g| !g.is_empty()).map(Position::Gtid),
+            Flavor::MySql => GtidSet::parse(text).filter(|s| !s.is_empty()).map(Position::GtidSet),
             Flavor::MongoDb => None,
+        }
+    }
+
+    /// Refuses a primary that cannot tell its position (reads could then go behind a write).
+    pub(crate) async fn check_primary(self, db: &Database) -> Result<()> {
+        let (sql, what) = match self {
+            Flavor::MariaDb => ("SELECT CAST(@@log_bin AS CHAR)", "read replicas without a binary log (MariaDB needs log_bin for GTIDs)"),
+            // ON_PERMISSIVE: the primary's own transactions get GTIDs too.
+            Flavor::MySql => ("SELECT CAST(@@GLOBAL.gtid_mode AS CHAR)", "read replicas without GTIDs (MySQL needs gtid_mode=ON)"),
+            Flavor::Postgres | Flavor::MongoDb => return Ok(()),
+        };
+        let rows: Vec<(String,)> = db.on().raw_query_quiet(sql).await?;
+        match rows.first().map(|(v,)| v.to_ascii_uppercase()) {
+            Some(v) if matches!(v.as_str(), "1" | "ON" | "ON_PERMISSIVE") => Ok(()),
+            _ => Err(Error::Unsupported { operation: what, backend: db.backend().name() }),
         }
     }
 
@@ -192,6 +219,13 @@ impl Flavor {
                 let rows: Vec<(String, String)> = db.on().raw_query_quiet(PROBE).await?;
                 let (replayed, running) = rows.into_iter().next().unwrap_or_default();
                 Ok(Probed { replicating: running.eq_ignore_ascii_case("ON"), replayed: self.parse(&replayed), lag: None })
+            }
+            Flavor::MySql => {
+                const PROBE: &str = "SELECT CAST(@@GLOBAL.gtid_executed AS CHAR), CAST((SELECT COUNT(*) FROM \
+                     performance_schema.replication_applier_status WHERE SERVICE_STATE = 'ON') AS SIGNED)";
+                let rows: Vec<(String, i64)> = db.on().raw_query_quiet(PROBE).await?;
+                let (replayed, running) = rows.into_iter().next().unwrap_or_default();
+                Ok(Probed { replicating: running > 0, replayed: self.parse(&replayed), lag: None })
             }
             Flavor::MongoDb => Ok(Probed { replicating: mongo::is_secondary(db).await?, replayed: None, lag: None }),
         }
@@ -274,10 +308,17 @@ mod tests {
 
     #[test]
     fn tokens_round_trip_as_text_and_refuse_anything_else() {
-        for text in ["pg:0/16B3740", "pg:1/0", "mariadb:0-1-42", "mariadb:0-1-42,3-2-7", "mongo:1796235666.7"] {
+        for text in [
+            "pg:0/16B3740",
+            "pg:1/0",
+            "mariadb:0-1-42",
+            "mariadb:0-1-42,3-2-7",
+            "mongo:1796235666.7",
+            "mysql:3e11fa47-71ca-11e1-9e33-c80aa9429562:1-9,4f22ab58-82db-22f2-8f44-d91bb0530673:3",
+        ] {
             assert_eq!(text.parse::<ConsistencyToken>().unwrap().to_string(), text);
         }
-        for bad in ["", "pg:", "pg:1", "pg:x/1", "mysql:1/1", "pg:1/1/1", "mariadb:", "mariadb:0-1", "mariadb:0-1-2-3", "mariadb:a-1-2", "mongo:1", "mongo:1.x"] {
+        for bad in ["", "pg:", "pg:1", "pg:x/1", "mysql:1/1", "pg:1/1/1", "mariadb:", "mariadb:0-1", "mariadb:0-1-2-3", "mariadb:a-1-2", "mongo:1", "mongo:1.x", "mysql:", "mysql:x:1"] {
             assert!(bad.parse::<ConsistencyToken>().is_err(), "{bad}");
         }
     }
