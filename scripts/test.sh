@@ -39,6 +39,11 @@ cleanup() {
         for node in delayed replica primary; do
           runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$STATE/pgrepl/$node" -m immediate stop >/dev/null 2>&1 || true
         done ;;
+      galera)
+        log "stopping the Galera cluster"
+        for node in 3 2 1; do
+          if [ -f "$STATE/galera/n$node.pid" ]; then kill "$(cat "$STATE/galera/n$node.pid")" 2>/dev/null || true; fi
+        done ;;
       mariadb_replicas)
         log "stopping the MariaDB primary and replicas"
         for node in delayed replica primary; do
@@ -257,6 +262,53 @@ provide_mariadb_replicas() {
   export ORM_TEST_MARIADB_REPLICA_DIR="$dir"
 }
 
+# A throwaway three-node MariaDB Galera cluster (galera-4) on loopback ports, for the cluster tests:
+# the first node starts a new cluster, the others join it (state transfer by rsync).
+provide_galera() {
+  if [ ! -f /usr/lib/galera/libgalera_smm.so ] || ! command -v rsync >/dev/null; then
+    log "installing galera-4 and rsync from Debian's packages"
+    apt_install galera-4 rsync || return 1
+  fi
+  local dir="$STATE/galera" n addr=""
+  rm -rf "$dir"; mkdir -p "$dir"; chown mysql "$dir"
+  for n in 1 2 3; do
+    mkdir -p "$dir/n$n"; chown mysql "$dir/n$n"
+    echo "$(free_port) $(free_port) $(free_port) $(free_port)" >"$dir/n$n.ports"
+  done
+  for n in 1 2 3; do read -r _ g _ _ <"$dir/n$n.ports"; addr="$addr${addr:+,}127.0.0.1:$g"; done
+  galera_node() {
+    local n=$1 p g i s; read -r p g i s <"$dir/n$n.ports"; shift
+    /usr/sbin/mariadbd --no-defaults --datadir="$dir/n$n" --user=mysql --port="$p" --bind-address=127.0.0.1 \
+      --socket="$dir/n$n.sock" --pid-file="$dir/n$n.pid" --binlog-format=ROW --innodb-autoinc-lock-mode=2 \
+      --innodb-flush-log-at-trx-commit=0 --wsrep-on=ON --wsrep-provider=/usr/lib/galera/libgalera_smm.so \
+      --wsrep-cluster-name=orm_test --wsrep-cluster-address="gcomm://$addr" --wsrep-node-name="n$n" \
+      --wsrep-node-address="127.0.0.1:$g" \
+      --wsrep-provider-options="gmcast.listen_addr=tcp://127.0.0.1:$g;ist.recv_addr=127.0.0.1:$i;gcache.size=32M" \
+      --wsrep-sst-method=rsync --wsrep-sst-receive-address="127.0.0.1:$s" "$@" >>"$dir/n$n.log" 2>&1 &
+    disown "$!"
+  }
+  mariadb-install-db --datadir="$dir/n1" --user=mysql --auth-root-authentication-method=normal \
+    --skip-test-db >"$dir/install.log" 2>&1
+  log "starting a three-node Galera cluster"
+  galera_node 1 --wsrep-new-cluster
+  STARTED+=(galera)
+  local urls="" port
+  for n in 1 2 3; do
+    [ "$n" = 1 ] || galera_node "$n"
+    read -r port _ _ _ <"$dir/n$n.ports"
+    local ok=0
+    for _ in $(seq 1 300); do
+      if [ "$(mariadb --no-defaults -h 127.0.0.1 -P "$port" -u root -N -e "SHOW STATUS LIKE 'wsrep_local_state_comment'" 2>/dev/null | cut -f2)" = Synced ]; then ok=1; break; fi
+      sleep 0.2
+    done
+    [ "$ok" = 1 ] || { log "Galera node $n did not sync; see $dir/n$n.log"; return 1; }
+    [ "$n" = 1 ] && mariadb --no-defaults -h 127.0.0.1 -P "$port" -u root -e "CREATE DATABASE test"
+    urls="$urls${urls:+,}mysql://root@127.0.0.1:$port/test"
+  done
+  log "Galera cluster: $urls"
+  export TEST_GALERA_URLS="$urls" ORM_TEST_GALERA_DIR="$dir"
+}
+
 need() {
   if ! "$1"; then
     if [ "${CI:-}" = true ]; then log "could not provide ${1#provide_} under CI=true"; exit 1; fi
@@ -270,6 +322,7 @@ need provide_mongodb
 need provide_redis
 need provide_pg_replicas
 need provide_mariadb_replicas
+need provide_galera
 log "PostgreSQL: ${TEST_POSTGRES_URL:-none}; MySQL: ${TEST_MYSQL_URL:-none}; MongoDB: ${TEST_MONGODB_URL:-none}; Redis: ${TEST_REDIS_URL:-none}; PostgreSQL primary + replicas: ${TEST_PG_PRIMARY_URL:-none}"
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"

@@ -26,6 +26,8 @@ pub enum Backend {
     SqliteMemory,
     /// MongoDB, a fresh database per test.
     MongoDb,
+    /// A node of the MariaDB Galera cluster (`TEST_GALERA_URLS`), a fresh database per test.
+    Galera,
 }
 
 /// The admin URL of PostgreSQL for tests.
@@ -36,6 +38,12 @@ pub fn postgres_url() -> String {
 /// The admin URL of MySQL/MariaDB for tests.
 pub fn mysql_url() -> String {
     std::env::var("TEST_MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".into())
+}
+
+/// The URLs of the Galera cluster's nodes (`TEST_GALERA_URLS`, comma-separated; the test command
+/// starts a three-node cluster); empty when unset.
+pub fn galera_urls() -> Vec<String> {
+    std::env::var("TEST_GALERA_URLS").map(|v| v.split(',').map(str::to_string).collect()).unwrap_or_default()
 }
 
 /// The URL of MongoDB for tests.
@@ -90,6 +98,10 @@ async fn scratch(backend: Backend, suffix: &str) -> Option<Scratch> {
     let server = match backend {
         Backend::Postgres => Some(postgres_url()),
         Backend::MySql => Some(mysql_url()),
+        Backend::Galera => match galera_urls().into_iter().next() {
+            Some(url) => Some(url),
+            None => return unreachable(backend, &"TEST_GALERA_URLS is unset (bash scripts/test.sh starts a cluster)"),
+        },
         _ => None,
     };
     if let Some(admin_url) = server {
@@ -196,6 +208,21 @@ macro_rules! sql_backend_tests {
             $crate::__sql_backend_tests!($name);
         }
     )+};
+}
+
+/// For each scenario, a test on a node of the Galera cluster, in a module `galera` (one per file).
+#[macro_export]
+macro_rules! galera_tests {
+    ($($name:ident),+ $(,)?) => {
+        mod galera {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::run($crate::Backend::Galera, super::$name).await
+                }
+            )+
+        }
+    };
 }
 
 /// Like [`backend_tests!`], for MongoDB-only scenarios (native documents).

@@ -13,6 +13,15 @@ backend_tests!(
     failed_bulk_insert_in_a_transaction_leaves_nothing,
     concurrent_transactions_keep_a_counter_exact
 );
+// The same scenarios on a node of the Galera cluster.
+orm_tests::galera_tests!(
+    commit_persists_and_rollback_discards,
+    dropping_an_unfinished_transaction_rolls_back,
+    closure_commits_on_ok_and_rolls_back_on_err,
+    nested_transactions_are_savepoints,
+    failed_bulk_insert_in_a_transaction_leaves_nothing,
+    concurrent_transactions_keep_a_counter_exact
+);
 
 async fn commit_persists_and_rollback_discards(db: Database) {
     db.create_table::<User>().await.unwrap();

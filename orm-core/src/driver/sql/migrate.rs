@@ -1,6 +1,6 @@
 //! A migration run on SQL: one pooled connection held from start to end, whose session holds the
-//! lock (PostgreSQL's advisory lock, MySQL's `GET_LOCK`) or runs the whole run as one exclusive
-//! transaction (SQLite). The history is read and written on it too, so SQLite's run transaction
+//! lock (PostgreSQL's advisory lock, MySQL's `GET_LOCK`, a leased row on a Galera cluster:
+//! `lease.rs`) or runs the whole run as one exclusive transaction (SQLite). The history is read and written on it too, so SQLite's run transaction
 //! sees its own writes and no second connection waits on it.
 
 use super::{SqlDriver, SqlPool};
@@ -35,6 +35,12 @@ enum Held {
 pub(crate) struct SqlConn {
     held: Held,
     dialect: Dialect,
+    /// The pool, for a lease's renewals on a connection of their own.
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+    pool: SqlPool,
+    /// Whether the server is a Galera node, once asked.
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+    galera: Option<bool>,
 }
 
 /// Runs `$body` with `$c` bound to the held connection.
@@ -50,6 +56,9 @@ macro_rules! on_held {
         }
     };
 }
+
+#[cfg(feature = "mysql")]
+mod lease;
 
 use crate::value::Value;
 
@@ -78,7 +87,7 @@ impl SqlConn {
             #[cfg(feature = "sqlite")]
             SqlPool::Lite(p) => Held::Lite(p.acquire().await.map_err(acquire)?),
         };
-        Ok(SqlConn { held, dialect: d.dialect })
+        Ok(SqlConn { held, dialect: d.dialect, pool: d.pool.clone(), galera: None })
     }
 
     /// Runs SQL text (one or more statements, no bound values).
@@ -130,7 +139,13 @@ impl SqlConn {
 }
 
 impl MigrationConn for SqlConn {
-    async fn lock(&mut self, guard: &mut LockGuard, _lease: Duration, on_wait: &(dyn Fn(Option<LockHolder>) + Send + Sync)) -> Result<()> {
+    async fn lock(&mut self, guard: &mut LockGuard, lease: Duration, on_wait: &(dyn Fn(Option<LockHolder>) + Send + Sync)) -> Result<()> {
+        #[cfg(not(feature = "mysql"))]
+        let _ = lease;
+        #[cfg(feature = "mysql")]
+        if self.lock_kind() == MigrationLock::NamedLock && self.is_galera().await {
+            return self.lease_lock(guard, lease, on_wait).await;
+        }
         match self.lock_kind() {
             MigrationLock::AdvisoryLock => {
                 if self.query_i64_with("SELECT CAST(CASE WHEN pg_try_advisory_lock($1) THEN 1 ELSE 0 END AS BIGINT)", key()).await? != 1 {
@@ -176,7 +191,13 @@ impl MigrationConn for SqlConn {
         Ok(())
     }
 
-    async fn unlock(&mut self, _guard: &LockGuard) -> Result<()> {
+    async fn unlock(&mut self, guard: &LockGuard) -> Result<()> {
+        #[cfg(not(feature = "mysql"))]
+        let _ = guard;
+        #[cfg(feature = "mysql")]
+        if self.lock_kind() == MigrationLock::NamedLock && self.is_galera().await {
+            return self.lease_unlock(guard).await;
+        }
         match self.lock_kind() {
             MigrationLock::AdvisoryLock => {
                 self.query_i64_with("SELECT CAST(CASE WHEN pg_advisory_unlock($1) THEN 1 ELSE 0 END AS BIGINT)", key()).await.map(|_| ())
@@ -197,6 +218,10 @@ impl MigrationConn for SqlConn {
     }
 
     async fn lock_holder(&mut self) -> Result<Option<LockHolder>> {
+        #[cfg(feature = "mysql")]
+        if self.lock_kind() == MigrationLock::NamedLock && self.is_galera().await {
+            return self.lease_holder().await;
+        }
         match self.lock_kind() {
             MigrationLock::AdvisoryLock => {
                 // pg_locks shows a bigint advisory key as its high and low 32 bits.
@@ -221,6 +246,10 @@ impl MigrationConn for SqlConn {
     }
 
     async fn force_unlock(&mut self) -> Result<Option<LockHolder>> {
+        #[cfg(feature = "mysql")]
+        if self.lock_kind() == MigrationLock::NamedLock && self.is_galera().await {
+            return self.lease_force_unlock().await;
+        }
         // Session locks go with their session: tell who holds one; only ending that session
         // releases it. SQLite's goes with its transaction.
         match self.lock_holder().await? {
