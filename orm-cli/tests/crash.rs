@@ -82,6 +82,12 @@ async fn check_truthful(db: &Database, dir: &Path) -> usize {
     recorded
 }
 
+/// Whether `db` is a node of a Galera cluster.
+async fn is_galera(db: &Database) -> bool {
+    db.backend() == BackendKind::MySql
+        && db.raw_query::<(String,)>("SELECT CAST(@@wsrep_on AS CHAR)", []).await.is_ok_and(|r| r.first().is_some_and(|(v,)| v == "1" || v == "ON"))
+}
+
 /// Drops every table and collection, the history and the lock included.
 async fn wipe(db: &Database) {
     for t in db.introspect().await.unwrap().tables.into_keys().chain(["_orm_migrations".into(), "_orm_migrations_lock".into()]) {
@@ -118,8 +124,9 @@ async fn killed_at_spread_points(db: Database) {
             cut_short += 1;
         }
         let m = Migrator::from_dir(db.clone(), &dir).unwrap();
-        // MongoDB's lock outlives a killed runner (until its lease ends): `unlock` removes it.
-        if db.backend() == BackendKind::MongoDb {
+        // A leased lock (MongoDB, a Galera cluster) outlives a killed runner until its lease ends
+        // (30 s; the takeover after it is tested on its own): `unlock` removes it.
+        if db.backend() == BackendKind::MongoDb || is_galera(&db).await {
             m.force_unlock().await.unwrap();
         }
         // The server releases a session's lock once it notices the session is gone.
@@ -199,4 +206,6 @@ on!(
     interrupted_mysql: interrupted_between_steps => Backend::MySql,
     interrupted_sqlite: interrupted_between_steps => Backend::SqliteFile,
     interrupted_mongodb: interrupted_between_steps => Backend::MongoDb,
+    killed_galera: killed_at_spread_points => Backend::Galera,
+    interrupted_galera: interrupted_between_steps => Backend::Galera,
 );
