@@ -475,7 +475,18 @@ impl Driver for MongoDriver {
         super::introspect::tables(self, sample).await
     }
 
+    /// The database with majority write and read concerns on a replica set: the lock and the
+    /// history a runner writes survive a failover, and what it reads of them was acknowledged by a
+    /// majority (the driver retries writes and reads once on a new primary, by default).
     async fn migration_conn(&self) -> Result<MongoDriver> {
-        Ok(self.clone())
+        let mut conn = self.clone();
+        if self.transactions {
+            let options = mongodb::options::DatabaseOptions::builder()
+                .write_concern(mongodb::options::WriteConcern::majority())
+                .read_concern(mongodb::options::ReadConcern::majority())
+                .build();
+            conn.db = self.client.database_with_options(self.db.name(), options);
+        }
+        Ok(conn)
     }
 }
