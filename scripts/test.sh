@@ -185,6 +185,22 @@ provide_redis() {
   export TEST_REDIS_URL="redis://127.0.0.1:$port/0"
 }
 
+# A throwaway certificate authority (DIR/tls/ca.crt) and a server certificate it signed for
+# 127.0.0.1 (server.crt, server.key), readable by USER (the server's).
+test_certificate() {
+  local dir=$1 user=$2 t="$1/tls"
+  if ! command -v openssl >/dev/null; then apt_install openssl || return 1; fi
+  mkdir -p "$t"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=orm test CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "$t/ca.key" -out "$t/ca.crt" >/dev/null 2>&1
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$t/server.key" -out "$t/server.csr" >/dev/null 2>&1
+  printf "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n" >"$t/server.ext"
+  openssl x509 -req -in "$t/server.csr" -CA "$t/ca.crt" -CAkey "$t/ca.key" -CAcreateserial -days 2 \
+    -extfile "$t/server.ext" -out "$t/server.crt" >/dev/null 2>&1
+  chown -R "$user" "$t"; chmod 600 "$t/server.key" "$t/ca.key"
+}
+
 # A throwaway PostgreSQL primary with two streaming replicas (`pg_basebackup -R`), one of them
 # applying WAL two seconds late, for the read-replica tests. Each node's port and socket directory
 # are in its own postgresql.auto.conf, so a test can stop and start a replica with `pg_ctl -D` alone.
@@ -201,8 +217,12 @@ provide_pg_replicas() {
   primary=$(free_port); replica=$(free_port); delayed=$(free_port)
   log "starting a PostgreSQL primary on 127.0.0.1:$primary, replicas on :$replica and :$delayed (2 s delay)"
   "${as_pg[@]}" "$PG_BIN/initdb" -D "$dir/primary" -U postgres --auth=trust -E UTF8 >/dev/null
+  test_certificate "$dir" postgres
   printf "port = %s\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\nfsync = off\nwal_level = replica\nmax_wal_senders = 8\n" \
     "$primary" "$dir/run" >>"$dir/primary/postgresql.auto.conf"
+  # TLS for the TLS tests (a self-signed certificate for 127.0.0.1); plain connections still work.
+  printf "ssl = on\nssl_cert_file = '%s'\nssl_key_file = '%s'\n" "$dir/tls/server.crt" "$dir/tls/server.key" \
+    >>"$dir/primary/postgresql.auto.conf"
   "${as_pg[@]}" "$PG_BIN/pg_ctl" -D "$dir/primary" -l "$dir/primary.log" -w start >/dev/null
   STARTED+=(pg_replicas)
   "${as_pg[@]}" "$PG_BIN/createdb" -h 127.0.0.1 -p "$primary" -U postgres test
@@ -216,7 +236,7 @@ provide_pg_replicas() {
   export TEST_PG_PRIMARY_URL="postgres://postgres@127.0.0.1:$primary/test"
   export TEST_PG_REPLICA_URL="postgres://postgres@127.0.0.1:$replica/test"
   export TEST_PG_DELAYED_REPLICA_URL="postgres://postgres@127.0.0.1:$delayed/test"
-  export ORM_TEST_PG_BIN="$PG_BIN" ORM_TEST_PG_REPLICA_DATA="$dir/replica"
+  export ORM_TEST_PG_BIN="$PG_BIN" ORM_TEST_PG_REPLICA_DATA="$dir/replica" ORM_TEST_PG_TLS_CA="$dir/tls/ca.crt"
 }
 
 # A throwaway MariaDB primary with two GTID replicas, one applying two seconds late (MASTER_DELAY),
@@ -227,6 +247,7 @@ start_mariadb_node() {
   /usr/sbin/mariadbd --no-defaults --datadir="$dir/$node" --user=mysql --port="$port" --bind-address=127.0.0.1 \
     --socket="$dir/$node.sock" --pid-file="$dir/$node.pid" --server-id="$(cat "$dir/$node.id")" \
     --log-bin=binlog --log-slave-updates --binlog-format=ROW --innodb-flush-log-at-trx-commit=0 \
+    --ssl-cert="$dir/tls/server.crt" --ssl-key="$dir/tls/server.key" \
     >>"$dir/$node.log" 2>&1 &
   disown "$!"  # stopped by pid file at the end, or killed by a test: no job message either way
   wait_port "$port"
@@ -239,6 +260,7 @@ provide_mariadb_replicas() {
   fi
   local dir="$STATE/myrepl" id=1 node
   rm -rf "$dir"; mkdir -p "$dir"; chown mysql "$dir"
+  test_certificate "$dir" mysql
   for node in primary replica delayed; do
     mkdir -p "$dir/$node"; chown mysql "$dir/$node"
     mariadb-install-db --datadir="$dir/$node" --user=mysql --auth-root-authentication-method=normal \
@@ -259,7 +281,7 @@ provide_mariadb_replicas() {
   export TEST_MARIADB_PRIMARY_URL="mysql://root@127.0.0.1:$primary/test"
   export TEST_MARIADB_REPLICA_URL="mysql://root@127.0.0.1:$(cat "$dir/replica.port")/test"
   export TEST_MARIADB_DELAYED_REPLICA_URL="mysql://root@127.0.0.1:$(cat "$dir/delayed.port")/test"
-  export ORM_TEST_MARIADB_REPLICA_DIR="$dir"
+  export ORM_TEST_MARIADB_REPLICA_DIR="$dir" ORM_TEST_MARIADB_TLS_CA="$dir/tls/ca.crt"
 }
 
 # A throwaway three-node MariaDB Galera cluster (galera-4) on loopback ports, for the cluster tests:
