@@ -39,6 +39,9 @@ cleanup() {
         for node in delayed replica primary; do
           runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$STATE/pgrepl/$node" -m immediate stop >/dev/null 2>&1 || true
         done ;;
+      pgbouncer)
+        log "stopping PgBouncer"
+        if [ -f "$STATE/pgbouncer/pgbouncer.pid" ]; then kill "$(cat "$STATE/pgbouncer/pgbouncer.pid")" 2>/dev/null || true; fi ;;
       galera)
         log "stopping the Galera cluster"
         for node in 3 2 1; do
@@ -331,6 +334,43 @@ provide_galera() {
   export TEST_GALERA_URLS="$urls" ORM_TEST_GALERA_DIR="$dir"
 }
 
+# PgBouncer in transaction pooling mode in front of the throwaway PostgreSQL primary, fewer server
+# connections than clients so that client connections share them; every database of the primary
+# is reachable through it (`* =`).
+provide_pgbouncer() {
+  if [ -z "${TEST_PG_PRIMARY_URL:-}" ]; then log "PgBouncer needs the throwaway PostgreSQL primary"; return 1; fi
+  if ! command -v pgbouncer >/dev/null; then
+    log "installing pgbouncer from Debian's packages"
+    apt_install pgbouncer || return 1
+  fi
+  local dir="$STATE/pgbouncer" port primary=${TEST_PG_PRIMARY_URL##*127.0.0.1:}
+  primary=${primary%%/*}
+  rm -rf "$dir"; mkdir -p "$dir"; port=$(free_port)
+  printf '"postgres" ""\n' >"$dir/userlist.txt"
+  cat >"$dir/pgbouncer.ini" <<INI
+[databases]
+* = host=127.0.0.1 port=$primary
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $port
+unix_socket_dir =
+auth_type = trust
+auth_file = $dir/userlist.txt
+pool_mode = transaction
+default_pool_size = 5
+max_client_conn = 1000
+ignore_startup_parameters = extra_float_digits,options
+pidfile = $dir/pgbouncer.pid
+logfile = $dir/pgbouncer.log
+INI
+  chown -R postgres "$dir"
+  log "starting PgBouncer (pool_mode = transaction) on 127.0.0.1:$port in front of :$primary"
+  runuser -u postgres -- pgbouncer -d "$dir/pgbouncer.ini" || return 1
+  STARTED+=(pgbouncer)
+  wait_port "$port" || { log "PgBouncer did not start; see $dir/pgbouncer.log"; return 1; }
+  export TEST_PGBOUNCER_URL="postgres://postgres@127.0.0.1:$port/test?pgbouncer=true"
+}
+
 need() {
   if ! "$1"; then
     if [ "${CI:-}" = true ]; then log "could not provide ${1#provide_} under CI=true"; exit 1; fi
@@ -345,6 +385,7 @@ need provide_redis
 need provide_pg_replicas
 need provide_mariadb_replicas
 need provide_galera
+need provide_pgbouncer
 log "PostgreSQL: ${TEST_POSTGRES_URL:-none}; MySQL: ${TEST_MYSQL_URL:-none}; MongoDB: ${TEST_MONGODB_URL:-none}; Redis: ${TEST_REDIS_URL:-none}; PostgreSQL primary + replicas: ${TEST_PG_PRIMARY_URL:-none}"
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"

@@ -129,24 +129,7 @@ fn sql_prints_every_dialect_without_a_database() {
 async fn eight_processes(db: orm_core::Database) {
     let dir = example_migrations();
     let url = db.url().to_string();
-    let children: Vec<_> = (0..8)
-        .map(|_| {
-            Command::new(env!("CARGO_BIN_EXE_orm"))
-                .args(["migrate", "up", "--database-url", &url])
-                .current_dir(dir.path())
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    let mut applied = Vec::new();
-    for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        applied.extend(text(&out.stdout).lines().filter(|l| l.starts_with("applied ")).map(|l| l.split(' ').nth(1).unwrap().to_string()));
-    }
-    applied.sort();
+    let applied = orm_tests::race_migrate_up(env!("CARGO_BIN_EXE_orm"), dir.path(), &[url.clone()]);
     assert_eq!(applied, ["20240101000000_create_users", "20240102000000_create_posts", "20240103000000_users_bio"]);
     let status = orm(&["migrate", "status", "--database-url", &url], dir.path());
     assert_eq!(text(&status.stdout).lines().filter(|l| l.contains(" applied ")).count(), 3, "{}", text(&status.stdout));
@@ -389,3 +372,4 @@ fn reading_and_planning_write_nothing() {
     assert!(text(&up.stderr).contains("no migrations directory at migrations"), "{}", text(&up.stderr));
     assert!(!empty.path().join("orm.db").exists(), "a failing command created the SQLite file");
 }
+

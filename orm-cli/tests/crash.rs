@@ -82,10 +82,16 @@ async fn check_truthful(db: &Database, dir: &Path) -> usize {
     recorded
 }
 
-/// Whether `db` is a node of a Galera cluster.
-async fn is_galera(db: &Database) -> bool {
-    db.backend() == BackendKind::MySql
-        && db.raw_query::<(String,)>("SELECT CAST(@@wsrep_on AS CHAR)", []).await.is_ok_and(|r| r.first().is_some_and(|(v,)| v == "1" || v == "ON"))
+/// Whether the migration lock on `db` is a leased row or document: MongoDB, a node of a Galera
+/// cluster, PostgreSQL behind PgBouncer.
+async fn leased(db: &Database) -> bool {
+    let galera = || db.raw_query::<(String,)>("SELECT CAST(@@wsrep_on AS CHAR)", []);
+    match db.backend() {
+        BackendKind::MongoDb => true,
+        BackendKind::MySql => galera().await.is_ok_and(|r| r.first().is_some_and(|(v,)| v == "1" || v == "ON")),
+        BackendKind::Postgres => db.url().contains("pgbouncer=true"),
+        _ => false,
+    }
 }
 
 /// Drops every table and collection, the history and the lock included.
@@ -124,9 +130,9 @@ async fn killed_at_spread_points(db: Database) {
             cut_short += 1;
         }
         let m = Migrator::from_dir(db.clone(), &dir).unwrap();
-        // A leased lock (MongoDB, a Galera cluster) outlives a killed runner until its lease ends
-        // (30 s; the takeover after it is tested on its own): `unlock` removes it.
-        if db.backend() == BackendKind::MongoDb || is_galera(&db).await {
+        // A leased lock outlives a killed runner until its lease ends (30 s; the takeover after
+        // it is tested on its own): `unlock` removes it.
+        if leased(&db).await {
             m.force_unlock().await.unwrap();
         }
         // The server releases a session's lock once it notices the session is gone.
@@ -208,4 +214,6 @@ on!(
     interrupted_mongodb: interrupted_between_steps => Backend::MongoDb,
     killed_galera: killed_at_spread_points => Backend::Galera,
     interrupted_galera: interrupted_between_steps => Backend::Galera,
+    killed_pgbouncer: killed_at_spread_points => Backend::PgBouncer,
+    interrupted_pgbouncer: interrupted_between_steps => Backend::PgBouncer,
 );

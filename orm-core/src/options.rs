@@ -34,6 +34,8 @@ pub struct ConnectOptions {
     /// Connect on first use (replicas: one that is down at start is only out of rotation).
     #[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
     pub(crate) lazy: bool,
+    /// PostgreSQL behind a transaction pooler.
+    pub(crate) pgbouncer: bool,
     /// The query cache the database reads through.
     #[cfg(feature = "cache")]
     pub(crate) cache: Option<CacheSetting>,
@@ -118,6 +120,25 @@ impl ConnectOptions {
     /// the primary instead (default 100 ms).
     pub fn replica_wait(mut self, wait: Duration) -> Self {
         self.replica_wait = Some(wait);
+        self
+    }
+
+    /// PostgreSQL behind PgBouncer (or another pooler) in `pool_mode = transaction`, where
+    /// consecutive statements of one client connection may reach different server connections;
+    /// the URL's `pgbouncer=true` says the same. Statements are then unnamed (no prepared
+    /// statement outlives its transaction), a statement outside a transaction runs in one of its
+    /// own (sqlx prepares and executes in two exchanges that must reach one server connection),
+    /// and migrations take the leased lock row instead of a session advisory lock. What needs a
+    /// session does not work through such a pooler: `SET` (use `SET LOCAL` in a transaction),
+    /// `LISTEN`, session advisory locks, temporary tables kept between transactions. Ignored on
+    /// other backends.
+    ///
+    /// ```
+    /// let options = orm_core::ConnectOptions::new().pgbouncer(true);
+    /// # let _ = options;
+    /// ```
+    pub fn pgbouncer(mut self, on: bool) -> Self {
+        self.pgbouncer = on;
         self
     }
 

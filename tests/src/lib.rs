@@ -28,6 +28,10 @@ pub enum Backend {
     MongoDb,
     /// A node of the MariaDB Galera cluster (`TEST_GALERA_URLS`), a fresh database per test.
     Galera,
+    /// PostgreSQL through PgBouncer in transaction pooling mode (`TEST_PGBOUNCER_URL`, with
+    /// `pgbouncer=true`), a fresh database per test made on the server behind it
+    /// (`TEST_PG_PRIMARY_URL`).
+    PgBouncer,
 }
 
 /// The admin URL of PostgreSQL for tests.
@@ -44,6 +48,34 @@ pub fn mysql_url() -> String {
 /// starts a three-node cluster); empty when unset.
 pub fn galera_urls() -> Vec<String> {
     std::env::var("TEST_GALERA_URLS").map(|v| v.split(',').map(str::to_string).collect()).unwrap_or_default()
+}
+
+/// The URL of PgBouncer (transaction pooling) in front of the throwaway PostgreSQL primary, with
+/// `pgbouncer=true`, and the primary's own URL; `None` when the test command did not start it.
+pub fn pgbouncer_urls() -> Option<(String, String)> {
+    Some((std::env::var("TEST_PGBOUNCER_URL").ok()?, std::env::var("TEST_PG_PRIMARY_URL").ok()?))
+}
+
+/// Starts eight `orm migrate up` processes at once (`orm` is the binary) in `dir`, the i-th on
+/// `urls[i % urls.len()]`; asserts each succeeds and returns the migrations they applied, sorted.
+pub fn race_migrate_up(orm: &str, dir: &std::path::Path, urls: &[String]) -> Vec<String> {
+    use std::process::{Command, Stdio};
+    let children: Vec<_> = (0..8)
+        .map(|i| {
+            let mut cmd = Command::new(orm);
+            cmd.args(["migrate", "up", "--database-url", &urls[i % urls.len()]]).current_dir(dir).env_remove("DATABASE_URL");
+            cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start orm")
+        })
+        .collect();
+    let mut applied = Vec::new();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "a runner failed:\n{stdout}\n{stderr}");
+        applied.extend(stdout.lines().filter(|l| l.starts_with("applied ")).map(|l| l.split(' ').nth(1).unwrap().to_string()));
+    }
+    applied.sort();
+    applied
 }
 
 /// The URL of MongoDB for tests.
@@ -95,8 +127,17 @@ fn percent_encode(text: &str) -> String {
 async fn scratch(backend: Backend, suffix: &str) -> Option<Scratch> {
     let base = format!("orm_t_{}", uuid::Uuid::new_v4().simple());
     let name = format!("{base}{suffix}");
+    // The server the database is made on, and where the test connects when that differs.
+    let mut through = None;
     let server = match backend {
         Backend::Postgres => Some(postgres_url()),
+        Backend::PgBouncer => match pgbouncer_urls() {
+            Some((pooler, primary)) => {
+                through = Some(pooler);
+                Some(primary)
+            }
+            None => return unreachable(backend, &"TEST_PGBOUNCER_URL is unset (bash scripts/test.sh starts PgBouncer)"),
+        },
         Backend::MySql => Some(mysql_url()),
         Backend::Galera => match galera_urls().into_iter().next() {
             Some(url) => Some(url),
@@ -112,16 +153,12 @@ async fn scratch(backend: Backend, suffix: &str) -> Option<Scratch> {
             Ok(db) => db,
             Err(e) => return unreachable(backend, &e),
         };
-        let quoted = match backend {
-            Backend::Postgres => format!("\"{}\"", name.replace('"', "\"\"")),
-            _ => format!("`{}`", name.replace('`', "``")),
-        };
+        let postgres = matches!(backend, Backend::Postgres | Backend::PgBouncer);
+        let quoted = if postgres { format!("\"{}\"", name.replace('"', "\"\"")) } else { format!("`{}`", name.replace('`', "``")) };
         admin.raw_execute(&format!("CREATE DATABASE {quoted}"), []).await.expect("create the test database");
-        let db = Database::connect(&with_database(&admin_url, &percent_encode(&name))).await.expect("connect to the test database");
-        let drop = match backend {
-            Backend::Postgres => format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"),
-            _ => format!("DROP DATABASE IF EXISTS {quoted}"),
-        };
+        let url = with_database(through.as_deref().unwrap_or(&admin_url), &percent_encode(&name));
+        let db = Database::connect(&url).await.expect("connect to the test database");
+        let drop = format!("DROP DATABASE IF EXISTS {quoted}{}", if postgres { " WITH (FORCE)" } else { "" });
         return Some(Scratch { db, cleanup: Some((admin, drop)), _dir: None });
     }
     match backend {
@@ -210,15 +247,25 @@ macro_rules! sql_backend_tests {
     )+};
 }
 
-/// For each scenario, a test on a node of the Galera cluster, in a module `galera` (one per file).
+/// For each scenario, a test on a node of the Galera cluster (module `galera`) and one through
+/// PgBouncer in transaction pooling mode (module `pgbouncer`); one use per file.
 #[macro_export]
-macro_rules! galera_tests {
+macro_rules! cluster_tests {
     ($($name:ident),+ $(,)?) => {
-        mod galera {
+        $crate::__tests_on!(galera, Galera, $($name),+);
+        $crate::__tests_on!(pgbouncer, PgBouncer, $($name),+);
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __tests_on {
+    ($module:ident, $backend:ident, $($name:ident),+) => {
+        mod $module {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    $crate::run($crate::Backend::Galera, super::$name).await
+                    $crate::run($crate::Backend::$backend, super::$name).await
                 }
             )+
         }

@@ -70,15 +70,36 @@ pub(crate) struct SqlDriver {
     /// The URL connected to, password redacted (for errors).
     pub(crate) url: std::sync::Arc<str>,
     pub(crate) queries: QueryCount,
+    /// Behind a transaction pooler (PgBouncer's `pool_mode = transaction`, asked for with the
+    /// URL's `pgbouncer=true`): consecutive statements may reach different server connections, so
+    /// statements are unnamed and one outside a transaction runs in one of its own.
+    pub(crate) pooler: bool,
 }
 
-/// Runs `$body` with `$conn` bound to an sqlx executor: the pool, or `$tx`'s connection when
-/// `$tx` (an `Option<&mut SqlTx>`) is `Some`. Counts one statement. The body is compiled once per
-/// dialect.
+/// Runs `$body` (a `Result`) with `$conn` bound to an sqlx executor: the pool, or `$tx`'s
+/// connection when `$tx` (an `Option<&mut SqlTx>`) is `Some`. Counts one statement. The body is
+/// compiled once per dialect, twice on PostgreSQL: behind a transaction pooler a statement outside
+/// a transaction runs in one of its own, as sqlx prepares and executes it in two exchanges that
+/// must reach the same server connection.
 macro_rules! on_sql {
     ($d:expr, $tx:expr, $conn:ident => $body:expr) => {{
         $d.queries.add();
         match ($tx, &$d.pool) {
+            #[cfg(feature = "postgres")]
+            (None, $crate::driver::sql::SqlPool::Pg(pool)) if $d.pooler => {
+                let begin = |e| $crate::error::Error::from_sqlx("transaction", "BEGIN", "BEGIN", e);
+                let mut pinned = pool.begin().await.map_err(begin)?;
+                let out = async {
+                    let $conn = &mut *pinned;
+                    $body
+                }
+                .await;
+                // A failed statement's transaction rolls back when dropped.
+                match out {
+                    Ok(v) => pinned.commit().await.map(|()| v).map_err(|e| $crate::error::Error::from_sqlx("transaction", "COMMIT", "COMMIT", e)),
+                    Err(e) => Err(e),
+                }
+            }
             #[cfg(feature = "postgres")]
             (Some($crate::driver::sql::SqlTx::Pg(t)), _) => {
                 let $conn = &mut **t;
@@ -159,6 +180,32 @@ pub(crate) enum Batch {
     Unnest(crate::sql::unnest::UnnestInsert),
 }
 
+/// A statement with bound values; unnamed (`persistent(false)`) behind a transaction pooler, where
+/// a named one would outlive the server connection it was prepared on.
+pub(crate) fn statement<'q, DB: sqlx::Database + sqlx::database::HasStatementCache>(sql: &'q str, values: SqlxValues, pooler: bool) -> sqlx::query::Query<'q, DB, SqlxValues>
+where
+    SqlxValues: sqlx::IntoArguments<DB>,
+{
+    sqlx::query_with(AssertSqlSafe(sql), values).persistent(!pooler)
+}
+
+/// `url` without its `name=true` parameter, and whether it had it.
+pub(crate) fn take_flag(url: &str, name: &str) -> (String, bool) {
+    let Some((base, query)) = url.split_once('?') else { return (url.to_string(), false) };
+    let mut found = false;
+    let rest: Vec<&str> = query
+        .split('&')
+        .filter(|p| match p.split_once('=') {
+            Some((k, v)) if k == name => {
+                found |= v.eq_ignore_ascii_case("true") || v == "1";
+                false
+            }
+            _ => true,
+        })
+        .collect();
+    (if rest.is_empty() { base.to_string() } else { format!("{base}?{}", rest.join("&")) }, found)
+}
+
 impl SqlDriver {
     /// Connects to the SQL backend `kind` (the URL's scheme named it).
     pub(crate) async fn connect(kind: BackendKind, url: &str, redacted: &str, options: &ConnectOptions) -> Result<SqlDriver> {
@@ -169,11 +216,16 @@ impl SqlDriver {
             reason: format!("this build of orm-core lacks the `{feature}` feature"),
         };
         let _ = (&not_enabled, &connect_err, options);
+        let (url, pooler) = take_flag(url, "pgbouncer");
+        let url = url.as_str();
         let pool = match kind {
             BackendKind::Postgres => {
                 #[cfg(feature = "postgres")]
                 {
-                    let opts = sqlx::postgres::PgConnectOptions::from_str(url).map_err(connect_err)?;
+                    let mut opts = sqlx::postgres::PgConnectOptions::from_str(url).map_err(connect_err)?;
+                    if pooler || options.pgbouncer {
+                        opts = opts.statement_cache_capacity(0);
+                    }
                     if options.lazy {
                         SqlPool::Pg(pool_options(options).connect_lazy_with(opts))
                     } else {
@@ -237,7 +289,8 @@ impl SqlDriver {
             #[cfg(feature = "sqlite")]
             SqlPool::Lite(_) => Dialect::Sqlite,
         };
-        Ok(SqlDriver { pool, dialect, url: redacted.into(), queries: QueryCount::default() })
+        let pooler = (pooler || options.pgbouncer) && dialect == Dialect::Postgres;
+        Ok(SqlDriver { pool, dialect, url: redacted.into(), queries: QueryCount::default(), pooler })
     }
 
     /// Runs a query on the pool (introspection).
@@ -260,7 +313,7 @@ impl SqlDriver {
     /// Fetches every row of a built statement.
     pub(crate) async fn fetch_built<R: FromRow>(&self, tx: Option<&mut SqlTx>, ctx: Ctx, sql: &str, values: SqlxValues) -> Result<Vec<R>> {
         on_sql!(self, tx, conn => {
-            let rows = sqlx::query_with(AssertSqlSafe(sql), values).fetch_all(conn).await.map_err(|e| ctx.err(sql, e))?;
+            let rows = statement(sql, values, self.pooler).fetch_all(conn).await.map_err(|e| ctx.err(sql, e))?;
             rows.iter().map(R::from_row).collect()
         })
     }
@@ -276,7 +329,7 @@ impl SqlDriver {
     pub(crate) async fn fetch_values<S: RenderWith>(&self, tx: Option<&mut SqlTx>, ctx: Ctx, stmt: &S, types: &[ColumnType]) -> Result<Vec<Vec<Value>>> {
         let (sql, values) = stmt.build_with(self.dialect);
         on_sql!(self, tx, conn => {
-            let rows = sqlx::query_with(AssertSqlSafe(sql.as_str()), values).fetch_all(conn).await.map_err(|e| ctx.err(&sql, e))?;
+            let rows = statement(&sql, values, self.pooler).fetch_all(conn).await.map_err(|e| ctx.err(&sql, e))?;
             rows.iter()
                 .map(|row| types.iter().enumerate().map(|(i, t)| RawRow::get_value(row, i, *t).map_err(|e| Error::decode(ctx.model, format!("column {i}"), e))).collect())
                 .collect()
@@ -286,7 +339,7 @@ impl SqlDriver {
     /// Runs a built statement; returns the rows it affected.
     pub(crate) async fn execute_built(&self, tx: Option<&mut SqlTx>, ctx: Ctx, sql: &str, values: SqlxValues) -> Result<u64> {
         on_sql!(self, tx, conn => {
-            let done = sqlx::query_with(AssertSqlSafe(sql), values).execute(conn).await.map_err(|e| ctx.err(sql, e))?;
+            let done = statement(sql, values, self.pooler).execute(conn).await.map_err(|e| ctx.err(sql, e))?;
             Ok(done.rows_affected())
         })
     }
@@ -306,7 +359,7 @@ impl SqlDriver {
     pub(crate) async fn fetch_i64<S: RenderWith>(&self, tx: Option<&mut SqlTx>, ctx: Ctx, stmt: &S) -> Result<i64> {
         let (sql, values) = stmt.build_with(self.dialect);
         on_sql!(self, tx, conn => {
-            let row = sqlx::query_with(AssertSqlSafe(sql.as_str()), values).fetch_one(conn).await.map_err(|e| ctx.err(&sql, e))?;
+            let row = statement(&sql, values, self.pooler).fetch_one(conn).await.map_err(|e| ctx.err(&sql, e))?;
             crate::row::RowAccess::get::<i64>(&row, 0).map_err(|e| Error::decode(ctx.model, "COUNT(*)", e))
         })
     }
@@ -314,7 +367,7 @@ impl SqlDriver {
     /// Whether a built statement returns any row.
     pub(crate) async fn fetch_any_built(&self, tx: Option<&mut SqlTx>, ctx: Ctx, sql: &str, values: SqlxValues) -> Result<bool> {
         on_sql!(self, tx, conn => {
-            let row = sqlx::query_with(AssertSqlSafe(sql), values).fetch_optional(conn).await.map_err(|e| ctx.err(sql, e))?;
+            let row = statement(sql, values, self.pooler).fetch_optional(conn).await.map_err(|e| ctx.err(sql, e))?;
             Ok(row.is_some())
         })
     }
@@ -380,7 +433,7 @@ impl SqlDriver {
         self.queries.add();
         #[allow(irrefutable_let_patterns)]
         let SqlTx::Pg(t) = tx else { unreachable!("UNNEST inserts run on PostgreSQL only") };
-        let done = sqlx::query_with(AssertSqlSafe(sql.as_str()), args).execute(&mut **t).await;
+        let done = sqlx::query_with(AssertSqlSafe(sql.as_str()), args).persistent(!self.pooler).execute(&mut **t).await;
         done.map(|d| d.rows_affected()).map_err(|e| ctx.err(&sql, e))
     }
 
@@ -389,7 +442,7 @@ impl SqlDriver {
     pub(crate) async fn execute_insert_mysql<S: RenderWith>(&self, tx: Option<&mut SqlTx>, ctx: Ctx, stmt: &S) -> Result<u64> {
         let (sql, values) = stmt.build_with(Dialect::MySql);
         self.queries.add();
-        let query = sqlx::query_with(AssertSqlSafe(sql.as_str()), values);
+        let query = statement(&sql, values, self.pooler);
         #[allow(irrefutable_let_patterns, unreachable_patterns)]
         let done = match (tx, &self.pool) {
             (Some(SqlTx::My(t)), _) => query.execute(&mut **t).await,

@@ -5,6 +5,7 @@
 //! | PostgreSQL | session advisory lock (scoped to the database) | released with the session |
 //! | MySQL / MariaDB | `GET_LOCK` named after the database (its name is server-wide) | released with the connection |
 //! | MariaDB Galera cluster | a row in `_orm_migrations_lock` with an owner and a lease, renewed while the run lives (`GET_LOCK` holds on one node only) | the lease runs out |
+//! | PostgreSQL behind PgBouncer (`pgbouncer=true`) | the same leased row (a session lock would stay on a pooled server connection) | the lease runs out |
 //! | SQLite | the run is one `BEGIN EXCLUSIVE` transaction, each migration a savepoint | the transaction rolls back |
 //! | MongoDB | a lock document with an owner and a short lease, renewed while the run lives | the lease runs out |
 //!

@@ -320,11 +320,11 @@ pub fn drop_table_sql(table: &str, if_exists: bool, dialect: Dialect) -> String 
     render_schema(&stmt, dialect)
 }
 
-/// A query that returns a row when a table named by its one bound parameter exists (in the
+/// A query that returns a row (one BIGINT) when a table named by its one bound parameter exists (in the
 /// current schema or database).
 pub(crate) fn table_exists_sql(dialect: Dialect) -> &'static str {
     match dialect {
-        Dialect::Postgres => "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1",
+        Dialect::Postgres => "SELECT CAST(1 AS BIGINT) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1",
         Dialect::MySql => "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
         Dialect::Sqlite => "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
     }

@@ -18,8 +18,8 @@ backend_tests!(
     concurrent_inserts_get_distinct_keys,
     query_counts_per_scope
 );
-// The same scenarios on a node of the Galera cluster.
-orm_tests::galera_tests!(
+// The same scenarios on a node of the Galera cluster and through PgBouncer.
+orm_tests::cluster_tests!(
     insert_returns_generated_keys,
     find_by_primary_key,
     update_and_delete_one,

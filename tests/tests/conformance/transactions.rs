@@ -13,8 +13,8 @@ backend_tests!(
     failed_bulk_insert_in_a_transaction_leaves_nothing,
     concurrent_transactions_keep_a_counter_exact
 );
-// The same scenarios on a node of the Galera cluster.
-orm_tests::galera_tests!(
+// The same scenarios on a node of the Galera cluster and through PgBouncer.
+orm_tests::cluster_tests!(
     commit_persists_and_rollback_discards,
     dropping_an_unfinished_transaction_rolls_back,
     closure_commits_on_ok_and_rolls_back_on_err,
@@ -265,11 +265,21 @@ async fn galera_certification_conflicts_are_retried() {
     orm_tests::run(orm_tests::Backend::Galera, |db: Database| async move {
         db.create_table::<Item>().await.unwrap();
         let counter = db.insert(&Item { id: 0, n: 0, label: "counter".into(), weight: 0.0 }).await.unwrap();
-        // The same database on every node.
+        // The same database on every node: the other nodes apply its CREATE DATABASE (replicated
+        // in total order) shortly after the first one returns.
         let name = db.url().rsplit('/').next().unwrap().to_string();
         let mut nodes = Vec::new();
         for url in orm_tests::galera_urls() {
-            nodes.push(Database::connect(&format!("{}/{name}", url.rsplit_once('/').unwrap().0)).await.unwrap());
+            let url = format!("{}/{name}", url.rsplit_once('/').unwrap().0);
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            nodes.push(loop {
+                match Database::connect(&url).await {
+                    Ok(node) => break node,
+                    Err(e) if std::time::Instant::now() < deadline => eprintln!("{url}: {e}; retrying"),
+                    Err(e) => panic!("{url}: {e}"),
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            });
         }
         let tasks: Vec<_> = (0..8)
             .map(|i| {

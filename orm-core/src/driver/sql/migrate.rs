@@ -1,7 +1,8 @@
 //! A migration run on SQL: one pooled connection held from start to end, whose session holds the
-//! lock (PostgreSQL's advisory lock, MySQL's `GET_LOCK`, a leased row on a Galera cluster:
-//! `lease.rs`) or runs the whole run as one exclusive transaction (SQLite). The history is read and written on it too, so SQLite's run transaction
-//! sees its own writes and no second connection waits on it.
+//! lock (PostgreSQL's advisory lock, MySQL's `GET_LOCK`, a leased row on a Galera cluster or
+//! behind PgBouncer: `lease.rs`) or runs the whole run as one exclusive transaction (SQLite). The
+//! history is read and written on it too, so SQLite's run transaction sees its own writes and no
+//! second connection waits on it.
 
 use super::{SqlDriver, SqlPool};
 use crate::capability::MigrationLock;
@@ -35,12 +36,14 @@ enum Held {
 pub(crate) struct SqlConn {
     held: Held,
     dialect: Dialect,
-    /// The pool, for a lease's renewals on a connection of their own.
-    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
-    pool: SqlPool,
+    /// The driver, for a lease's renewals on a connection of their own.
+    #[cfg_attr(not(any(feature = "mysql", feature = "postgres")), allow(dead_code))]
+    driver: SqlDriver,
     /// Whether the server is a Galera node, once asked.
     #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
     galera: Option<bool>,
+    /// Inside a migration's transaction (`BEGIN` sent, not yet ended).
+    in_tx: bool,
 }
 
 /// Runs `$body` with `$c` bound to the held connection.
@@ -57,7 +60,7 @@ macro_rules! on_held {
     };
 }
 
-#[cfg(feature = "mysql")]
+#[cfg(any(feature = "mysql", feature = "postgres"))]
 mod lease;
 
 use crate::value::Value;
@@ -87,44 +90,72 @@ impl SqlConn {
             #[cfg(feature = "sqlite")]
             SqlPool::Lite(p) => Held::Lite(p.acquire().await.map_err(acquire)?),
         };
-        Ok(SqlConn { held, dialect: d.dialect, pool: d.pool.clone(), galera: None })
+        Ok(SqlConn { held, dialect: d.dialect, driver: d.clone(), galera: None, in_tx: false })
     }
 
-    /// Runs SQL text (one or more statements, no bound values).
+    /// Runs SQL text (one or more statements, no bound values) in one exchange.
     async fn exec(&mut self, sql: &str) -> Result<()> {
         on_held!(&mut self.held, c => sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut **c).await.map(|_| ()).map_err(|e| sql_err("statement", sql, e)))
+    }
+
+    /// Whether a statement with bound values needs a transaction of its own: behind a transaction
+    /// pooler, outside the migration's own (`super::on_sql!` says why).
+    async fn pin(&mut self) -> Result<bool> {
+        let pin = self.driver.pooler && !self.in_tx;
+        if pin {
+            self.exec("BEGIN").await?;
+        }
+        Ok(pin)
+    }
+
+    /// Ends what [`pin`](Self::pin) began: committed when `out` is a success.
+    async fn unpin<T>(&mut self, pinned: bool, out: Result<T>) -> Result<T> {
+        if pinned {
+            self.exec(if out.is_ok() { "COMMIT" } else { "ROLLBACK" }).await?;
+        }
+        out
+    }
+
+    /// Runs a statement with bound values; the rows it changed.
+    async fn execute_values(&mut self, what: &str, sql: &str, values: sql::SqlxValues) -> Result<u64> {
+        let pooler = self.driver.pooler;
+        let pinned = self.pin().await?;
+        let out = on_held!(&mut self.held, c => super::statement(sql, values, pooler).execute(&mut **c).await.map(|r| r.rows_affected()).map_err(|e| sql_err(what, sql, e)));
+        self.unpin(pinned, out).await
+    }
+
+    /// Runs a query with bound values, decoding each row into `T`.
+    async fn fetch_values<T: crate::FromRow>(&mut self, what: &str, sql: &str, values: sql::SqlxValues) -> Result<Vec<T>> {
+        let pooler = self.driver.pooler;
+        let pinned = self.pin().await?;
+        let out = on_held!(&mut self.held, c => match super::statement(sql, values, pooler).fetch_all(&mut **c).await {
+            Ok(rows) => rows.iter().map(T::from_row).collect(),
+            Err(e) => Err(sql_err(what, sql, e)),
+        });
+        self.unpin(pinned, out).await
     }
 
     /// Runs a statement with bound values.
     async fn exec_stmt<S: RenderWith>(&mut self, stmt: &S) -> Result<()> {
         let (text, values) = stmt.build_with(self.dialect);
-        on_held!(&mut self.held, c => sqlx::query_with(AssertSqlSafe(text.as_str()), values).execute(&mut **c).await.map(|_| ()).map_err(|e| sql_err("history", &text, e)))
+        self.execute_values("history", &text, values).await.map(|_| ())
     }
 
     /// Runs a query with bound values returning one integer.
-    async fn query_i64_with(&mut self, sql: &str, values: Vec<crate::value::Value>) -> Result<i64> {
-        let bound = self.dialect.adapt_values(values.into_iter().map(Into::into).collect());
-        on_held!(&mut self.held, c => {
-            let row = sqlx::query_with(AssertSqlSafe(sql), bound).fetch_one(&mut **c).await.map_err(|e| sql_err("query", sql, e))?;
-            crate::row::RowAccess::get::<i64>(&row, 0).map_err(|e| Error::decode("migration", "query", e))
-        })
+    async fn query_i64_with(&mut self, sql: &str, values: Vec<Value>) -> Result<i64> {
+        let rows: Vec<(i64,)> = self.query_rows(sql, values).await?;
+        rows.first().map(|(n,)| *n).ok_or_else(|| Error::decode("migration", "query", format!("no row from {sql}").into()))
     }
 
     /// Runs a query returning one integer.
     async fn query_i64(&mut self, sql: &str) -> Result<i64> {
-        on_held!(&mut self.held, c => {
-            let row = sqlx::query(AssertSqlSafe(sql)).fetch_one(&mut **c).await.map_err(|e| sql_err("query", sql, e))?;
-            crate::row::RowAccess::get::<i64>(&row, 0).map_err(|e| Error::decode("migration", "query", e))
-        })
+        self.query_i64_with(sql, Vec::new()).await
     }
 
     /// Runs a query with bound values, decoding each row into `T`.
     async fn query_rows<T: crate::FromRow>(&mut self, sql: &str, values: Vec<Value>) -> Result<Vec<T>> {
         let bound = self.dialect.adapt_values(values.into_iter().map(Into::into).collect());
-        on_held!(&mut self.held, c => {
-            let rows = sqlx::query_with(AssertSqlSafe(sql), bound).fetch_all(&mut **c).await.map_err(|e| sql_err("query", sql, e))?;
-            rows.iter().map(T::from_row).collect()
-        })
+        self.fetch_values("query", sql, bound).await
     }
 
     /// The savepoint each SQLite migration runs in, inside the run's exclusive transaction.
@@ -140,10 +171,10 @@ impl SqlConn {
 
 impl MigrationConn for SqlConn {
     async fn lock(&mut self, guard: &mut LockGuard, lease: Duration, on_wait: &(dyn Fn(Option<LockHolder>) + Send + Sync)) -> Result<()> {
-        #[cfg(not(feature = "mysql"))]
+        #[cfg(not(any(feature = "mysql", feature = "postgres")))]
         let _ = lease;
-        #[cfg(feature = "mysql")]
-        if self.lock_kind() == MigrationLock::NamedLock && self.is_galera().await {
+        #[cfg(any(feature = "mysql", feature = "postgres"))]
+        if self.leased().await {
             return self.lease_lock(guard, lease, on_wait).await;
         }
         match self.lock_kind() {
@@ -192,10 +223,10 @@ impl MigrationConn for SqlConn {
     }
 
     async fn unlock(&mut self, guard: &LockGuard) -> Result<()> {
-        #[cfg(not(feature = "mysql"))]
+        #[cfg(not(any(feature = "mysql", feature = "postgres")))]
         let _ = guard;
-        #[cfg(feature = "mysql")]
-        if self.lock_kind() == MigrationLock::NamedLock && self.is_galera().await {
+        #[cfg(any(feature = "mysql", feature = "postgres"))]
+        if self.leased().await {
             return self.lease_unlock(guard).await;
         }
         match self.lock_kind() {
@@ -218,8 +249,8 @@ impl MigrationConn for SqlConn {
     }
 
     async fn lock_holder(&mut self) -> Result<Option<LockHolder>> {
-        #[cfg(feature = "mysql")]
-        if self.lock_kind() == MigrationLock::NamedLock && self.is_galera().await {
+        #[cfg(any(feature = "mysql", feature = "postgres"))]
+        if self.leased().await {
             return self.lease_holder().await;
         }
         match self.lock_kind() {
@@ -246,8 +277,8 @@ impl MigrationConn for SqlConn {
     }
 
     async fn force_unlock(&mut self) -> Result<Option<LockHolder>> {
-        #[cfg(feature = "mysql")]
-        if self.lock_kind() == MigrationLock::NamedLock && self.is_galera().await {
+        #[cfg(any(feature = "mysql", feature = "postgres"))]
+        if self.leased().await {
             return self.lease_force_unlock().await;
         }
         // Session locks go with their session: tell who holds one; only ending that session
@@ -273,21 +304,13 @@ impl MigrationConn for SqlConn {
         // On this connection: another one would wait for SQLite's exclusive run transaction.
         let exists_sql = sql::ddl::table_exists_sql(self.dialect);
         let name = sea_query::Value::String(Some(HistoryRow::schema().name.clone()));
-        let values = sql::SqlxValues(sea_query::Values(vec![name]));
-        let exists = on_held!(&mut self.held, c => sqlx::query_with(AssertSqlSafe(exists_sql), values)
-            .fetch_optional(&mut **c)
-            .await
-            .map_err(|e| sql_err("history", exists_sql, e))?
-            .is_some());
-        if !exists {
+        let found: Vec<(i64,)> = self.fetch_values("history", exists_sql, sql::SqlxValues(sea_query::Values(vec![name]))).await?;
+        if found.is_empty() {
             return Ok(Vec::new());
         }
         let q = HistoryRow::find().order_by_asc(HistoryRow::VERSION);
         let (text, values) = sql::select_statement(&q, self.dialect).build_with(self.dialect);
-        on_held!(&mut self.held, c => {
-            let rows = sqlx::query_with(AssertSqlSafe(text.as_str()), values).fetch_all(&mut **c).await.map_err(|e| sql_err("history", &text, e))?;
-            rows.iter().map(<HistoryRow as crate::FromRow>::from_row).collect()
-        })
+        self.fetch_values("history", &text, values).await
     }
 
     async fn save_history(&mut self, row: &HistoryRow) -> Result<()> {
@@ -313,7 +336,11 @@ impl MigrationConn for SqlConn {
     async fn begin_migration(&mut self) -> Result<()> {
         match self.lock_kind() {
             MigrationLock::ExclusiveTransaction => self.savepoint(Savepoint::Set).await,
-            _ if self.dialect.capability().transactional_ddl => self.exec("BEGIN").await,
+            _ if self.dialect.capability().transactional_ddl => {
+                self.exec("BEGIN").await?;
+                self.in_tx = true;
+                Ok(())
+            }
             _ => Ok(()),
         }
     }
@@ -329,7 +356,10 @@ impl MigrationConn for SqlConn {
                 }
                 self.savepoint(Savepoint::Release).await
             }
-            _ if self.dialect.capability().transactional_ddl => self.exec("COMMIT").await,
+            _ if self.dialect.capability().transactional_ddl => {
+                self.in_tx = false;
+                self.exec("COMMIT").await
+            }
             _ => Ok(()),
         }
     }
@@ -342,6 +372,7 @@ impl MigrationConn for SqlConn {
                 let _ = self.savepoint(Savepoint::Release).await;
             }
             _ if self.dialect.capability().transactional_ddl => {
+                self.in_tx = false;
                 let _ = self.exec("ROLLBACK").await;
             }
             _ => {}
