@@ -1,5 +1,10 @@
 //! Rust model code from a schema: one file per table plus a `mod.rs`, formatted with prettyplease.
+//! The relations between the models are read from the foreign keys: `relations.rs`.
 
+mod relations;
+
+use relations::Relations;
+use std::collections::BTreeMap;
 use orm_schema::{snake_case, Column, ColumnType, DefaultValue, Schema, Table};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -156,7 +161,7 @@ fn ident_of(text: &str) -> syn::Ident {
     }
 }
 
-fn field(table: &Table, owner: &str, c: &Column, ident: syn::Ident, nested: &mut Vec<TokenStream>) -> TokenStream {
+fn field(table: &Table, owner: &str, c: &Column, ident: syn::Ident, relations: &Relations, nested: &mut Vec<TokenStream>) -> TokenStream {
     let base = if c.ty == ColumnType::Json && !c.fields.is_empty() {
         let inner = format_ident!("{}{}", owner, camel(&c.name));
         nested_struct(&inner, &c.fields, nested);
@@ -202,6 +207,7 @@ fn field(table: &Table, owner: &str, c: &Column, ident: syn::Ident, nested: &mut
         let text = default_text(d);
         keys.push(quote!(default = #text));
     }
+    keys.extend(relations::field_keys(relations, &table.name, &c.name));
     let attr = if keys.is_empty() { quote!() } else { quote!(#[orm(#(#keys),*)]) };
     let doc = c.comment.as_ref().map(|text| {
         let text = format!(" {text}.");
@@ -214,13 +220,13 @@ fn field(table: &Table, owner: &str, c: &Column, ident: syn::Ident, nested: &mut
     }
 }
 
-/// The source of one model file for `table`.
+/// The source of one model file for `table` alone (no relations: they need the other tables).
 pub fn model_file(table: &Table) -> String {
-    model_file_named(table, &struct_name(&table.name))
+    model_file_named(table, &struct_name(&table.name), &Relations::default())
 }
 
 /// The source of one model file for `table`, its struct called `struct_name`.
-fn model_file_named(table: &Table, struct_name: &str) -> String {
+fn model_file_named(table: &Table, struct_name: &str, relations: &Relations) -> String {
     let name = format_ident!("{}", struct_name);
     let table_name = &table.name;
     let mut struct_attrs = vec![quote!(#[orm(table = #table_name)])];
@@ -236,19 +242,22 @@ fn model_file_named(table: &Table, struct_name: &str) -> String {
             quote!(#[orm(index(name = #ix_name, columns = [#(#cols),*]))])
         });
     }
-    for fk in &table.foreign_keys {
+    for fk in table.foreign_keys.iter().filter(|fk| !relations.replaces(table, fk)) {
         let (fk_name, cols, target, ref_cols) = (&fk.name, &fk.columns, &fk.references_table, &fk.references_columns);
         let (od, ou) = (fk.on_delete.as_str(), fk.on_update.as_str());
         struct_attrs.push(quote!(#[orm(foreign_key(name = #fk_name, columns = [#(#cols),*], references = #target,
             references_columns = [#(#ref_cols),*], on_delete = #od, on_update = #ou))]));
     }
+    struct_attrs.extend(relations.on_struct.get(&table.name).cloned().unwrap_or_default());
     let mut nested = Vec::new();
     let idents = distinct(table.columns.iter().map(|c| field_ident(&c.name).to_string()), "_");
     let fields: Vec<TokenStream> =
-        table.columns.iter().zip(idents).map(|(c, ident)| field(table, struct_name, c, ident_of(&ident), &mut nested)).collect();
+        table.columns.iter().zip(idents).map(|(c, ident)| field(table, struct_name, c, ident_of(&ident), relations, &mut nested)).collect();
     let doc = format!(" The `{table_name}` table.");
+    let uses = relations::use_line(relations, &table.name);
     let file = quote! {
         use orm_core::Model;
+        #uses
 
         #[doc = #doc]
         #[derive(Model, Debug, Clone, PartialEq)]
@@ -287,13 +296,14 @@ pub fn mod_file(schema: &Schema) -> String {
 /// are Rust identifiers made from the database's names (any other character becomes `_`, repeats
 /// get a number); the database's own names stay in the attributes, as string literals.
 pub fn model_files(schema: &Schema) -> Vec<(String, String)> {
-    let structs = distinct(schema.tables.values().map(|t| struct_name(&t.name)), "");
+    let structs: BTreeMap<String, String> =
+        schema.tables.keys().cloned().zip(distinct(schema.tables.values().map(|t| struct_name(&t.name)), "")).collect();
+    let relations = relations::relations(schema, &structs);
     let mut out: Vec<(String, String)> = schema
         .tables
         .values()
         .zip(module_names(schema))
-        .zip(structs)
-        .map(|((t, module), name)| (format!("{}.rs", module.trim_start_matches("r#")), model_file_named(t, &name)))
+        .map(|(t, module)| (format!("{}.rs", module.trim_start_matches("r#")), model_file_named(t, &structs[&t.name], &relations)))
         .collect();
     out.push(("mod.rs".to_string(), mod_file(schema)));
     out

@@ -262,6 +262,33 @@ fn generated_models_match_the_golden_files() {
         .column(n)
         .primary_key(["id"]);
     schema.tables.insert("events".into(), events);
+    // Relations both ways: a one-to-one (a unique key), and a join table of two keys only.
+    let key = |table: &str, column: &str, target: &str| ForeignKey {
+        name: format!("{table}_{column}_fkey"),
+        columns: vec![column.into()],
+        references_table: target.into(),
+        references_columns: vec!["id".into()],
+        on_delete: ReferentialAction::Cascade,
+        on_update: ReferentialAction::NoAction,
+    };
+    let mut profiles = Table::new("profiles")
+        .column(Column::new("id", ColumnType::I64).auto_increment())
+        .column(Column::new("user_id", ColumnType::I64).unique())
+        .column(Column::new("bio", ColumnType::Text).nullable())
+        .primary_key(["id"]);
+    profiles.foreign_keys.push(key("profiles", "user_id", "users"));
+    let tags = Table::new("tags")
+        .column(Column::new("id", ColumnType::I64).auto_increment())
+        .column(Column::new("name", ColumnType::String { length: Some(40) }).unique())
+        .primary_key(["id"]);
+    let mut post_tags = Table::new("post_tags")
+        .column(Column::new("post_id", ColumnType::I64))
+        .column(Column::new("tag_id", ColumnType::I64))
+        .primary_key(["post_id", "tag_id"]);
+    post_tags.foreign_keys.extend([key("post_tags", "post_id", "posts"), key("post_tags", "tag_id", "tags")]);
+    for t in [profiles, tags, post_tags] {
+        schema.tables.insert(t.name.clone(), t);
+    }
     let golden = root.join("tests/tests/generated");
     for (file, source) in orm_cli::codegen::model_files(&schema) {
         let path = golden.join(&file);

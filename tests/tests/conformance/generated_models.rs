@@ -5,12 +5,12 @@
 #[path = "../generated/mod.rs"]
 mod generated;
 
-use generated::{Event, EventMeta, EventMetaGeo, Post, User};
+use generated::{Event, EventMeta, EventMetaGeo, Post, PostTag, Profile, Tag, User};
 use orm_core::migrate::{Migrator, Target};
-use orm_core::{BackendKind, Database, Model};
+use orm_core::{BackendKind, Database, LoadRelated, Model};
 use orm_tests::backend_tests;
 
-backend_tests!(generated_models_do_crud, generated_nested_documents_round_trip);
+backend_tests!(generated_models_do_crud, generated_nested_documents_round_trip, generated_relations_navigate_both_ways);
 
 async fn generated_models_do_crud(db: Database) {
     let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
@@ -56,4 +56,44 @@ async fn generated_nested_documents_round_trip(db: Database) {
     let bare = Event { id: orm_core::bson::oid::ObjectId::new(), kind: "login".into(), meta: None, n: None };
     db.insert(&bare).await.unwrap();
     assert_eq!(Event::find().filter(Event::META.is_null()).all(&db).await.unwrap(), vec![bare]);
+}
+
+/// The relations generated from foreign keys navigate both ways: `belongs_to` on the key field,
+/// `has_many` / `has_one` (a unique key) on the other side, `many_to_many` through a join table.
+async fn generated_relations_navigate_both_ways(db: Database) {
+    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    Migrator::from_dir(db.clone(), &migrations).unwrap().up(Target::All).await.unwrap();
+    db.create_table::<Profile>().await.unwrap();
+    db.create_table::<Tag>().await.unwrap();
+    db.create_table::<PostTag>().await.unwrap();
+    let user = User {
+        id: 0,
+        email: "rel@example.com".into(),
+        display_name: "Related".into(),
+        age: None,
+        active: true,
+        created_at: "2024-01-01T00:00:00Z".parse().unwrap(),
+        bio: None,
+    };
+    let user = db.insert(&user).await.unwrap();
+    let post = db.insert(&Post { id: 0, user_id: user.id, title: "tagged".into(), body: None }).await.unwrap();
+    let profile = db.insert(&Profile { id: 0, user_id: user.id, bio: Some("hello".into()) }).await.unwrap();
+    let rust = db.insert(&Tag { id: 0, name: "rust".into() }).await.unwrap();
+    let sql = db.insert(&Tag { id: 0, name: "sql".into() }).await.unwrap();
+    for tag in [&rust, &sql] {
+        db.insert(&PostTag { post_id: post.id, tag_id: tag.id }).await.unwrap();
+    }
+    assert_eq!(post.load(Post::user, &db).await.unwrap(), Some(user.clone()));
+    assert_eq!(user.load(User::posts, &db).await.unwrap(), vec![post.clone()]);
+    assert_eq!(user.load(User::profile, &db).await.unwrap(), Some(profile.clone()));
+    assert_eq!(profile.load(Profile::user, &db).await.unwrap(), Some(user.clone()));
+    let mut names: Vec<String> = post.load(Post::tags, &db).await.unwrap().into_iter().map(|t| t.name).collect();
+    names.sort();
+    assert_eq!(names, ["rust", "sql"]);
+    assert_eq!(sql.load(Tag::posts, &db).await.unwrap(), vec![post.clone()]);
+    assert_eq!(post.load(Post::post_tags, &db).await.unwrap().len(), 2);
+    let loaded = User::find().with(User::posts).with(User::profile).all(&db).await.unwrap();
+    assert_eq!(loaded.len(), 1);
+    assert_eq!(loaded[0].get(User::posts).len(), 1);
+    assert!(loaded[0].get(User::profile).is_some());
 }

@@ -1,0 +1,188 @@
+//! The relations a generated model declares, read from the schema's foreign keys, in both
+//! directions (as SeaORM's entity generator writes them):
+//!
+//! - a single-column foreign key to the referenced table's primary key is `belongs_to = Model` on
+//!   its field; the referenced model gets `has_one(..)` when the column is unique (a one-to-one),
+//!   `has_many(..)` otherwise;
+//! - a table made of exactly two such foreign keys and nothing else is a join table: each side gets
+//!   `many_to_many(Other, through = Join, ..)`.
+//!
+//! Foreign keys of several columns, or to columns other than the primary key, stay struct-level
+//! `foreign_key(..)` attributes only. Relation names are the derive's defaults where those are
+//! distinct valid identifiers, else made so (`relation = ".."` / `name = ".."`).
+
+use super::{field_ident, KEYWORDS};
+use orm_schema::{pluralize, snake_case, ForeignKey, ReferentialAction, Schema, Table};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A `belongs_to` on a field.
+pub(super) struct BelongsTo {
+    /// The referenced model.
+    pub target: String,
+    /// `relation = ".."` when the derive's default (the column without `_id`) will not do.
+    pub name: Option<String>,
+    /// The referential actions, when the field carries the foreign key (its name is the default
+    /// one, so no struct-level `foreign_key(..)` is needed to keep it).
+    pub actions: Option<(ReferentialAction, ReferentialAction)>,
+}
+
+/// Every model's relations.
+#[derive(Default)]
+pub(super) struct Relations {
+    /// `(table, column)` -> its `belongs_to`.
+    pub belongs_to: BTreeMap<(String, String), BelongsTo>,
+    /// Per table: `has_many(..)`, `has_one(..)`, `many_to_many(..)` attributes.
+    pub on_struct: BTreeMap<String, Vec<TokenStream>>,
+    /// Per table: the other models its attributes name (for `use super::{..}`).
+    pub uses: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Relations {
+    /// Whether the foreign key `fk` of `table` is written as a field's `belongs_to` alone.
+    pub fn replaces(&self, table: &Table, fk: &ForeignKey) -> bool {
+        fk.columns.len() == 1
+            && self.belongs_to.get(&(table.name.clone(), fk.columns[0].clone())).is_some_and(|b| b.actions.is_some())
+    }
+}
+
+/// A foreign key a model can navigate: one column, to the whole primary key of a known table.
+fn navigable<'a>(schema: &'a Schema, fk: &ForeignKey) -> Option<&'a Table> {
+    let target = schema.tables.get(&fk.references_table)?;
+    (fk.columns.len() == 1 && target.primary_key == fk.references_columns).then_some(target)
+}
+
+/// Whether `column` of `table` holds distinct values.
+fn unique(table: &Table, column: &str) -> bool {
+    let alone = [column.to_string()];
+    table.column_named(column).is_some_and(|c| c.unique)
+        || table.primary_key == alone
+        || table.indexes.iter().any(|ix| ix.unique && ix.columns == alone)
+}
+
+/// `name` as a relation name: a plain identifier (`_rel` after a keyword).
+fn ident_name(name: &str) -> String {
+    let ident = field_ident(name).to_string();
+    match ident.strip_prefix("r#") {
+        Some(keyword) => format!("{keyword}_rel"),
+        None if KEYWORDS.contains(&ident.as_str()) || ident.ends_with('_') => format!("{}_rel", ident.trim_end_matches('_')),
+        None => ident,
+    }
+}
+
+/// Relation names taken per table, to keep each model's distinct.
+#[derive(Default)]
+struct Taken(BTreeMap<String, BTreeSet<String>>);
+
+impl Taken {
+    /// `wanted`, or `wanted_by_{hint}` (then a number) when the table has it already.
+    fn take(&mut self, table: &str, wanted: String, hint: &str) -> String {
+        let names = self.0.entry(table.to_string()).or_default();
+        let mut name = wanted.clone();
+        let mut n = 1;
+        while names.contains(&name) {
+            name = if n == 1 { format!("{wanted}_by_{hint}") } else { format!("{wanted}_by_{hint}{n}") };
+            n += 1;
+        }
+        names.insert(name.clone());
+        name
+    }
+}
+
+/// The relations of every table of `schema`; `structs` maps each table to its model's name.
+pub(super) fn relations(schema: &Schema, structs: &BTreeMap<String, String>) -> Relations {
+    let mut out = Relations::default();
+    let mut taken = Taken::default();
+    let model = |table: &str| syn::Ident::new(&structs[table], proc_macro2::Span::call_site());
+    // Field-level first: their names are the ones a reader looks for.
+    for table in schema.tables.values() {
+        for fk in &table.foreign_keys {
+            let Some(target) = navigable(schema, fk) else { continue };
+            let column = &fk.columns[0];
+            let hint = column.strip_suffix("_id").unwrap_or(column);
+            let name = taken.take(&table.name, ident_name(hint), &ident_name(&target.name));
+            let default = column.strip_suffix("_id").map(str::to_string).unwrap_or_else(|| format!("{column}_rel"));
+            let default_fk = fk.name == format!("{}_{column}_fkey", table.name);
+            out.belongs_to.insert(
+                (table.name.clone(), column.clone()),
+                BelongsTo {
+                    target: structs[&target.name].clone(),
+                    name: (name != default).then_some(name),
+                    actions: default_fk.then_some((fk.on_delete, fk.on_update)),
+                },
+            );
+            out.uses.entry(table.name.clone()).or_default().insert(structs[&target.name].clone());
+        }
+    }
+    for table in schema.tables.values() {
+        let keys: Vec<(&ForeignKey, &Table)> = table.foreign_keys.iter().filter_map(|fk| navigable(schema, fk).map(|t| (fk, t))).collect();
+        let join = keys.len() == 2
+            && table.columns.len() == 2
+            && keys[0].0.columns != keys[1].0.columns
+            && table.columns.iter().all(|c| keys.iter().any(|(fk, _)| fk.columns[0] == c.name));
+        let this = model(&table.name);
+        let own = snake_case(&structs[&table.name]);
+        for (fk, target) in &keys {
+            let column = &fk.columns[0];
+            let hint = ident_name(column.strip_suffix("_id").unwrap_or(column));
+            let one = unique(table, column);
+            // The derive's default: the model's snake_case name, plural for many.
+            let default = if one { own.clone() } else { pluralize(&own) };
+            let name = taken.take(&target.name, ident_name(&default), &hint);
+            let named = (name != default).then(|| quote!(, name = #name));
+            out.on_struct.entry(target.name.clone()).or_default().push(if one {
+                quote!(#[orm(has_one(#this, foreign_key = #column #named))])
+            } else {
+                quote!(#[orm(has_many(#this, foreign_key = #column #named))])
+            });
+            out.uses.entry(target.name.clone()).or_default().insert(structs[&table.name].clone());
+        }
+        if join {
+            for (mine, other) in [(0, 1), (1, 0)] {
+                let ((fk, from), (other_fk, to)) = (keys[mine], keys[other]);
+                let (column, other_column) = (&fk.columns[0], &other_fk.columns[0]);
+                let default = pluralize(&snake_case(&structs[&to.name]));
+                let hint = ident_name(other_column.strip_suffix("_id").unwrap_or(other_column));
+                let name = taken.take(&from.name, ident_name(&default), &hint);
+                let named = (name != default).then(|| quote!(, name = #name));
+                let target = model(&to.name);
+                out.on_struct.entry(from.name.clone()).or_default().push(quote!(
+                    #[orm(many_to_many(#target, through = #this, foreign_key = #column, target_key = #other_column #named))]
+                ));
+                let uses = out.uses.entry(from.name.clone()).or_default();
+                uses.extend([structs[&to.name].clone(), structs[&table.name].clone()]);
+            }
+        }
+    }
+    // A model does not import itself.
+    for (table, uses) in &mut out.uses {
+        uses.remove(&structs[table]);
+    }
+    out
+}
+
+/// The `use super::{..};` line of `table`'s file, if it names other models.
+pub(super) fn use_line(relations: &Relations, table: &str) -> Option<TokenStream> {
+    let names: Vec<syn::Ident> = relations.uses.get(table)?.iter().map(|n| format_ident!("{}", n)).collect();
+    (!names.is_empty()).then(|| quote!(use super::{#(#names),*};))
+}
+
+/// The keys a field's `belongs_to` adds to its `#[orm(..)]`.
+pub(super) fn field_keys(relations: &Relations, table: &str, column: &str) -> Vec<TokenStream> {
+    let Some(b) = relations.belongs_to.get(&(table.to_string(), column.to_string())) else { return Vec::new() };
+    let target = format_ident!("{}", b.target);
+    let mut keys = vec![quote!(belongs_to = #target)];
+    if let Some(name) = &b.name {
+        keys.push(quote!(relation = #name));
+    }
+    if let Some((on_delete, on_update)) = b.actions {
+        for (key, action) in [("on_delete", on_delete), ("on_update", on_update)] {
+            if action != ReferentialAction::NoAction {
+                let (key, text) = (format_ident!("{}", key), action.as_str());
+                keys.push(quote!(#key = #text));
+            }
+        }
+    }
+    keys
+}
