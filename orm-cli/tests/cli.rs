@@ -373,3 +373,25 @@ fn reading_and_planning_write_nothing() {
     assert!(!empty.path().join("orm.db").exists(), "a failing command created the SQLite file");
 }
 
+/// On a terminal the migration under way is a line redrawn in place (a spinner, its name, the time
+/// so far), cleared when it ends; piped, the same run prints one plain line per start.
+#[test]
+fn a_terminal_sees_the_running_migration_with_its_elapsed_time() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("migrations")).unwrap();
+    let slow = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 500000) SELECT count(*) FROM c";
+    std::fs::write(dir.path().join("migrations/20250101000000_slow.toml"), format!("down = []\n[[up]]\nop = \"sql\"\nsql = \"{slow}\"\n")).unwrap();
+    let url = format!("sqlite:{}", dir.path().join("t.db").display());
+    // `script` gives the command a pseudo-terminal and copies what it shows.
+    let command = format!("{} migrate up --database-url {url}", env!("CARGO_BIN_EXE_orm"));
+    let shown = Command::new("script").args(["-qec", &command, "/dev/null"]).current_dir(dir.path()).env_remove("DATABASE_URL").output().expect("run script");
+    let screen = text(&shown.stdout);
+    assert!(shown.status.success(), "{screen}");
+    assert!(screen.contains("\r\x1b[K⠙ applying 20250101000000_slow 0."), "{screen:?}");
+    assert!(screen.contains("\r\x1b[Kapplied 20250101000000_slow ("), "{screen:?}");
+    assert!(!screen.contains("applying 20250101000000_slow ..."), "{screen:?}");
+    let url = format!("sqlite:{}", dir.path().join("piped.db").display());
+    let piped = orm(&["migrate", "up", "--database-url", &url], dir.path());
+    let stderr = text(&piped.stderr);
+    assert!(stderr.contains("applying 20250101000000_slow ...") && !stderr.contains('\x1b'), "{stderr}");
+}

@@ -16,15 +16,68 @@ fn entry_json(e: &migrate::RunEntry) -> serde_json::Value {
     })
 }
 
+/// On a terminal, the migration under way is one line on stderr redrawn in place, as cargo's
+/// progress line is: a spinner, its name and the time it has taken so far; cleared when it ends.
+/// Elsewhere (a log, a pipe) the start is one plain line.
+struct Spinner {
+    on: bool,
+    current: Option<(String, std::time::Instant)>,
+    frame: usize,
+}
+
+const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+impl Spinner {
+    fn new(cli: &Cli) -> Spinner {
+        let on = cli.format == Format::Text && std::io::IsTerminal::is_terminal(&std::io::stderr());
+        Spinner { on, current: None, frame: 0 }
+    }
+
+    fn active(&self) -> bool {
+        self.current.is_some()
+    }
+
+    fn start(&mut self, label: String, err: &mut dyn std::io::Write) -> std::io::Result<()> {
+        if !self.on {
+            return writeln!(err, "{label} ...");
+        }
+        self.current = Some((label, std::time::Instant::now()));
+        self.draw(err)
+    }
+
+    fn draw(&mut self, err: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let Some((label, since)) = &self.current else { return Ok(()) };
+        self.frame += 1;
+        write!(err, "\r\x1b[K{} {label} {:.1}s", FRAMES[self.frame % FRAMES.len()], since.elapsed().as_secs_f64())?;
+        err.flush()
+    }
+
+    fn clear(&mut self, err: &mut dyn std::io::Write) -> std::io::Result<()> {
+        if self.current.take().is_some() {
+            write!(err, "\r\x1b[K")?;
+            err.flush()?;
+        }
+        Ok(())
+    }
+}
+
 /// Shows one event of a run as it happens: who holds the lock, a migration starting (on stderr,
 /// as cargo says what it compiles), a migration done with its duration and notes.
-fn show(cli: &Cli, event: Progress, done: &mut Vec<migrate::RunEntry>, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> std::io::Result<()> {
+fn show(
+    cli: &Cli,
+    event: Progress,
+    done: &mut Vec<migrate::RunEntry>,
+    spinner: &mut Spinner,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    spinner.clear(err)?;
     match event {
         Progress::WaitingForLock { holder: Some(h) } => writeln!(err, "waiting for the migration lock held by {h}"),
         Progress::WaitingForLock { holder: None } => writeln!(err, "waiting for the migration lock held by another runner"),
         Progress::Started { version, name, direction } => {
             let verb = if direction == migrate::Direction::Up { "applying" } else { "reverting" };
-            writeln!(err, "{verb} {version}_{name} ...")
+            spinner.start(format!("{verb} {version}_{name}"), err)
         }
         Progress::Finished(e) => {
             if cli.format == Format::Text {
@@ -54,16 +107,21 @@ pub(super) async fn run_live(
     err: &mut dyn std::io::Write,
 ) -> anyhow::Result<()> {
     let mut done = Vec::new();
+    let mut spinner = Spinner::new(cli);
+    let mut ticks = tokio::time::interval(std::time::Duration::from_millis(100));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tokio::pin!(work);
     let result = loop {
         tokio::select! {
             result = &mut work => break result,
-            Some(event) = events.recv() => show(cli, event, &mut done, out, err)?,
+            Some(event) = events.recv() => show(cli, event, &mut done, &mut spinner, out, err)?,
+            _ = ticks.tick(), if spinner.active() => spinner.draw(err)?,
         }
     };
     while let Ok(event) = events.try_recv() {
-        show(cli, event, &mut done, out, err)?;
+        show(cli, event, &mut done, &mut spinner, out, err)?;
     }
+    spinner.clear(err)?;
     let report = match result {
         Ok(report) => report,
         Err(e) => {
