@@ -186,3 +186,59 @@ pub(super) fn field_keys(relations: &Relations, table: &str, column: &str) -> Ve
     }
     keys
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use orm_schema::{Column, ColumnType};
+
+    fn key(table: &str, column: &str, target: &str, name: &str) -> ForeignKey {
+        ForeignKey {
+            name: name.replace("{}", &format!("{table}_{column}")),
+            columns: vec![column.into()],
+            references_table: target.into(),
+            references_columns: vec!["id".into()],
+            on_delete: ReferentialAction::Cascade,
+            on_update: ReferentialAction::NoAction,
+        }
+    }
+
+    fn table(name: &str, columns: &[&str]) -> Table {
+        columns.iter().fold(Table::new(name).column(Column::new("id", ColumnType::I64)).primary_key(["id"]), |t, c| t.column(Column::new(*c, ColumnType::I64)))
+    }
+
+    fn text(tokens: &[TokenStream]) -> Vec<String> {
+        tokens.iter().map(|t| t.to_string().replace(' ', "")).collect()
+    }
+
+    #[test]
+    fn two_keys_to_one_table_self_references_and_keywords_get_distinct_valid_names() {
+        let mut schema = Schema::new();
+        let mut messages = table("messages", &["sender_id", "receiver_id"]);
+        messages.foreign_keys = vec![key("messages", "sender_id", "users", "{}_fkey"), key("messages", "receiver_id", "users", "msg_to")];
+        let mut categories = table("categories", &["parent_id", "type_id"]);
+        categories.foreign_keys = vec![key("categories", "parent_id", "categories", "{}_fkey"), key("categories", "type_id", "types", "{}_fkey")];
+        let mut composite = table("lines", &["a", "b"]);
+        composite.foreign_keys = vec![ForeignKey { columns: vec!["a".into(), "b".into()], references_columns: vec!["x".into(), "y".into()], ..key("lines", "a", "users", "c") }];
+        for t in [table("users", &[]), table("types", &[]), messages, categories, composite] {
+            schema.tables.insert(t.name.clone(), t);
+        }
+        let structs: BTreeMap<String, String> = schema.tables.keys().map(|t| (t.clone(), super::super::struct_name(t))).collect();
+        let r = relations(&schema, &structs);
+        let field = |t: &str, c: &str| text(&field_keys(&r, t, c)).join(",");
+        assert_eq!(field("messages", "sender_id"), "belongs_to=User,on_delete=\"cascade\"");
+        // A constraint with a name of its own stays on the struct: the field names the relation only.
+        assert_eq!(field("messages", "receiver_id"), "belongs_to=User");
+        assert!(!r.replaces(&schema.tables["messages"], &schema.tables["messages"].foreign_keys[1]));
+        assert_eq!(field("categories", "parent_id"), "belongs_to=Category,on_delete=\"cascade\"");
+        assert_eq!(field("categories", "type_id"), "belongs_to=Type,relation=\"type_rel\",on_delete=\"cascade\"");
+        assert_eq!(field("lines", "a"), "");
+        assert_eq!(
+            text(&r.on_struct["users"]),
+            ["#[orm(has_many(Message,foreign_key=\"sender_id\"))]", "#[orm(has_many(Message,foreign_key=\"receiver_id\",name=\"messages_by_receiver\"))]"]
+        );
+        assert_eq!(text(&r.on_struct["categories"]), ["#[orm(has_many(Category,foreign_key=\"parent_id\"))]"]);
+        assert_eq!(r.uses["messages"].iter().collect::<Vec<_>>(), ["User"]);
+        assert!(!r.uses.get("categories").is_some_and(|u| u.contains("Category")), "a model does not import itself");
+    }
+}
