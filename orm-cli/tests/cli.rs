@@ -129,7 +129,7 @@ fn sql_prints_every_dialect_without_a_database() {
 async fn eight_processes(db: orm_core::Database) {
     let dir = example_migrations();
     let url = db.url().to_string();
-    let applied = orm_tests::race_migrate_up(env!("CARGO_BIN_EXE_orm"), dir.path(), &[url.clone()]);
+    let applied = orm_tests::race_migrate_up(env!("CARGO_BIN_EXE_orm"), dir.path(), std::slice::from_ref(&url));
     assert_eq!(applied, ["20240101000000_create_users", "20240102000000_create_posts", "20240103000000_users_bio"]);
     let status = orm(&["migrate", "status", "--database-url", &url], dir.path());
     assert_eq!(text(&status.stdout).lines().filter(|l| l.contains(" applied ")).count(), 3, "{}", text(&status.stdout));
