@@ -12,5 +12,5 @@ mod select;
 mod write;
 
 pub use filter::{escape_like, CmpOp, Cond, Filter};
-pub use select::{Order, Partial, Projection, Select};
+pub use select::{LockWait, Order, Partial, Projection, RowLock, Select};
 pub use write::{ArithOp, DeleteMany, Numeric, SetExpr, UpdateExpr, UpdateMany};

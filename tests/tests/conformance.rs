@@ -9,6 +9,7 @@ mod conformance {
     pub mod foreign_keys;
     pub mod generated_models;
     pub mod lifecycle;
+    pub mod locks;
     pub mod long_lists;
     pub mod migrate;
     pub mod migrate_lock;

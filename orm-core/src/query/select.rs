@@ -16,6 +16,26 @@ pub enum Order {
     Desc,
 }
 
+/// A row lock a [`Select`] takes: [`Select::for_update`], [`Select::for_share`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowLock {
+    /// Exclusive (`FOR UPDATE`) or shared (`FOR SHARE`).
+    pub exclusive: bool,
+    /// What to do about rows another transaction has locked.
+    pub wait: LockWait,
+}
+
+/// What a locking read does about rows another transaction has locked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockWait {
+    /// Waits for them (the default).
+    Wait,
+    /// Fails at once (`NOWAIT`).
+    NoWait,
+    /// Leaves them out of the result (`SKIP LOCKED`): a job queue's read.
+    SkipLocked,
+}
+
 /// A query over model `M`'s table returning `R` per row (`M` itself unless projected).
 ///
 /// ```no_run
@@ -51,6 +71,8 @@ pub struct Select<M, R = M> {
     pub(crate) cache: Option<CachePolicy>,
     /// Read on the primary even when the database has replicas.
     pub(crate) on_primary: bool,
+    /// `FOR UPDATE` / `FOR SHARE`.
+    pub(crate) lock: Option<RowLock>,
     _marker: PhantomData<fn() -> (M, R)>,
 }
 
@@ -79,6 +101,7 @@ impl<M: Model> Select<M, M> {
             by_key: None,
             cache: None,
             on_primary: false,
+            lock: None,
             _marker: PhantomData,
         }
     }
@@ -102,6 +125,7 @@ impl<M: Model, R: FromRow> Select<M, R> {
             by_key: self.by_key,
             cache: self.cache,
             on_primary: self.on_primary,
+            lock: self.lock,
             _marker: PhantomData,
         }
     }
@@ -133,6 +157,73 @@ impl<M: Model, R: FromRow> Select<M, R> {
     /// Reads on the primary even when the database has read replicas
     /// ([`ConnectOptions::replicas`](crate::ConnectOptions::replicas)).
     pub fn on_primary(mut self) -> Self {
+        self.on_primary = true;
+        self
+    }
+
+    /// Locks the rows read until the transaction ends (`SELECT ... FOR UPDATE`), so a
+    /// read-modify-write cannot lose a concurrent transaction's update: another locking read or a
+    /// write of those rows waits for this transaction. Run it inside a transaction; it reads the
+    /// primary and never the cache. SQLite has no row locks: its writers are serialized, and a
+    /// transaction whose read went stale fails with a busy error that
+    /// [`Database::transaction`](crate::Database::transaction) retries. On MongoDB, inside a
+    /// transaction, the matching documents are written to (a marker set and removed again), so a
+    /// concurrent transaction touching them conflicts and is retried; `limit` does not narrow what
+    /// is marked.
+    ///
+    /// ```no_run
+    /// # use orm_core::{Database, Model, Error};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Account { #[orm(primary_key)] id: i64, balance: i64 }
+    /// # async fn demo(db: &Database) -> orm_core::Result<()> {
+    /// db.transaction(|tx| async move {
+    ///     let mut from = Account::find_by_pk(1).for_update().get(&tx).await?;
+    ///     from.balance -= 10;
+    ///     tx.update(&from).await?;
+    ///     Ok::<_, Error>(())
+    /// })
+    /// .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn for_update(self) -> Self {
+        self.lock_with(Some(true), None)
+    }
+
+    /// Locks the rows read against writes until the transaction ends, letting other shared
+    /// readers in (`FOR SHARE`; `LOCK IN SHARE MODE` on MySQL/MariaDB). See
+    /// [`for_update`](Select::for_update).
+    pub fn for_share(self) -> Self {
+        self.lock_with(Some(false), None)
+    }
+
+    /// With [`for_update`](Select::for_update) / [`for_share`](Select::for_share): fails at once
+    /// when a row is locked by another transaction instead of waiting (`NOWAIT`; on MongoDB a
+    /// conflict never waits anyway). Alone, it means `for_update().nowait()`.
+    pub fn nowait(self) -> Self {
+        self.lock_with(None, Some(LockWait::NoWait))
+    }
+
+    /// With [`for_update`](Select::for_update) / [`for_share`](Select::for_share): leaves out rows
+    /// another transaction has locked (`SKIP LOCKED`), as workers taking jobs from a table do.
+    /// PostgreSQL and MariaDB/MySQL only: MongoDB and SQLite refuse it
+    /// ([`Error::Unsupported`]). Alone, it means `for_update().skip_locked()`.
+    pub fn skip_locked(self) -> Self {
+        self.lock_with(None, Some(LockWait::SkipLocked))
+    }
+
+    /// Refuses `skip_locked` on `backend`, which cannot leave locked rows out.
+    pub(crate) fn refuse_skip_locked(&self, backend: &'static str) -> Result<()> {
+        match self.lock {
+            Some(RowLock { wait: LockWait::SkipLocked, .. }) => Err(Error::Unsupported { operation: "skip_locked", backend }),
+            _ => Ok(()),
+        }
+    }
+
+    /// A locking read: never from the cache or a replica.
+    fn lock_with(mut self, exclusive: Option<bool>, wait: Option<LockWait>) -> Self {
+        let now = self.lock.unwrap_or(RowLock { exclusive: true, wait: LockWait::Wait });
+        self.lock = Some(RowLock { exclusive: exclusive.unwrap_or(now.exclusive), wait: wait.unwrap_or(now.wait) });
+        self.cache = Some(CachePolicy::Off);
         self.on_primary = true;
         self
     }

@@ -2,7 +2,7 @@
 
 use super::Dialect;
 use crate::query::model::Model;
-use crate::query::{ArithOp, CmpOp, Cond, Order, Select, SetExpr};
+use crate::query::{ArithOp, CmpOp, Cond, LockWait, Order, Select, SetExpr};
 use crate::row::FromRow;
 use crate::schema::ColumnType;
 use crate::value::Value;
@@ -202,6 +202,15 @@ pub fn select_statement<M: Model, R: FromRow>(q: &Select<M, R>, dialect: Dialect
         }
     }
     apply_paging(&mut stmt, q.limit, q.offset, dialect);
+    // SQLite has no row locks (sea-query writes none for it).
+    if let Some(lock) = q.lock {
+        let kind = if lock.exclusive { sea_query::LockType::Update } else { sea_query::LockType::Share };
+        match lock.wait {
+            LockWait::Wait => stmt.lock(kind),
+            LockWait::NoWait => stmt.lock_with_behavior(kind, sea_query::LockBehavior::Nowait),
+            LockWait::SkipLocked => stmt.lock_with_behavior(kind, sea_query::LockBehavior::SkipLocked),
+        };
+    }
     stmt
 }
 
@@ -389,6 +398,19 @@ mod tests {
         assert_eq!(values.0.0.len(), 3);
         let (sql, _) = select_statement(&q, Dialect::MySql).build_with(Dialect::MySql);
         assert!(sql.ends_with("WHERE `qty` = ? LIMIT ? OFFSET ?"), "{sql}");
+    }
+
+    #[test]
+    fn row_locks_render_per_dialect() {
+        let q = Item::find().filter(Item::QTY.gt(0)).limit(1).for_update().skip_locked();
+        assert!(render(&q, Dialect::Postgres).ends_with("LIMIT 1 FOR UPDATE SKIP LOCKED"), "{}", render(&q, Dialect::Postgres));
+        assert!(render(&q, Dialect::MySql).ends_with("LIMIT 1 FOR UPDATE SKIP LOCKED"));
+        assert!(!render(&q, Dialect::Sqlite).contains("FOR"), "SQLite has no row locks");
+        let q = Item::find().for_share().nowait();
+        assert!(render(&q, Dialect::Postgres).ends_with("FOR SHARE NOWAIT"));
+        assert!(render(&q, Dialect::MySql).ends_with("LOCK IN SHARE MODE NOWAIT"));
+        assert_eq!(q.lock, Some(crate::RowLock { exclusive: false, wait: LockWait::NoWait }));
+        assert!(Item::find().nowait().lock.is_some_and(|l| l.exclusive), "nowait alone locks for update");
     }
 
     #[test]

@@ -18,6 +18,9 @@ use crate::value::Value;
 use bson::{doc, Bson, Document};
 use futures_util::TryStreamExt;
 
+/// The field a locking read sets and removes again on the documents it reads in a transaction.
+const LOCK_MARK: &str = "__orm_lock";
+
 /// The document keys of `columns` of `table`.
 fn keys(table: &Table, columns: &[&str]) -> Vec<String> {
     columns.iter().map(|c| field_key(table, c).to_string()).collect()
@@ -195,12 +198,23 @@ impl MongoDriver {
         let command = || format!("find {} {filter}", table.name);
         // Each row decodes from the driver's batch buffer in place (no copy of the document).
         let err = |e| classify(M::NAME, "find", command, e);
+        q.refuse_skip_locked("MongoDB")?;
         let mut rows = Vec::new();
         match session {
             Some(s) => {
+                // A locking read in a transaction writes the documents (a marker set, removed again
+                // after the read): a concurrent transaction touching them then conflicts.
+                let lock = |set: bool| if set { doc! { "$set": { LOCK_MARK: bson::oid::ObjectId::new() } } } else { doc! { "$unset": { LOCK_MARK: "" } } };
+                if q.lock.is_some() {
+                    self.collection(table).update_many(filter.clone(), lock(true)).session(&mut *s).await.map_err(err)?;
+                }
                 let mut cursor = find.session(&mut *s).await.map_err(err)?;
                 while cursor.advance(s).await.map_err(err)? {
                     rows.push(decode(&MongoRow { doc: cursor.current(), keys: &keys })?);
+                }
+                drop(cursor);
+                if q.lock.is_some() {
+                    self.collection(table).update_many(filter.clone(), lock(false)).session(&mut *s).await.map_err(err)?;
                 }
             }
             None => {

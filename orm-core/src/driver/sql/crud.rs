@@ -205,6 +205,9 @@ impl Driver for SqlDriver {
     }
 
     async fn find<M: Model, R: FromRow>(&self, tx: Option<&mut SqlTx>, q: &Select<M, R>) -> Result<Vec<R>> {
+        if self.dialect == Dialect::Sqlite {
+            q.refuse_skip_locked("SQLite")?;
+        }
         self.fetch(tx, ctx::<M>("find"), &sql::select_statement(q, self.dialect)).await
     }
 
