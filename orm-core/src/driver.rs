@@ -38,6 +38,8 @@ pub use migration::{HistoryRow, LockHolder, DEFAULT_LEASE};
 pub(crate) use migration::{owner_id, LockGuard, Planned, MAX_WAIT};
 #[cfg(feature = "mongodb")]
 pub(crate) use migration::MONGO_LOCK;
+#[cfg(feature = "mongodb")]
+pub(crate) use mongo::DroppedSessions;
 use crate::query::model::Model;
 use crate::query::{DeleteMany, Select, UpdateMany};
 use crate::row::FromRow;
@@ -242,11 +244,13 @@ macro_rules! with_tx {
             }
             #[cfg(feature = "mongodb")]
             ($crate::driver::AnyDriver::Mongo($d), None) => {
+                $d.settle_dropped().await;
                 let $tx = None;
                 $body
             }
             #[cfg(feature = "mongodb")]
             ($crate::driver::AnyDriver::Mongo($d), Some($crate::driver::AnyTx::Mongo(t))) => {
+                $d.settle_dropped().await;
                 let $tx = Some(&mut **t);
                 $body
             }
@@ -337,7 +341,22 @@ impl AnyDriver {
             #[cfg(feature = "sql")]
             AnyDriver::Sql(d) => Ok(AnyTx::Sql(d.begin().await?)),
             #[cfg(feature = "mongodb")]
-            AnyDriver::Mongo(d) => Ok(AnyTx::Mongo(Box::new(d.begin().await?))),
+            AnyDriver::Mongo(d) => {
+                d.settle_dropped().await;
+                Ok(AnyTx::Mongo(Box::new(d.begin().await?)))
+            }
+        }
+    }
+
+    /// Where a transaction of this driver goes when dropped unfinished: MongoDB's sessions wait
+    /// for the handle's next operation to abort them.
+    #[cfg(feature = "mongodb")]
+    pub(crate) fn dropped_sessions(&self) -> Option<DroppedSessions> {
+        match self {
+            #[cfg(feature = "mongodb")]
+            AnyDriver::Mongo(d) => Some(d.dropped.clone()),
+            #[allow(unreachable_patterns)]
+            _ => None,
         }
     }
 

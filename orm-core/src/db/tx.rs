@@ -16,6 +16,23 @@ pub(crate) struct Shared {
     /// What the transaction's writes changed: the query cache is told when it commits.
     #[cfg(feature = "cache")]
     pub(crate) touched: std::sync::Mutex<Vec<crate::cache::Touched>>,
+    /// Where a MongoDB session goes when the transaction is dropped unfinished.
+    #[cfg(feature = "mongodb")]
+    dropped: Option<crate::driver::DroppedSessions>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // Dropped unfinished on MongoDB: the handle's next operation aborts the transaction before
+        // it starts (the driver's own abort would run in the background and race it).
+        #[cfg(feature = "mongodb")]
+        if let Some(dropped) = &self.dropped
+            && let AnyTx::Mongo(session) = std::mem::replace(self.state.get_mut(), AnyTx::Closed)
+            && let Ok(mut list) = dropped.lock()
+        {
+            list.push(*session);
+        }
+    }
 }
 
 /// A database transaction. Every CRUD operation and query runs inside it when given the transaction
@@ -70,6 +87,8 @@ impl Database {
             savepoints: AtomicUsize::new(0),
             #[cfg(feature = "cache")]
             touched: Default::default(),
+            #[cfg(feature = "mongodb")]
+            dropped: self.driver.dropped_sessions(),
         };
         Ok(Transaction { db: self.clone(), shared: Arc::new(shared), savepoint: None, finished: AtomicBool::new(false) })
     }

@@ -40,7 +40,13 @@ pub(crate) struct MongoDriver {
     /// Whether the URL lets reads go to secondaries (`readPreference` other than `primary`).
     pub(crate) secondary_reads: bool,
     queries: QueryCount,
+    /// Sessions of transactions dropped unfinished, shared by clones: aborted before the handle's
+    /// next operation (see [`settle_dropped`](MongoDriver::settle_dropped)).
+    pub(crate) dropped: DroppedSessions,
 }
+
+/// Sessions whose transactions are still to be aborted.
+pub(crate) type DroppedSessions = std::sync::Arc<std::sync::Mutex<Vec<ClientSession>>>;
 
 impl MongoDriver {
     /// Connects; the URL's path names the database (`test` when it names none).
@@ -61,7 +67,22 @@ impl MongoDriver {
         // Connecting is lazy in the driver: ask the server now so a bad URL fails here.
         let hello = db.run_command(bson::doc! { "hello": 1 }).await.map_err(connect_err)?;
         let transactions = hello.contains_key("setName") || hello.get_str("msg").is_ok_and(|m| m == "isdbgrid");
-        Ok(MongoDriver { client, db, transactions, secondary_reads, queries: QueryCount::default() })
+        Ok(MongoDriver { client, db, transactions, secondary_reads, queries: QueryCount::default(), dropped: Default::default() })
+    }
+
+    /// Aborts the transactions of sessions dropped unfinished. A dropped `Transaction` cannot wait
+    /// (drop is synchronous), and the driver would abort in the background, racing the handle's
+    /// next write to the same documents (a write conflict); every operation of the handle awaits
+    /// the aborts first instead.
+    pub(crate) async fn settle_dropped(&self) {
+        let sessions = match self.dropped.lock() {
+            Ok(mut list) if !list.is_empty() => std::mem::take(&mut *list),
+            _ => return,
+        };
+        for mut session in sessions {
+            // One the server aborted already answers with an error: nothing is left to undo.
+            let _ = session.abort_transaction().await;
+        }
     }
 
     pub(crate) fn collection(&self, table: &Table) -> mongodb::Collection<Document> {
