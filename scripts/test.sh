@@ -401,9 +401,10 @@ else
   cargo build --workspace --all-targets
   cargo clippy --workspace --all-targets -- -D warnings
 fi
+cargo test --workspace
 # Each backend builds alone: a MongoDB-only application compiles no sqlx, an SQL one no driver it
-# does not use.
+# does not use. Last: these builds of the workspace's crates replace the ones the tests use, which
+# cargo would otherwise compile again for the tests.
 for backend in postgres mysql sqlite mongodb; do
   cargo clippy -p orm-core --no-default-features --features "$backend,derive" -- -D warnings
 done
-cargo test --workspace

@@ -81,34 +81,51 @@ fn number(v: &Value) -> Option<f64> {
 pub(crate) fn check_values(table: &Table, values: &[Value]) -> Vec<FieldError> {
     let mut out = Vec::new();
     for (column, value) in table.columns.iter().zip(values) {
-        for check in &column.checks {
-            let text = match value {
-                Value::String(Some(s)) => Some(s.as_str()),
-                _ => None,
-            };
-            let fail = |rule: &'static str, message: String| FieldError { field: column.name.clone(), rule, message };
-            match (check, text, number(value)) {
-                (Check::MinLength(n), Some(s), _) if (s.chars().count() as u32) < *n => {
-                    out.push(fail("length", format!("is shorter than {n} characters")));
-                }
-                (Check::MaxLength(n), Some(s), _) if (s.chars().count() as u32) > *n => {
-                    out.push(fail("length", format!("is longer than {n} characters")));
-                }
-                (Check::Min(min), _, Some(v)) if v < *min => out.push(fail("range", format!("{v} is less than {min}"))),
-                (Check::Max(max), _, Some(v)) if v > *max => out.push(fail("range", format!("{v} is more than {max}"))),
-                (Check::Email, Some(s), _) if !regex(EMAIL_PATTERN).is_ok_and(|r| r.is_match(s)) => {
-                    out.push(fail("email", format!("`{s}` is not an email address")));
-                }
-                (Check::Pattern(p), Some(s), _) => match regex(p) {
-                    Ok(r) if !r.is_match(s) => out.push(fail("regex", format!("does not match `{p}`"))),
-                    Ok(_) => {}
-                    Err(e) => out.push(fail("regex", format!("the pattern `{p}` is invalid: {e}"))),
-                },
-                _ => {}
-            }
+        check_value(column, value, &mut out);
+    }
+    out
+}
+
+/// Checks the values an `update_many` sets against their columns' rules (`set_expr` computes its
+/// value in the database, out of the toolkit's sight).
+pub(crate) fn check_sets(table: &Table, sets: &[(String, crate::query::SetExpr)]) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    for (name, set) in sets {
+        if let (Some(column), crate::query::SetExpr::Value(value)) = (table.column_named(name), set) {
+            check_value(column, value, &mut out);
         }
     }
     out
+}
+
+/// Checks one value against `column`'s rules, adding what fails to `out`.
+fn check_value(column: &crate::schema::Column, value: &Value, out: &mut Vec<FieldError>) {
+    for check in &column.checks {
+        let text = match value {
+            Value::String(Some(s)) => Some(s.as_str()),
+            _ => None,
+        };
+        let fail = |rule: &'static str, message: String| FieldError { field: column.name.clone(), rule, message };
+        match (check, text, number(value)) {
+            (Check::MinLength(n), Some(s), _) if (s.chars().count() as u32) < *n => {
+                out.push(fail("length", format!("is shorter than {n} characters")));
+            }
+            (Check::MaxLength(n), Some(s), _) if (s.chars().count() as u32) > *n => {
+                out.push(fail("length", format!("is longer than {n} characters")));
+            }
+            (Check::Min(min), _, Some(v)) if v < *min => out.push(fail("range", format!("{v} is less than {min}"))),
+            (Check::Max(max), _, Some(v)) if v > *max => out.push(fail("range", format!("{v} is more than {max}"))),
+            (Check::Email, Some(s), _) if !regex(EMAIL_PATTERN).is_ok_and(|r| r.is_match(s)) => {
+                out.push(fail("email", format!("`{s}` is not an email address")));
+            }
+            (Check::Pattern(p), Some(s), _) => match regex(p) {
+                Ok(r) if !r.is_match(s) => out.push(fail("regex", format!("does not match `{p}`"))),
+                Ok(_) => {}
+                Err(e) => out.push(fail("regex", format!("the pattern `{p}` is invalid: {e}"))),
+            },
+            _ => {}
+        }
+    }
 }
 
 #[cfg(test)]

@@ -180,6 +180,10 @@ impl On<'_> {
         if q.sets.is_empty() {
             return Err(Error::InvalidQuery { model: M::NAME, message: "update_many sets no column".into() });
         }
+        let errors = crate::lifecycle::check_sets(M::schema(), &q.sets);
+        if !errors.is_empty() {
+            return Err(Error::Validation { model: M::NAME, errors });
+        }
         let done = driver_call!(*self, |d, tx| d.update_many(tx, q).await);
         self.touched_table::<M>().await;
         done

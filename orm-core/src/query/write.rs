@@ -133,22 +133,31 @@ impl<M: Model> UpdateMany<M> {
         UpdateMany { sets: Vec::new(), filter: None, with_deleted: false, _marker: PhantomData }
     }
 
-    /// `SET column = value` (`None` sets NULL on an `Option` column).
-    pub fn set<T: FieldType>(mut self, column: Column<M, T>, value: impl Into<T>) -> Self {
-        self.sets.push((column.name().to_string(), SetExpr::Value(value.into().to_value())));
+    /// `SET column = value` (`None` sets NULL on an `Option` column). The value is checked against
+    /// the column's `validate(..)` rules before anything runs ([`Error::Validation`](crate::Error::Validation));
+    /// a model's `custom` validators need the whole row and do not run here.
+    pub fn set<T: FieldType>(self, column: Column<M, T>, value: impl Into<T>) -> Self {
+        self.put(column.name(), SetExpr::Value(value.into().to_value()))
+    }
+
+    /// Sets `column`, replacing what an earlier `set` of it said (every backend sees one assignment
+    /// per column; PostgreSQL refuses two).
+    fn put(mut self, column: &str, expr: SetExpr) -> Self {
+        self.sets.retain(|(c, _)| c != column);
+        self.sets.push((column.to_string(), expr));
         self
     }
 
     /// `SET column = value` by name (the toolkit's own columns: timestamps, soft deletes).
-    pub(crate) fn set_value(mut self, column: &str, value: Value) -> Self {
-        self.sets.push((column.to_string(), SetExpr::Value(value)));
-        self
+    pub(crate) fn set_value(self, column: &str, value: Value) -> Self {
+        self.put(column, SetExpr::Value(value))
     }
 
-    /// `SET column = expression`.
-    pub fn set_expr<T: FieldType>(mut self, column: Column<M, T>, expr: UpdateExpr<M, T>) -> Self {
-        self.sets.push((column.name().to_string(), expr.into_expr()));
-        self
+    /// `SET column = expression`. The value is computed by the database, so the toolkit cannot
+    /// check it against `validate(..)` rules; MongoDB's collection validator (written by
+    /// `create_table`) still refuses a value breaking them, SQL databases take it.
+    pub fn set_expr<T: FieldType>(self, column: Column<M, T>, expr: UpdateExpr<M, T>) -> Self {
+        self.put(column.name(), expr.into_expr())
     }
 
     /// Restricts the update to rows matching `filter` (and any filter given before).

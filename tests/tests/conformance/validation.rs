@@ -3,7 +3,7 @@
 use orm_core::{BackendKind, Database, Error, Hooks, Model};
 use orm_tests::{backend_tests, mongodb_tests};
 
-backend_tests!(validation_lists_every_failing_field, hooks_run_around_writes);
+backend_tests!(validation_lists_every_failing_field, update_many_checks_the_values_it_sets, hooks_run_around_writes);
 mongodb_tests!(mongodb_validator_enforces_the_rules_too);
 
 fn no_admins(name: &str) -> Result<(), String> {
@@ -97,4 +97,24 @@ async fn mongodb_validator_enforces_the_rules_too(db: Database) {
     };
     let reply = db.run_command(raw).await.unwrap();
     assert!(reply.get_array("writeErrors").is_ok_and(|e| !e.is_empty()), "name too short: {reply}");
+}
+
+/// `update_many` checks each value it sets against the column's rules: nothing is written when one
+/// fails (a `range(min = 0)` age was set to -90 on every SQL backend before).
+async fn update_many_checks_the_values_it_sets(db: Database) {
+    db.create_table::<Member>().await.unwrap();
+    let ada = db.insert(&member()).await.unwrap();
+    let err = Member::update_many().set(Member::AGE, Some(-90)).set(Member::COUNTRY, "gbr").filter(Member::ID.eq(ada.id)).exec(&db).await.unwrap_err();
+    match err {
+        Error::Validation { model, errors } => {
+            assert_eq!(model, "Member");
+            let fields: Vec<(&str, &str)> = errors.iter().map(|e| (e.field.as_str(), e.rule)).collect();
+            assert_eq!(fields, [("age", "range"), ("country", "regex")]);
+        }
+        other => panic!("{other}"),
+    }
+    assert_eq!(Member::find_by_pk(ada.id).get(&db).await.unwrap(), ada, "nothing written");
+    // A later `set` of a column replaces an earlier one; NULL passes the rules.
+    assert_eq!(Member::update_many().set(Member::AGE, Some(-90)).set(Member::AGE, None).exec(&db).await.unwrap(), 1);
+    assert_eq!(Member::find_by_pk(ada.id).get(&db).await.unwrap().age, None);
 }
