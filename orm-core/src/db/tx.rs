@@ -113,6 +113,10 @@ impl Database {
     /// .await?;
     /// # Ok(()) }
     /// ```
+    ///
+    /// `work` runs again on a transient failure, so it is `FnMut`: what it moves into the
+    /// transaction it clones per try. [`transaction_once`](Database::transaction_once) takes an
+    /// `FnOnce` instead.
     pub async fn transaction<T, E, F, Fut>(&self, mut work: F) -> std::result::Result<T, E>
     where
         F: FnMut(Transaction) -> Fut,
@@ -149,6 +153,45 @@ impl Database {
                     }
                     return Err(e);
                 }
+            }
+        }
+    }
+
+    /// Runs `work` once in a transaction: commits when it returns `Ok`, rolls back when it returns
+    /// `Err`. `work` is an `FnOnce`, so it can move what it captures (the rows to write, a channel)
+    /// into the transaction; a transient failure is returned, not retried (ask
+    /// [`Error::is_transient`] to run it again), as SeaORM's and sqlx's transactions do. The error
+    /// type is the application's own when it converts from [`Error`].
+    ///
+    /// ```no_run
+    /// # use orm_core::{Database, Model};
+    /// # #[derive(Model, Debug, Clone)]
+    /// # struct Note { #[orm(primary_key, auto_increment)] id: i64, body: String }
+    /// # async fn demo(db: &Database) -> orm_core::Result<()> {
+    /// let notes = vec![Note { id: 0, body: "a".into() }, Note { id: 0, body: "b".into() }];
+    /// let stored = db
+    ///     .transaction_once(|tx| async move {
+    ///         tx.insert_many(&notes).await?;
+    ///         Ok::<_, orm_core::Error>(notes.len())
+    ///     })
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn transaction_once<T, E, F, Fut>(&self, work: F) -> std::result::Result<T, E>
+    where
+        F: FnOnce(Transaction) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<T, E>>,
+        E: From<Error>,
+    {
+        let tx = self.begin().await?;
+        match work(tx.handle()).await {
+            Ok(value) => {
+                tx.commit().await?;
+                Ok(value)
+            }
+            Err(e) => {
+                tx.rollback().await?;
+                Err(e)
             }
         }
     }

@@ -12,7 +12,8 @@ backend_tests!(
     nested_transactions_are_savepoints,
     failed_bulk_insert_in_a_transaction_leaves_nothing,
     concurrent_transactions_keep_a_counter_exact,
-    a_write_right_after_a_dropped_transaction_succeeds
+    a_write_right_after_a_dropped_transaction_succeeds,
+    transaction_once_moves_its_state_and_returns_the_app_s_error
 );
 // The same scenarios on a node of the Galera cluster and through PgBouncer.
 orm_tests::cluster_tests!(
@@ -335,4 +336,45 @@ async fn a_write_right_after_a_dropped_transaction_succeeds(db: Database) {
         again.update(&row).await.unwrap_or_else(|e| panic!("write {i} in a transaction after a dropped one: {e}"));
         again.commit().await.unwrap();
     }
+}
+
+/// The application's own error type, converting from the toolkit's.
+#[derive(Debug)]
+enum AppError {
+    Db(Error),
+    Refused(usize),
+}
+
+impl From<Error> for AppError {
+    fn from(e: Error) -> Self {
+        AppError::Db(e)
+    }
+}
+
+/// `transaction_once` takes an `FnOnce`: the rows move into it; `Ok` commits, the application's
+/// own error rolls back and comes back as it was.
+async fn transaction_once_moves_its_state_and_returns_the_app_s_error(db: Database) {
+    db.create_table::<User>().await.unwrap();
+    let rows = vec![User::new("a@example.com", "A"), User::new("b@example.com", "B")];
+    let n = db
+        .transaction_once(|tx| async move {
+            tx.insert_many(&rows).await?;
+            Ok::<_, AppError>(rows.len())
+        })
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    let more = vec![User::new("c@example.com", "C")];
+    let refused = db
+        .transaction_once(|tx| async move {
+            tx.insert_many(&more).await?;
+            Err::<(), _>(AppError::Refused(more.len()))
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, AppError::Refused(1)), "{refused:?}");
+    assert_eq!(User::find().count(&db).await.unwrap(), 2, "the refused transaction rolled back");
+    let duplicate = vec![User::new("a@example.com", "again")];
+    let failed = db.transaction_once(|tx| async move { tx.insert_many(&duplicate).await.map_err(AppError::from) }).await.unwrap_err();
+    assert!(matches!(&failed, AppError::Db(e) if e.is_unique_violation()), "{failed:?}");
 }
