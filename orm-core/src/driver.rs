@@ -120,8 +120,9 @@ pub(crate) trait Driver: Clone + Send + Sync + Sized + 'static {
     /// Inserts `model` or updates the row whose `target` columns match; returns it as stored.
     /// `by_key`: the target is the primary key, whose value is sent.
     async fn upsert<M: Model>(&self, tx: Option<&mut Self::Tx>, model: &M, target: &[&str], by_key: bool) -> Result<M>;
-    /// Writes the non-key columns of the row with `model`'s key; `NotFound` when there is none.
-    async fn update<M: Model>(&self, tx: Option<&mut Self::Tx>, model: &M) -> Result<()>;
+    /// Writes the non-key columns of the row with `model`'s key (its `created_at` kept) and returns
+    /// the row as stored; `NotFound` when there is none.
+    async fn update<M: Model>(&self, tx: Option<&mut Self::Tx>, model: &M) -> Result<M>;
     /// Deletes the row with `key`; `NotFound` when there is none.
     async fn delete_by_key<M: Model>(&self, tx: Option<&mut Self::Tx>, key: Vec<Value>) -> Result<()>;
     /// The rows a query selects.

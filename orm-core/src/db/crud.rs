@@ -63,7 +63,7 @@ impl On<'_> {
         Ok(stored)
     }
 
-    pub(crate) async fn update<M: Model>(&self, model: &M) -> Result<()> {
+    pub(crate) async fn update<M: Model>(&self, model: &M) -> Result<M> {
         let hooked = lifecycle::before_update(model)?;
         let model = hooked.as_ref().unwrap_or(model);
         lifecycle::validate(model)?;
@@ -376,9 +376,13 @@ macro_rules! operations {
                 self.on().upsert_on(model, columns).await
             }
 
-            /// Writes every non-key column of `model` to the row with its primary key;
-            /// [`Error::NotFound`] when there is no such row.
-            pub async fn update<M: Model>(&self, model: &M) -> Result<()> {
+            /// Writes every non-key column of `model` to the row with its primary key and returns
+            /// the row as stored: its `#[orm(updated_at)]` the time just written, its
+            /// `#[orm(created_at)]` the stored one (never the model's placeholder);
+            /// [`Error::NotFound`] when there is no such row. One statement where the database
+            /// returns rows (PostgreSQL, SQLite, MongoDB's `findAndModify`), a read-back by key on
+            /// MySQL.
+            pub async fn update<M: Model>(&self, model: &M) -> Result<M> {
                 self.on().update(model).await
             }
 

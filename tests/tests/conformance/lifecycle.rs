@@ -39,8 +39,9 @@ async fn timestamps_are_maintained(db: Database) {
     let a = db.insert(&article("a")).await.unwrap();
     assert!(recent(a.created_at, before) && recent(a.updated_at, before), "{a:?}");
     pause().await;
-    db.update(&Article { title: "a2".into(), ..a.clone() }).await.unwrap();
+    let returned = db.update(&Article { title: "a2".into(), ..a.clone() }).await.unwrap();
     let read = Article::find_by_pk(a.id).get(&db).await.unwrap();
+    assert_eq!(returned, read, "update returns the row as stored");
     assert_eq!(read.created_at, a.created_at, "creation time stays");
     assert!(read.updated_at > a.updated_at, "{read:?}");
     pause().await;
@@ -54,8 +55,15 @@ async fn timestamps_are_maintained(db: Database) {
     assert!(upserted.updated_at > again.updated_at);
     // An update from a model built with a placeholder creation time keeps the stored one.
     let epoch = DateTime::<Utc>::from_timestamp(0, 0).unwrap();
-    db.update(&Article { title: "a5".into(), created_at: epoch, ..upserted.clone() }).await.unwrap();
-    assert_eq!(Article::find_by_pk(a.id).get(&db).await.unwrap().created_at, a.created_at, "update keeps created_at");
+    let returned = db.update(&Article { title: "a5".into(), created_at: epoch, ..upserted.clone() }).await.unwrap();
+    assert_eq!(returned.created_at, a.created_at, "update returns the stored created_at, not the placeholder");
+    assert!(returned.updated_at > upserted.updated_at && returned.title == "a5", "{returned:?}");
+    assert_eq!(Article::find_by_pk(a.id).get(&db).await.unwrap(), returned, "update keeps created_at");
+    // Inside a transaction too, and NotFound for a missing row.
+    let tx = db.begin().await.unwrap();
+    assert_eq!(tx.update(&Article { title: "a6".into(), ..returned.clone() }).await.unwrap().title, "a6");
+    tx.rollback().await.unwrap();
+    assert!(db.update(&Article { id: returned.id + 1000, ..returned.clone() }).await.unwrap_err().is_not_found());
 }
 
 async fn soft_deletes_hide_rows(db: Database) {

@@ -397,7 +397,7 @@ impl Driver for MongoDriver {
         decode_model(&stored)
     }
 
-    async fn update<M: Model>(&self, session: Option<&mut ClientSession>, model: &M) -> Result<()> {
+    async fn update<M: Model>(&self, session: Option<&mut ClientSession>, model: &M) -> Result<M> {
         self.queries.add();
         let table = M::schema();
         let mut filter = key_document(table, &model.key_values());
@@ -410,11 +410,18 @@ impl Driver for MongoDriver {
         if let Some(created) = M::roles().created_at {
             doc.remove(field_key(table, created));
         }
-        let coll = self.collection(table);
+        let coll = self.collection(table).clone_with_type::<bson::RawDocumentBuf>();
         let update = doc! { "$set": doc };
-        let done = run!(coll.update_one(filter.clone(), update.clone()), session)
-            .map_err(|e| classify(M::NAME, "update", || format!("update {} {filter} {update}", table.name), e))?;
-        if done.matched_count == 0 { Err(Error::NotFound { model: M::NAME, operation: "update" }) } else { Ok(()) }
+        // One round trip: the document as stored after the update.
+        let keys = keys(table, M::column_names());
+        let mut projection = doc! { "_id": 0 };
+        for k in &keys {
+            projection.insert(k.as_str(), 1);
+        }
+        let action = coll.find_one_and_update(filter.clone(), update.clone()).projection(projection).return_document(mongodb::options::ReturnDocument::After);
+        let stored = run!(action, session).map_err(|e| classify(M::NAME, "update", || format!("update {} {filter} {update}", table.name), e))?;
+        let stored = stored.ok_or(Error::NotFound { model: M::NAME, operation: "update" })?;
+        M::from_row(&MongoRow { doc: stored.as_ref(), keys: &keys })
     }
 
     async fn delete_by_key<M: Model>(&self, session: Option<&mut ClientSession>, key: Vec<Value>) -> Result<()> {

@@ -175,7 +175,7 @@ impl Driver for SqlDriver {
         self.read_back(tx, Filter::from_cond(filter), "find").await
     }
 
-    async fn update<M: Model>(&self, tx: Option<&mut SqlTx>, model: &M) -> Result<()> {
+    async fn update<M: Model>(&self, mut tx: Option<&mut SqlTx>, model: &M) -> Result<M> {
         let schema = M::schema();
         let key = live::<M>(Some(&key_filter::<M>(model.key_values()).into_cond()), false).unwrap_or(Cond::And(vec![]));
         // The creation time is the stored one: a model built with a placeholder must not overwrite it.
@@ -186,13 +186,21 @@ impl Driver for SqlDriver {
             .zip(update_values(model))
             .filter(|(c, _)| !schema.is_primary_key(c) && Some(*c) != created_at)
             .collect();
-        let found = if sets.is_empty() {
-            self.exists(tx, &Select::<M>::new().filter(Filter::from_cond(key))).await?
-        } else {
-            let stmt = sql::update_statement(&schema.name, sets, &key, self.dialect);
-            self.execute(tx, ctx::<M>("update"), &stmt).await? > 0
-        };
-        if found { Ok(()) } else { Err(Error::NotFound { model: M::NAME, operation: "update" }) }
+        let by_key = || Filter::from_cond(key.clone());
+        if sets.is_empty() {
+            return self.read_back(tx, by_key(), "update").await;
+        }
+        let mut stmt = sql::update_statement(&schema.name, sets, &key, self.dialect);
+        if self.dialect.capability().returning {
+            stmt.returning(sea_query::Query::returning().columns(M::column_names().iter().map(|c| c.to_string())));
+            let rows: Vec<M> = self.fetch(tx, ctx::<M>("update"), &stmt).await?;
+            return rows.into_iter().next().ok_or(Error::NotFound { model: M::NAME, operation: "update" });
+        }
+        // MySQL: the row as stored is read back in the same transaction (or right after).
+        match self.execute(tx.as_deref_mut(), ctx::<M>("update"), &stmt).await? {
+            0 => Err(Error::NotFound { model: M::NAME, operation: "update" }),
+            _ => self.read_back(tx, by_key(), "update").await,
+        }
     }
 
     async fn delete_by_key<M: Model>(&self, tx: Option<&mut SqlTx>, key: Vec<Value>) -> Result<()> {
