@@ -343,7 +343,29 @@ macro_rules! operations {
     ($ty:ty) => {
         impl $ty {
             /// Inserts one row and returns it as stored: with its generated auto-increment key (the
-            /// auto-increment field's value in `model` is ignored) and fresh `auto` keys.
+            /// auto-increment field's value in `model` is ignored), fresh `auto` keys, and
+            /// `#[orm(created_at)]` / `#[orm(updated_at)]` set to now (what the model holds there is
+            /// ignored too). So a model that derives `Default` builds a new row from the fields
+            /// that matter alone:
+            ///
+            /// ```
+            /// # #[tokio::main(flavor = "current_thread")]
+            /// # async fn main() -> orm_core::Result<()> {
+            /// # use orm_core::{Database, Model};
+            /// #[derive(Model, Debug, Clone, Default)]
+            /// struct Post {
+            ///     #[orm(primary_key, auto_increment)]
+            ///     id: i64,
+            ///     title: String,
+            ///     #[orm(created_at)]
+            ///     created_at: chrono::DateTime<chrono::Utc>,
+            /// }
+            /// let db = Database::connect("sqlite::memory:").await?;
+            /// db.create_table::<Post>().await?;
+            /// let post = db.insert(&Post { title: "hello".into(), ..Default::default() }).await?;
+            /// assert!(post.id > 0 && post.created_at.timestamp() > 0);
+            /// # Ok(()) }
+            /// ```
             pub async fn insert<M: Model>(&self, model: &M) -> Result<M> {
                 self.on().insert(model).await
             }

@@ -4,9 +4,9 @@ use chrono::{DateTime, Duration, Utc};
 use orm_core::{Database, Error, Model};
 use orm_tests::backend_tests;
 
-backend_tests!(timestamps_are_maintained, soft_deletes_hide_rows);
+backend_tests!(timestamps_are_maintained, soft_deletes_hide_rows, new_rows_need_no_placeholders);
 
-#[derive(Model, Debug, Clone, PartialEq)]
+#[derive(Model, Debug, Clone, PartialEq, Default)]
 struct Article {
     #[orm(primary_key, auto_increment)]
     id: i64,
@@ -64,6 +64,18 @@ async fn timestamps_are_maintained(db: Database) {
     assert_eq!(tx.update(&Article { title: "a6".into(), ..returned.clone() }).await.unwrap().title, "a6");
     tx.rollback().await.unwrap();
     assert!(db.update(&Article { id: returned.id + 1000, ..returned.clone() }).await.unwrap_err().is_not_found());
+}
+
+/// A model deriving `Default` inserts a new row from its own fields alone: the key and the
+/// timestamps the toolkit fills are left to `..Default::default()`.
+async fn new_rows_need_no_placeholders(db: Database) {
+    db.create_table::<Article>().await.unwrap();
+    let before = Utc::now();
+    let first = db.insert(&Article { title: "first".into(), ..Default::default() }).await.unwrap();
+    let second = db.insert(&Article { title: "second".into(), ..Default::default() }).await.unwrap();
+    assert!(first.id > 0 && second.id != first.id, "{first:?} {second:?}");
+    assert!(recent(first.created_at, before) && recent(first.updated_at, before), "{first:?}");
+    assert_eq!(Article::find_by_pk(second.id).get(&db).await.unwrap(), second);
 }
 
 async fn soft_deletes_hide_rows(db: Database) {
