@@ -59,5 +59,7 @@ pub use bson;
 /// Items the generated code names; not a stable API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::query::references::Reference;
+    pub use inventory;
     pub use std::sync::OnceLock;
 }

@@ -86,12 +86,11 @@ pub(crate) fn check_values(table: &Table, values: &[Value]) -> Vec<FieldError> {
     out
 }
 
-/// Checks the values an `update_many` sets against their columns' rules (`set_expr` computes its
-/// value in the database, out of the toolkit's sight).
-pub(crate) fn check_sets(table: &Table, sets: &[(String, crate::query::SetExpr)]) -> Vec<FieldError> {
+/// Checks the values an `update_many` sets (column name, value) against their columns' rules.
+pub(crate) fn check_sets<'a>(table: &Table, sets: impl IntoIterator<Item = (&'a str, &'a Value)>) -> Vec<FieldError> {
     let mut out = Vec::new();
-    for (name, set) in sets {
-        if let (Some(column), crate::query::SetExpr::Value(value)) = (table.column_named(name), set) {
+    for (name, value) in sets {
+        if let Some(column) = table.column_named(name) {
             check_value(column, value, &mut out);
         }
     }

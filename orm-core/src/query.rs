@@ -8,6 +8,8 @@
 
 pub(crate) mod filter;
 pub(crate) mod model;
+#[doc(hidden)]
+pub mod references;
 mod select;
 mod write;
 

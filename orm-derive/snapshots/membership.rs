@@ -141,4 +141,8 @@ const _: () = {
         }
     }
     impl ::orm_core::Hooks for Membership {}
+    ::orm_core::__private::inventory::submit! {
+        ::orm_core::__private::Reference { model : "Membership", schema : < Membership as
+        ::orm_core::Model > ::schema, column : "team_id", target : "teams", }
+    }
 };

@@ -143,4 +143,9 @@ const _: () = {
         }
     }
     impl ::orm_core::Hooks for Post {}
+    ::orm_core::__private::inventory::submit! {
+        ::orm_core::__private::Reference { model : "Post", schema : < Post as
+        ::orm_core::Model > ::schema, column : "user_id", target : < User as
+        ::orm_core::Model > ::TABLE, }
+    }
 };

@@ -81,7 +81,7 @@ pub fn model(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
     } else {
         (quote!(), quote!(impl ::orm_core::Hooks for #ident {}))
     };
-    let (relation_consts, relation_fks) = relations(&def, vis);
+    let (relation_consts, relation_fks, registrations) = relations(&def, vis);
     let column_arms = def.column_fields().map(|f| {
         let field = &f.ident;
         let column = f.column.as_deref().unwrap_or_default();
@@ -167,6 +167,8 @@ pub fn model(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
             }
 
             #hooks_impl
+
+            #(#registrations)*
         };
     })
 }
@@ -182,11 +184,13 @@ fn action(a: orm_schema::ReferentialAction) -> TokenStream {
     }
 }
 
-/// The relation constants (`Post::user`) and the foreign keys `belongs_to` adds to the schema.
-fn relations(def: &ModelDef, vis: &syn::Visibility) -> (Vec<TokenStream>, Vec<TokenStream>) {
+/// The relation constants (`Post::user`), the foreign keys `belongs_to` adds to the schema, and
+/// their registrations for deletes on MongoDB.
+fn relations(def: &ModelDef, vis: &syn::Visibility) -> (Vec<TokenStream>, Vec<TokenStream>, Vec<TokenStream>) {
     let ident = &def.ident;
     let mut consts = Vec::new();
     let mut fks = Vec::new();
+    let mut registrations = Vec::new();
     for r in &def.relations {
         let name = &r.name;
         let const_ident = format_ident!("{}", name);
@@ -218,9 +222,35 @@ fn relations(def: &ModelDef, vis: &syn::Visibility) -> (Vec<TokenStream>, Vec<To
             fks.push(quote! {
                 table.add_belongs_to(#fk, #target_table, #target_key, #on_delete, #on_update);
             });
+            registrations.push(register(ident, fk, quote!(<#target as ::orm_core::Model>::TABLE)));
         }
     }
-    (consts, fks)
+    // Struct-level single-column foreign keys too (a `belongs_to` on the same column registers it
+    // already: the schema holds one key per column).
+    for fk in def.table.foreign_keys.iter().filter(|fk| fk.columns.len() == 1) {
+        let column = &fk.columns[0];
+        if !def.relations.iter().any(|r| r.kind == RelationKind::BelongsTo && &r.foreign_key == column) {
+            let target = &fk.references_table;
+            registrations.push(register(ident, column, quote!(#target)));
+        }
+    }
+    (consts, fks, registrations)
+}
+
+/// Registers the foreign key on `column` of model `ident`, pointing at table `target`, for deletes
+/// on MongoDB, which apply its `on_delete` action themselves (read from the schema).
+fn register(ident: &syn::Ident, column: &str, target: TokenStream) -> TokenStream {
+    let model = ident.to_string();
+    quote! {
+        ::orm_core::__private::inventory::submit! {
+            ::orm_core::__private::Reference {
+                model: #model,
+                schema: <#ident as ::orm_core::Model>::schema,
+                column: #column,
+                target: #target,
+            }
+        }
+    }
 }
 
 /// `Self { field: row.get(i)?, skipped: Default::default(), ... }`, decoding columns in order.

@@ -10,6 +10,7 @@ mod crud;
 mod ddl;
 mod introspect;
 mod migrate;
+mod references;
 mod row;
 
 use super::QueryCount;

@@ -427,11 +427,10 @@ impl Driver for MongoDriver {
     async fn delete_by_key<M: Model>(&self, session: Option<&mut ClientSession>, key: Vec<Value>) -> Result<()> {
         self.queries.add();
         let table = M::schema();
-        let filter = key_document(table, &key);
-        let coll = self.collection(table);
-        let done = run!(coll.delete_one(filter.clone()), session)
-            .map_err(|e| classify(M::NAME, "delete", || format!("delete {} {filter}", table.name), e))?;
-        if done.deleted_count == 0 { Err(Error::NotFound { model: M::NAME, operation: "delete" }) } else { Ok(()) }
+        match self.delete_referenced(session, M::NAME, table, key_document(table, &key), true).await? {
+            0 => Err(Error::NotFound { model: M::NAME, operation: "delete" }),
+            _ => Ok(()),
+        }
     }
 
     async fn find<M: Model, R: FromRow>(&self, session: Option<&mut ClientSession>, q: &Select<M, R>) -> Result<Vec<R>> {
@@ -471,10 +470,7 @@ impl Driver for MongoDriver {
         let table = M::schema();
         let live = self.resolved(table, q.filter.clone()).await?;
         let filter = filter_document(table, live.as_ref());
-        let coll = self.collection(table);
-        let done = run!(coll.delete_many(filter.clone()), session)
-            .map_err(|e| classify(M::NAME, "delete_many", || format!("delete {} {filter}", table.name), e))?;
-        Ok(done.deleted_count)
+        self.delete_referenced(session, M::NAME, table, filter, false).await
     }
 
     async fn create_table(&self, _: Option<&mut ClientSession>, model: &'static str, table: &Table, if_not_exists: bool) -> Result<()> {
