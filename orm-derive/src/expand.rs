@@ -4,6 +4,36 @@ use orm_schema::parse::{parse_model, parse_partial, table_tokens, FieldDef, Mode
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+/// Stand-in impls of `Model` (and what it requires) for a struct whose derive failed: uses of the
+/// model then compile against them, and only the derive's own errors are reported. Never run: the
+/// crate does not compile while the errors stand.
+pub fn stub(input: &syn::DeriveInput) -> TokenStream {
+    let ident = &input.ident;
+    if !input.generics.params.is_empty() {
+        return TokenStream::new();
+    }
+    let name = ident.to_string();
+    let never = quote!(::core::unreachable!("`#[derive(Model)]` failed for this struct"));
+    quote! {
+        const _: () = {
+            impl ::orm_core::FromRow for #ident {
+                fn from_row<R: ::orm_core::RowAccess>(_: &R) -> ::orm_core::Result<Self> { #never }
+            }
+            impl ::orm_core::Hooks for #ident {}
+            impl ::orm_core::Model for #ident {
+                type Key = i64;
+                const NAME: &'static str = #name;
+                const TABLE: &'static str = #name;
+                const PRIMARY_KEY: &'static [&'static str] = &[];
+                fn schema() -> &'static ::orm_core::schema::Table { #never }
+                fn column_names() -> &'static [&'static str] { &[] }
+                fn values(&self) -> ::std::vec::Vec<::orm_core::Value> { #never }
+                fn key_values(&self) -> ::std::vec::Vec<::orm_core::Value> { #never }
+            }
+        };
+    }
+}
+
 /// The `impl`s for `#[derive(Model)]`.
 pub fn model(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
     let def = parse_model(input)?;
