@@ -538,7 +538,7 @@ pub(crate) fn render_operation(
 /// What `backend` can report back of `schema`: the normalised schema (unique columns as unique
 /// indexes) with the details that backend does not keep folded away (SQLite's integer keys, decimal
 /// sizes and unbounded strings; MySQL's DATETIME for both date-time types, its default string length
-/// and decimal size; MongoDB's missing column defaults and foreign keys). Comparing two schemas this
+/// and decimal size; MongoDB's missing column defaults and foreign keys; validation rules everywhere). Comparing two schemas this
 /// way tells whether a live database matches what its migrations describe.
 pub fn comparable(backend: BackendKind, schema: &crate::schema::Schema) -> crate::schema::Schema {
     use crate::schema::ColumnType as T;
@@ -558,6 +558,9 @@ pub fn comparable(backend: BackendKind, schema: &crate::schema::Schema) -> crate
             if backend == B::MongoDb {
                 c.default = None;
             }
+            // Validation rules are the models' (and MongoDB's validator's); no database reports
+            // them back as such.
+            c.checks.clear();
         }
         if backend == B::MongoDb {
             t.foreign_keys.clear();

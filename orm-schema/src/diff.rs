@@ -235,6 +235,9 @@ fn column_change(from: &Column, to: &Column) -> Option<ColumnChange> {
             change.ty = Some(to.ty);
         }
     }
+    if from.checks != to.checks {
+        change.checks = Some(to.checks.clone());
+    }
     (change != ColumnChange::default()).then_some(change)
 }
 

@@ -13,6 +13,9 @@ pub struct ColumnChange {
     pub nullable: Option<bool>,
     /// A new default: `Some(None)` drops the default.
     pub default: Option<Option<DefaultValue>>,
+    /// New validation rules (`validate(..)`), replacing the old ones: written into MongoDB's
+    /// collection validator, checked by the toolkit on every backend; no SQL DDL.
+    pub checks: Option<Vec<crate::Check>>,
 }
 
 impl ColumnChange {
@@ -21,7 +24,7 @@ impl ColumnChange {
     /// ```
     /// use orm_schema::{Column, ColumnChange, ColumnType};
     /// let mut c = Column::new("n", ColumnType::I32);
-    /// ColumnChange { ty: Some(ColumnType::I64), nullable: Some(true), default: None }.apply_to(&mut c);
+    /// ColumnChange { ty: Some(ColumnType::I64), nullable: Some(true), ..Default::default() }.apply_to(&mut c);
     /// assert_eq!((c.ty, c.nullable), (ColumnType::I64, true));
     /// ```
     pub fn apply_to(&self, column: &mut Column) {
@@ -34,6 +37,14 @@ impl ColumnChange {
         if let Some(default) = &self.default {
             column.default = default.clone();
         }
+        if let Some(checks) = &self.checks {
+            column.checks = checks.clone();
+        }
+    }
+
+    /// Whether the change touches only validation rules (nothing any SQL database stores).
+    pub fn checks_only(&self) -> bool {
+        self.checks.is_some() && self.ty.is_none() && self.nullable.is_none() && self.default.is_none()
     }
 }
 

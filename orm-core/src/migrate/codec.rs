@@ -2,7 +2,7 @@
 //! read into [`Operation`]s with their checks and written back from them, so a written file always
 //! reads back to the same operations (`write_file` is tested on generated operation lists).
 
-use crate::schema::{Column, ColumnChange, ColumnType, DefaultValue, ForeignKey, Index, Operation, RawSql, ReferentialAction, Table};
+use crate::schema::{Check, Column, ColumnChange, ColumnType, DefaultValue, ForeignKey, Index, Operation, RawSql, ReferentialAction, Table};
 use serde::{Deserialize, Serialize};
 
 fn is_false(b: &bool) -> bool {
@@ -64,6 +64,9 @@ pub(super) enum OpToml {
         default: Option<toml::Value>,
         #[serde(default, skip_serializing_if = "is_false")]
         drop_default: bool,
+        /// The column's validation rules after the change (`[]`: none).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        validate: Option<Vec<CheckToml>>,
     },
     CreateIndex {
         table: String,
@@ -149,6 +152,70 @@ pub(super) struct ColumnToml {
     unique: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     default: Option<toml::Value>,
+    /// Validation rules (`validate(..)` on the model's field).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    validate: Vec<CheckToml>,
+}
+
+/// One validation rule as a file spells it: an inline table of one key, `{ min_length = 2 }`,
+/// `{ max_length = 80 }`, `{ min = 0.0 }`, `{ max = 150.0 }`, `{ regex = "^[A-Z]{2}$" }` or
+/// `{ email = true }`. Migrations carry them so a MongoDB validator written by migrations holds
+/// the rules `create_table` writes, and `orm migrate check` compares them.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CheckToml {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min_length: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_length: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    regex: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    email: bool,
+}
+
+impl CheckToml {
+    fn from_check(check: &Check) -> CheckToml {
+        let none = CheckToml::default();
+        match check {
+            Check::MinLength(n) => CheckToml { min_length: Some(*n), ..none },
+            Check::MaxLength(n) => CheckToml { max_length: Some(*n), ..none },
+            Check::Min(v) => CheckToml { min: Some(*v), ..none },
+            Check::Max(v) => CheckToml { max: Some(*v), ..none },
+            Check::Pattern(p) => CheckToml { regex: Some(p.clone()), ..none },
+            Check::Email => CheckToml { email: true, ..none },
+            // `Check` is non-exhaustive across crates; a new rule gets its spelling here.
+            other => unreachable!("no file spelling for the rule {other:?}"),
+        }
+    }
+
+    fn into_check(self) -> std::result::Result<Check, String> {
+        let CheckToml { min_length, max_length, min, max, regex, email } = self;
+        let found: Vec<Check> = [
+            min_length.map(Check::MinLength),
+            max_length.map(Check::MaxLength),
+            min.map(Check::Min),
+            max.map(Check::Max),
+            regex.map(Check::Pattern),
+            email.then_some(Check::Email),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        match <[Check; 1]>::try_from(found) {
+            Ok([check]) => Ok(check),
+            Err(_) => Err("a `validate` rule is a table of one key: min_length, max_length, min, max, regex or email".into()),
+        }
+    }
+}
+
+/// The rules of a `validate = [..]` list.
+fn checks(list: Vec<CheckToml>, what: &str) -> std::result::Result<Vec<Check>, String> {
+    list.into_iter().map(|c| c.into_check().map_err(|e| format!("{what}: {e}"))).collect()
 }
 
 /// The text of a `default = ...` value.
@@ -173,6 +240,7 @@ impl ColumnToml {
             return Err(format!("column `{}`: `auto` generates object_id and uuid values only", self.name));
         }
         let mut column = Column::new(self.name.clone(), ty);
+        column.checks = checks(self.validate, &format!("column `{}`", self.name))?;
         column.nullable = self.nullable;
         column.auto_increment = self.auto_increment;
         column.generated = self.auto;
@@ -222,7 +290,7 @@ pub(super) fn convert(op: OpToml) -> std::result::Result<Operation, String> {
         }
         OpToml::DropColumn { table, column } => Operation::DropColumn { table, column },
         OpToml::RenameColumn { table, from, to } => Operation::RenameColumn { table, from, to },
-        OpToml::AlterColumn { table, column, ty, length, precision, scale, nullable, default, drop_default } => {
+        OpToml::AlterColumn { table, column, ty, length, precision, scale, nullable, default, drop_default, validate } => {
             let ty = match ty {
                 Some(name) => Some(ColumnType::from_name(&name, length, precision, scale).map_err(|e| format!("alter_column `{table}.{column}`: {e}"))?),
                 None if length.is_some() || precision.is_some() || scale.is_some() => {
@@ -242,10 +310,16 @@ pub(super) fn convert(op: OpToml) -> std::result::Result<Operation, String> {
                     Some(Some(DefaultValue::parse_for(&t, &text).map_err(|e| format!("alter_column `{table}.{column}`: {e}"))?))
                 }
             };
-            if ty.is_none() && nullable.is_none() && default.is_none() {
-                return Err(format!("alter_column `{table}.{column}` changes nothing: give `type`, `nullable`, `default` or `drop_default`"));
+            let checks = match validate {
+                Some(list) => Some(checks(list, &format!("alter_column `{table}.{column}`"))?),
+                None => None,
+            };
+            if ty.is_none() && nullable.is_none() && default.is_none() && checks.is_none() {
+                return Err(format!(
+                    "alter_column `{table}.{column}` changes nothing: give `type`, `nullable`, `default`, `drop_default` or `validate`"
+                ));
             }
-            Operation::AlterColumn { table, column, change: ColumnChange { ty, nullable, default } }
+            Operation::AlterColumn { table, column, change: ColumnChange { ty, nullable, default, checks } }
         }
         OpToml::CreateIndex { table, name, columns, unique } => {
             if columns.is_empty() {
@@ -329,6 +403,7 @@ impl ColumnToml {
             auto: c.generated,
             unique: c.unique,
             default: c.default.as_ref().map(default_toml),
+            validate: c.checks.iter().map(CheckToml::from_check).collect(),
         }
     }
 }
@@ -369,6 +444,7 @@ impl OpToml {
                     nullable: change.nullable,
                     default: change.default.as_ref().and_then(|d| d.as_ref().map(default_toml)),
                     drop_default: matches!(change.default, Some(None)),
+                    validate: change.checks.as_ref().map(|list| list.iter().map(CheckToml::from_check).collect()),
                 }
             }
             Operation::CreateIndex { table, index } => OpToml::CreateIndex {

@@ -153,7 +153,7 @@ pub fn render_mongo(op: &Operation, before: &Schema, database: &str) -> Result<V
         }
         Operation::DropIndex { table, name } => vec![MongoStep::Command(doc! { "dropIndexes": table, "index": name })],
         Operation::AddForeignKey { foreign_key, .. } => vec![MongoStep::Notice(format!(
-            "foreign key `{}` recorded but not enforced: MongoDB has no foreign keys",
+            "foreign key `{}` recorded: MongoDB has no foreign keys; the toolkit applies its on_delete to deletes of models that declare it",
             foreign_key.name
         ))],
         Operation::DropForeignKey { name, .. } => {

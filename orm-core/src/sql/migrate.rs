@@ -79,6 +79,8 @@ pub fn render_sql(op: &Operation, before: &Schema, dialect: Dialect) -> Result<S
             stmt.table(table.clone()).rename_column(from.clone(), to.clone());
             stmts(vec![ddl::render_schema(&stmt, dialect)])
         }
+        // Validation rules live in the models (and MongoDB's validator): no SQL to run.
+        Operation::AlterColumn { change, .. } if change.checks_only() => stmts(Vec::new()),
         Operation::AlterColumn { table, column, change } => {
             let mut new = before.table(table)?.column_named(column).ok_or("altered column vanished")?.clone();
             change.apply_to(&mut new);

@@ -84,7 +84,7 @@ fn type_nullability_and_default_changes() {
         [Operation::AlterColumn {
             table: "users".into(),
             column: "age".into(),
-            change: ColumnChange { ty: Some(ColumnType::I16), nullable: Some(false), default: Some(Some(DefaultValue::Int(0))) },
+            change: ColumnChange { ty: Some(ColumnType::I16), nullable: Some(false), default: Some(Some(DefaultValue::Int(0))), checks: None },
         }]
     );
     assert!(d.warnings[0].contains("narrowing `users.age`"), "{:?}", d.warnings);
@@ -93,7 +93,7 @@ fn type_nullability_and_default_changes() {
         [Operation::AlterColumn {
             table: "users".into(),
             column: "age".into(),
-            change: ColumnChange { ty: Some(ColumnType::I32), nullable: Some(true), default: Some(None) },
+            change: ColumnChange { ty: Some(ColumnType::I32), nullable: Some(true), default: Some(None), checks: None },
         }]
     );
 }
@@ -138,4 +138,18 @@ fn changed_foreign_key_is_dropped_then_added() {
     b.tables.get_mut("posts").unwrap().foreign_keys[0].on_delete = ReferentialAction::SetNull;
     let d = round_trip(&a, &b, &Renames::default());
     assert_eq!(names(&d.up), ["drop_foreign_key", "add_foreign_key"]);
+}
+
+#[test]
+fn validation_rules_are_compared() {
+    let mut old = Schema::new();
+    old.tables.insert("users".into(), Table::new("users").column(Column::new("id", ColumnType::I64)).column(Column::new("age", ColumnType::I32)).primary_key(["id"]));
+    let mut new = old.clone();
+    new.tables.get_mut("users").unwrap().columns[1].checks = vec![crate::Check::Min(0.0)];
+    let d = diff(&old, &new, &Default::default());
+    let change = |checks: Vec<crate::Check>| ColumnChange { checks: Some(checks), ..Default::default() };
+    let alter = |checks| Operation::AlterColumn { table: "users".into(), column: "age".into(), change: change(checks) };
+    assert_eq!(d.up, [alter(vec![crate::Check::Min(0.0)])]);
+    assert_eq!(d.down, [alter(Vec::new())]);
+    assert!(change(vec![]).checks_only());
 }

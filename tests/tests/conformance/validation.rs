@@ -4,7 +4,7 @@ use orm_core::{BackendKind, Database, Error, Hooks, Model};
 use orm_tests::{backend_tests, mongodb_tests};
 
 backend_tests!(validation_lists_every_failing_field, update_many_checks_the_values_it_sets, hooks_run_around_writes);
-mongodb_tests!(mongodb_validator_enforces_the_rules_too);
+mongodb_tests!(mongodb_validator_enforces_the_rules_too, a_collection_migrations_made_enforces_the_rules_too);
 
 fn no_admins(name: &str) -> Result<(), String> {
     if name.eq_ignore_ascii_case("admin") { Err("`admin` is reserved".into()) } else { Ok(()) }
@@ -91,6 +91,29 @@ async fn hooks_run_around_writes(db: Database) {
 async fn mongodb_validator_enforces_the_rules_too(db: Database) {
     assert_eq!(db.backend(), BackendKind::MongoDb);
     db.create_table::<Member>().await.unwrap();
+    let raw = orm_core::bson::doc! {
+        "insert": "members",
+        "documents": [{ "_id": 1_i64, "name": "A", "email": "x@y.z", "age": 3, "country": "GB" }],
+    };
+    let reply = db.run_command(raw).await.unwrap();
+    assert!(reply.get_array("writeErrors").is_ok_and(|e| !e.is_empty()), "name too short: {reply}");
+}
+
+/// A migration generated from the model carries its validation rules, so the collection it makes
+/// refuses what `create_table`'s refuses, and the migrations and the model agree (`migrate check`).
+async fn a_collection_migrations_made_enforces_the_rules_too(db: Database) {
+    use orm_core::migrate::{Migrator, Target};
+    use orm_core::schema::{diff, Schema};
+    let mut models = Schema::new();
+    models.tables.insert("members".into(), Member::schema().clone());
+    let generated = diff(&Schema::new(), &models, &Default::default());
+    let dir = tempfile::tempdir().unwrap();
+    let text = orm_core::migrate::write_file("members", &generated.up, &generated.down);
+    assert!(text.contains("validate = [{ min_length = 2 }, { max_length = 80 }]"), "{text}");
+    std::fs::write(dir.path().join("20240101000000_members.toml"), &text).unwrap();
+    Migrator::from_dir(db.clone(), dir.path()).unwrap().up(Target::All).await.unwrap();
+    let replayed = orm_core::migrate::replay(&orm_core::migrate::load_dir(dir.path()).unwrap()).unwrap();
+    assert!(diff(&replayed, &models, &Default::default()).is_empty(), "the migrations hold the model's rules");
     let raw = orm_core::bson::doc! {
         "insert": "members",
         "documents": [{ "_id": 1_i64, "name": "A", "email": "x@y.z", "age": 3, "country": "GB" }],

@@ -9,6 +9,9 @@ fn every_operation_survives_a_round_trip() {
         .column(Column::new("at", ColumnType::Timestamp).default(DefaultValue::CurrentTimestamp))
         .column(Column::new("weird \"name\"", ColumnType::Bool).nullable().default(DefaultValue::Bool(true)))
         .primary_key(["id"]);
+    let mut users = users;
+    users.columns[1].checks = vec![Check::MinLength(3), Check::MaxLength(80), Check::Email, Check::Pattern("^[a-z\"']+@".into())];
+    users.columns[2].checks = vec![Check::Min(0.0), Check::Max(1e6)];
     let pair = Table::new("pair").column(Column::new("a", ColumnType::I32)).column(Column::new("b", ColumnType::Uuid).generated()).primary_key(["a", "b"]);
     let up = vec![
         Operation::CreateTable(users),
@@ -20,9 +23,11 @@ fn every_operation_survives_a_round_trip() {
         Operation::AlterColumn {
             table: "users".into(),
             column: "y".into(),
-            change: ColumnChange { ty: Some(ColumnType::I16), nullable: Some(false), default: Some(Some(DefaultValue::Int(-3))) },
+            change: ColumnChange { ty: Some(ColumnType::I16), nullable: Some(false), default: Some(Some(DefaultValue::Int(-3))), checks: None },
         },
         Operation::AlterColumn { table: "users".into(), column: "y".into(), change: ColumnChange { default: Some(None), ..Default::default() } },
+        Operation::AlterColumn { table: "users".into(), column: "y".into(), change: ColumnChange { checks: Some(vec![Check::Max(9.5)]), ..Default::default() } },
+        Operation::AlterColumn { table: "users".into(), column: "y".into(), change: ColumnChange { checks: Some(Vec::new()), ..Default::default() } },
         Operation::CreateIndex { table: "users".into(), index: Index::new("i", ["a", "b"]).unique() },
         Operation::DropIndex { table: "users".into(), name: "i".into() },
         Operation::AddForeignKey {
@@ -158,9 +163,9 @@ mod generated {
             (name(), name(), name()).prop_map(|(table, from, to)| Operation::RenameColumn { table, from, to }),
             (name(), name(), typed(), proptest::option::of(any::<bool>()), 0u8..3).prop_map(|(table, column, (ty, d), nullable, mode)| {
                 let change = match mode {
-                    0 => ColumnChange { ty: Some(ty), nullable, default: d.map(Some) },
-                    1 => ColumnChange { ty: None, nullable, default: Some(None) },
-                    _ => ColumnChange { ty: Some(ty), nullable: None, default: None },
+                    0 => ColumnChange { ty: Some(ty), nullable, default: d.map(Some), checks: None },
+                    1 => ColumnChange { ty: None, nullable, default: Some(None), checks: None },
+                    _ => ColumnChange { ty: Some(ty), nullable: None, default: None, checks: None },
                 };
                 Operation::AlterColumn { table, column, change }
             }),
@@ -194,4 +199,15 @@ mod generated {
             prop_assert_eq!(parsed.down.into_iter().map(|s| s.op).collect::<Vec<_>>(), down, "{}", text);
         }
     }
+}
+
+#[test]
+fn a_validate_rule_is_one_key() {
+    let text = "down = []\n[[up]]\nop = \"alter_column\"\ntable = \"t\"\ncolumn = \"c\"\nvalidate = [{ min = 1.0, max = 2.0 }]\n";
+    let err = crate::migrate::parse_file("20240101000000_t.toml".as_ref(), text).unwrap_err().to_string();
+    assert!(err.contains("a `validate` rule is a table of one key"), "{err}");
+    let text = "down = []\n[[up]]\nop = \"alter_column\"\ntable = \"t\"\ncolumn = \"c\"\nvalidate = [{ min = 1.0 }, { email = true }]\n";
+    let file = crate::migrate::parse_file("20240101000000_t.toml".as_ref(), text).unwrap();
+    let Operation::AlterColumn { change, .. } = &file.up[0].op else { panic!() };
+    assert_eq!(change.checks, Some(vec![Check::Min(1.0), Check::Email]));
 }

@@ -69,7 +69,7 @@ fn every_position(n: &str) -> Vec<Operation> {
         Operation::AlterColumn {
             table: t1.clone(),
             column: col("m"),
-            change: ColumnChange { ty: Some(ColumnType::I64), nullable: Some(false), default: Some(Some(DefaultValue::Int(1))) },
+            change: ColumnChange { ty: Some(ColumnType::I64), nullable: Some(false), default: Some(Some(DefaultValue::Int(1))), checks: None },
         },
         Operation::AlterColumn { table: t1.clone(), column: col("m"), change: ColumnChange { default: Some(None), ..Default::default() } },
         Operation::AddForeignKey {

@@ -31,7 +31,7 @@ fn alter_column_per_dialect() {
     let op = || Operation::AlterColumn {
         table: "users".into(),
         column: "age".into(),
-        change: ColumnChange { ty: Some(ColumnType::I64), nullable: Some(false), default: Some(Some(DefaultValue::Int(0))) },
+        change: ColumnChange { ty: Some(ColumnType::I64), nullable: Some(false), default: Some(Some(DefaultValue::Int(0))), checks: None },
     };
     assert_eq!(
         sql(op(), Dialect::Postgres),
