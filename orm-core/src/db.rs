@@ -1,5 +1,6 @@
 //! [`Database`]: a pooled connection to one backend, chosen by URL.
 
+pub(crate) mod cascade;
 mod crud;
 mod exec;
 mod lifecycle;

@@ -59,6 +59,7 @@ pub use bson;
 /// Items the generated code names; not a stable API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::db::cascade::{soft_delete_dependents, SoftCascade};
     pub use crate::query::references::Reference;
     pub use inventory;
     pub use std::sync::OnceLock;

@@ -145,4 +145,9 @@ const _: () = {
         ::orm_core::__private::Reference { model : "Membership", schema : < Membership as
         ::orm_core::Model > ::schema, column : "team_id", target : "teams", }
     }
+    ::orm_core::__private::inventory::submit! {
+        ::orm_core::__private::SoftCascade { target : "teams", column : "team_id", schema
+        : < Membership as ::orm_core::Model > ::schema, run :
+        ::orm_core::__private::soft_delete_dependents:: < Membership >, }
+    }
 };

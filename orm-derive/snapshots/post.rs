@@ -148,4 +148,9 @@ const _: () = {
         ::orm_core::Model > ::schema, column : "user_id", target : < User as
         ::orm_core::Model > ::TABLE, }
     }
+    ::orm_core::__private::inventory::submit! {
+        ::orm_core::__private::SoftCascade { target : < User as ::orm_core::Model >
+        ::TABLE, column : "user_id", schema : < Post as ::orm_core::Model > ::schema, run
+        : ::orm_core::__private::soft_delete_dependents:: < Post >, }
+    }
 };

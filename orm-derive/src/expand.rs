@@ -267,8 +267,9 @@ fn relations(def: &ModelDef, vis: &syn::Visibility) -> (Vec<TokenStream>, Vec<To
     (consts, fks, registrations)
 }
 
-/// Registers the foreign key on `column` of model `ident`, pointing at table `target`, for deletes
-/// on MongoDB, which apply its `on_delete` action themselves (read from the schema).
+/// Registers the foreign key on `column` of model `ident`, pointing at table `target`: for deletes
+/// on MongoDB, which apply its `on_delete` action themselves (read from the schema), and for soft
+/// deletes on every backend, which cascade to a soft-deleting model's rows.
 fn register(ident: &syn::Ident, column: &str, target: TokenStream) -> TokenStream {
     let model = ident.to_string();
     quote! {
@@ -278,6 +279,14 @@ fn register(ident: &syn::Ident, column: &str, target: TokenStream) -> TokenStrea
                 schema: <#ident as ::orm_core::Model>::schema,
                 column: #column,
                 target: #target,
+            }
+        }
+        ::orm_core::__private::inventory::submit! {
+            ::orm_core::__private::SoftCascade {
+                target: #target,
+                column: #column,
+                schema: <#ident as ::orm_core::Model>::schema,
+                run: ::orm_core::__private::soft_delete_dependents::<#ident>,
             }
         }
     }

@@ -87,9 +87,8 @@ impl On<'_> {
     }
 
     async fn delete_by_pk<M: Model>(&self, key: Vec<Value>, force: bool) -> Result<()> {
-        if let (Some(column), false) = (M::roles().soft_delete, force) {
-            let q = UpdateMany::<M>::new().filter(key_filter::<M>(key)).set_value(column, crate::query::model::now_for::<M>(column));
-            return match self.update_many(&q).await? {
+        if M::roles().soft_delete.is_some() && !force {
+            return match self.soft_delete::<M>(Some(key_filter::<M>(key).into_cond())).await? {
                 0 => Err(Error::NotFound { model: M::NAME, operation: "delete" }),
                 _ => Ok(()),
             };
@@ -195,14 +194,36 @@ impl On<'_> {
     }
 
     pub(crate) async fn delete_many<M: Model>(&self, q: &DeleteMany<M>) -> Result<u64> {
-        if let (Some(column), false) = (M::roles().soft_delete, q.force) {
-            let mut soft = UpdateMany::<M>::new().set_value(column, crate::query::model::now_for::<M>(column));
-            soft.filter = q.filter.clone();
-            return self.update_many(&soft).await;
+        if M::roles().soft_delete.is_some() && !q.force {
+            return self.soft_delete::<M>(q.filter.clone()).await;
         }
         let done = driver_call!(*self, |d, tx| d.delete_many(tx, q).await);
         self.touched_table::<M>().await;
         done
+    }
+
+    /// Marks the live rows `filter` selects deleted, then the rows a cascading key of a
+    /// soft-deleting model points at them from (`cascade.rs`): keys of a single-column primary key.
+    async fn soft_delete<M: Model>(&self, filter: Option<crate::query::Cond>) -> Result<u64> {
+        let Some(column) = M::roles().soft_delete else { return Ok(0) };
+        let cascades = super::cascade::pointing_at(M::TABLE);
+        let keys: Vec<Value> = match (cascades.is_empty(), M::PRIMARY_KEY) {
+            (false, [pk]) => {
+                let mut q = Select::<M>::new();
+                q.filter = filter.clone();
+                q.columns = Some(vec![pk]);
+                let types = [M::schema().column_named(pk).map_or(crate::schema::ColumnType::I64, |c| c.ty)];
+                driver_call!(*self, |d, tx| d.find_values(tx, &q, &types).await)?.into_iter().flatten().collect()
+            }
+            _ => Vec::new(),
+        };
+        let mut soft = UpdateMany::<M>::new().set_value(column, crate::query::model::now_for::<M>(column));
+        soft.filter = filter;
+        let marked = self.update_many(&soft).await?;
+        for c in cascades {
+            (c.run)(*self, c.column, keys.clone()).await?;
+        }
+        Ok(marked)
     }
 
     pub(crate) async fn create_table<M: Model>(&self) -> Result<()> {

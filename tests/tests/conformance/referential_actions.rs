@@ -1,11 +1,11 @@
 //! `belongs_to`'s `on_delete` actions have the same outcome on every backend: SQL databases enforce
 //! their foreign keys, the toolkit applies them on MongoDB (in the delete's transaction) through
-//! `delete`, `delete_by_key` and `delete_many`.
+//! `delete`, `delete_by_key` and `delete_many`; a soft delete cascades to soft-deleting models.
 
 use orm_core::{Database, Model};
 use orm_tests::backend_tests;
 
-backend_tests!(deletes_apply_each_referential_action);
+backend_tests!(deletes_apply_each_referential_action, soft_deletes_cascade_to_soft_deleting_models);
 
 #[derive(Model, Debug, Clone, PartialEq)]
 #[orm(table = "ra_owners")]
@@ -93,4 +93,68 @@ async fn deletes_apply_each_referential_action(db: Database) {
     assert_eq!(Owner::delete_many().filter(Owner::ID.gte(3)).exec(&db).await.unwrap(), 2);
     assert_eq!((Pet::find().count(&db).await.unwrap(), Toy::find().count(&db).await.unwrap()), (0, 0));
     assert_eq!(Badge::find_by_pk(2).get(&db).await.unwrap().owner_id, None);
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "sd_owners")]
+struct SoftOwner {
+    #[orm(primary_key)]
+    id: i64,
+    #[orm(soft_delete)]
+    deleted_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "sd_pets")]
+struct SoftPet {
+    #[orm(primary_key)]
+    id: i64,
+    #[orm(belongs_to = SoftOwner, on_delete = "cascade", index)]
+    owner_id: i64,
+    #[orm(soft_delete)]
+    deleted_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "sd_toys")]
+struct SoftToy {
+    #[orm(primary_key)]
+    id: i64,
+    #[orm(belongs_to = SoftPet, on_delete = "cascade", index)]
+    pet_id: i64,
+    #[orm(soft_delete)]
+    deleted_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A model without soft deletes keeps its rows: its parent still exists, only marked.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[orm(table = "sd_notes")]
+struct SoftNote {
+    #[orm(primary_key)]
+    id: i64,
+    #[orm(belongs_to = SoftOwner, on_delete = "cascade", index)]
+    owner_id: i64,
+}
+
+async fn soft_deletes_cascade_to_soft_deleting_models(db: Database) {
+    db.create_table::<SoftOwner>().await.unwrap();
+    db.create_table::<SoftPet>().await.unwrap();
+    db.create_table::<SoftToy>().await.unwrap();
+    db.create_table::<SoftNote>().await.unwrap();
+    for id in 1..=3 {
+        db.insert(&SoftOwner { id, deleted_at: None }).await.unwrap();
+        db.insert(&SoftPet { id, owner_id: id, deleted_at: None }).await.unwrap();
+        db.insert(&SoftToy { id, pet_id: id, deleted_at: None }).await.unwrap();
+        db.insert(&SoftNote { id, owner_id: id }).await.unwrap();
+    }
+    db.delete(&SoftOwner { id: 1, deleted_at: None }).await.unwrap();
+    let pets: Vec<i64> = SoftPet::find().order_by_asc(SoftPet::ID).all(&db).await.unwrap().into_iter().map(|p| p.id).collect();
+    let toys: Vec<i64> = SoftToy::find().order_by_asc(SoftToy::ID).all(&db).await.unwrap().into_iter().map(|t| t.id).collect();
+    assert_eq!((pets, toys), (vec![2, 3], vec![2, 3]), "owner 1's pet and its toy are soft-deleted with it");
+    assert_eq!(SoftPet::find().with_deleted().count(&db).await.unwrap(), 3, "marked, not removed");
+    assert!(SoftToy::find_by_pk(1).with_deleted().get(&db).await.unwrap().deleted_at.is_some());
+    assert_eq!(SoftNote::find().count(&db).await.unwrap(), 3, "a model without soft deletes keeps its rows");
+    // delete_many soft-deletes and cascades the same way.
+    assert_eq!(SoftOwner::delete_many().filter(SoftOwner::ID.gte(2)).exec(&db).await.unwrap(), 2);
+    assert_eq!((SoftPet::find().count(&db).await.unwrap(), SoftToy::find().count(&db).await.unwrap()), (0, 0));
 }

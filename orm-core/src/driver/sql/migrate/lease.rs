@@ -103,7 +103,12 @@ impl SqlConn {
     /// Takes the lock row, waiting (and saying who holds it) while another live runner does.
     pub(super) async fn lease_lock(&mut self, guard: &mut LockGuard, lease: Duration, on_wait: &(dyn Fn(Option<LockHolder>) + Send + Sync)) -> Result<()> {
         let sql = self.lease_sql();
-        self.exec(sql.create).await?;
+        // Runners start together: PostgreSQL's CREATE TABLE IF NOT EXISTS can lose a race to
+        // another's with a unique violation (on its catalog), which means the table is there.
+        match self.exec(sql.create).await {
+            Err(e) if !e.is_unique_violation() => return Err(e),
+            _ => {}
+        }
         let micros = lease.as_micros() as i64;
         let mine = || vec![Value::String(Some(guard.owner.clone())), Value::I64(Some(micros))];
         let started = Instant::now();
