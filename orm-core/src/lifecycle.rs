@@ -9,7 +9,8 @@ use std::sync::{Mutex, OnceLock};
 
 /// Code a model runs around its writes. Every method does nothing by default; a model marked
 /// `#[orm(hooks)]` implements this trait itself (and must be `Clone`: hooks work on a copy of the
-/// value passed in).
+/// value passed in). A model that implements `Hooks` without `#[orm(hooks)]` fails to compile
+/// with a message naming the attribute, rather than keeping hooks that never run.
 ///
 /// Hooks run for the single-row operations (`insert`, `insert_many` per row, `update`, `upsert`,
 /// `delete`), not for `update_many` and `delete_many`, which never load the rows.

@@ -201,5 +201,17 @@ const _: () = {
             errors
         }
     }
-    impl ::orm_core::Hooks for User {}
+    struct HooksProbe<T>(::core::marker::PhantomData<T>);
+    trait NoHooks {
+        const IMPLEMENTED: bool = false;
+    }
+    impl<T> NoHooks for HooksProbe<T> {}
+    #[allow(dead_code)]
+    impl<T: ::orm_core::Hooks> HooksProbe<T> {
+        const IMPLEMENTED: bool = true;
+    }
+    const _: () = ::core::assert!(
+        ! HooksProbe:: < User > ::IMPLEMENTED,
+        "`User` implements `orm_core::Hooks`: add `#[orm(hooks)]` to the struct so they run"
+    );
 };

@@ -19,7 +19,6 @@ pub fn stub(input: &syn::DeriveInput) -> TokenStream {
             impl ::orm_core::FromRow for #ident {
                 fn from_row<R: ::orm_core::RowAccess>(_: &R) -> ::orm_core::Result<Self> { #never }
             }
-            impl ::orm_core::Hooks for #ident {}
             impl ::orm_core::Model for #ident {
                 type Key = i64;
                 const NAME: &'static str = #name;
@@ -105,11 +104,34 @@ pub fn model(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
                 fn clone_for_hooks(&self) -> ::std::option::Option<Self> {
                     ::std::option::Option::Some(::core::clone::Clone::clone(self))
                 }
+                fn hooks(&self) -> ::std::option::Option<&dyn ::orm_core::Hooks> {
+                    ::std::option::Option::Some(self)
+                }
+                fn hooks_mut(&mut self) -> ::std::option::Option<&mut dyn ::orm_core::Hooks> {
+                    ::std::option::Option::Some(self)
+                }
             },
             quote!(),
         )
     } else {
-        (quote!(), quote!(impl ::orm_core::Hooks for #ident {}))
+        // Hooks implemented without `#[orm(hooks)]` would never run: say so at compile time. An
+        // inherent constant applies when the model implements `Hooks`, the trait's otherwise.
+        let message = format!("`{name}` implements `orm_core::Hooks`: add `#[orm(hooks)]` to the struct so they run");
+        (
+            quote!(),
+            quote! {
+                struct HooksProbe<T>(::core::marker::PhantomData<T>);
+                trait NoHooks {
+                    const IMPLEMENTED: bool = false;
+                }
+                impl<T> NoHooks for HooksProbe<T> {}
+                #[allow(dead_code)]
+                impl<T: ::orm_core::Hooks> HooksProbe<T> {
+                    const IMPLEMENTED: bool = true;
+                }
+                const _: () = ::core::assert!(!HooksProbe::<#ident>::IMPLEMENTED, #message);
+            },
+        )
     };
     let (relation_consts, relation_fks, registrations) = relations(&def, vis);
     let column_arms = def.column_fields().map(|f| {

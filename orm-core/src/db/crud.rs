@@ -22,7 +22,9 @@ impl On<'_> {
         lifecycle::validate(model)?;
         let stored = driver_call!(*self, |d, tx| d.insert(tx, model).await)?;
         self.touched_rows::<M>(vec![stored.key_values()]).await;
-        stored.after_insert()?;
+        if let Some(hooks) = stored.hooks() {
+            hooks.after_insert()?;
+        }
         Ok(stored)
     }
 
@@ -35,7 +37,9 @@ impl On<'_> {
         let n = driver_call!(*self, |d, tx| d.insert_many(tx, rows).await)?;
         self.touched_table::<M>().await;
         for row in rows {
-            row.after_insert()?;
+            if let Some(hooks) = row.hooks() {
+                hooks.after_insert()?;
+            }
         }
         Ok(n)
     }
@@ -73,12 +77,16 @@ impl On<'_> {
     }
 
     pub(crate) async fn delete<M: Model>(&self, model: &M) -> Result<()> {
-        model.before_delete()?;
+        if let Some(hooks) = model.hooks() {
+            hooks.before_delete()?;
+        }
         self.delete_by_pk::<M>(model.key_values(), false).await
     }
 
     pub(crate) async fn force_delete<M: Model>(&self, model: &M) -> Result<()> {
-        model.before_delete()?;
+        if let Some(hooks) = model.hooks() {
+            hooks.before_delete()?;
+        }
         self.delete_by_pk::<M>(model.key_values(), true).await
     }
 

@@ -23,7 +23,9 @@ pub(crate) fn validate<M: Model>(model: &M) -> Result<()> {
 pub(crate) fn before_insert<M: Model>(model: &M) -> Result<Option<M>> {
     match model.clone_for_hooks() {
         Some(mut copy) => {
-            copy.before_insert()?;
+            if let Some(hooks) = copy.hooks_mut() {
+                hooks.before_insert()?;
+            }
             Ok(Some(copy))
         }
         None => Ok(None),
@@ -34,7 +36,9 @@ pub(crate) fn before_insert<M: Model>(model: &M) -> Result<Option<M>> {
 pub(crate) fn before_update<M: Model>(model: &M) -> Result<Option<M>> {
     match model.clone_for_hooks() {
         Some(mut copy) => {
-            copy.before_update()?;
+            if let Some(hooks) = copy.hooks_mut() {
+                hooks.before_update()?;
+            }
             Ok(Some(copy))
         }
         None => Ok(None),

@@ -26,7 +26,7 @@ use std::marker::PhantomData;
 /// let filter = Tag::LABEL.eq("rust"); // a `Filter<Tag>`; `Tag::LABEL.eq(5)` would not compile
 /// # let _ = filter;
 /// ```
-pub trait Model: FromRow + crate::Hooks + Sized + Send + Sync + 'static {
+pub trait Model: FromRow + Sized + Send + Sync + 'static {
     /// The primary key's type: the key field's type, or a tuple for a composite key.
     type Key: KeyValues;
 
@@ -66,6 +66,16 @@ pub trait Model: FromRow + crate::Hooks + Sized + Send + Sync + 'static {
     /// A copy for the hooks to work on, when the model implements [`Hooks`](crate::Hooks) itself
     /// (`#[orm(hooks)]`); `None` otherwise, sparing the copy.
     fn clone_for_hooks(&self) -> Option<Self> {
+        None
+    }
+
+    /// The model's [`Hooks`](crate::Hooks), when it has them (`#[orm(hooks)]`).
+    fn hooks(&self) -> Option<&dyn crate::Hooks> {
+        None
+    }
+
+    /// The model's [`Hooks`](crate::Hooks), to run one that may change the row.
+    fn hooks_mut(&mut self) -> Option<&mut dyn crate::Hooks> {
         None
     }
 
