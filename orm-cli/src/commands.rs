@@ -4,6 +4,7 @@ pub mod cache;
 pub mod db;
 pub mod generate;
 pub mod migrate;
+pub mod schema;
 
 use crate::settings::database_url;
 use crate::Cli;

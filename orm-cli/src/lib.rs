@@ -3,6 +3,7 @@
 
 pub mod codegen;
 pub mod commands;
+pub mod diagram;
 pub mod scan;
 pub mod settings;
 
@@ -21,21 +22,44 @@ pub struct Cli {
     /// The migrations directory.
     #[arg(long = "migrations-dir", global = true, default_value = "migrations")]
     pub migrations_dir: std::path::PathBuf,
-    /// Output format.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format: text or json for every command; svg, mermaid or dot for `orm schema diagram`.
+    #[arg(long = "format", global = true, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// Output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// How a command reports: the `--format` of every command but `orm schema diagram`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// For people.
     Text,
     /// One JSON document, for machines.
     Json,
+}
+
+/// The values `--format` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// For people.
+    Text,
+    /// One JSON document, for machines.
+    Json,
+    /// An SVG drawing (`orm schema diagram` only).
+    Svg,
+    /// A Mermaid `erDiagram` (`orm schema diagram` only).
+    Mermaid,
+    /// A Graphviz DOT graph (`orm schema diagram` only).
+    Dot,
+}
+
+impl Cli {
+    /// How the command reports (`--format text` or `json`). Checked before any command runs:
+    /// the diagram formats reach only `orm schema diagram`.
+    pub fn format(&self) -> Format {
+        if self.output == OutputFormat::Json { Format::Json } else { Format::Text }
+    }
 }
 
 /// The commands.
@@ -53,6 +77,9 @@ pub enum Command {
     /// The query cache's Redis: what it holds, and invalidating it.
     #[command(subcommand)]
     Cache(commands::cache::CacheCommand),
+    /// The schema as a diagram.
+    #[command(subcommand)]
+    Schema(commands::schema::SchemaCommand),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -107,6 +134,11 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write)
         clap_complete::generate(shell, &mut Cli::command(), "orm", out);
         return Ok(());
     }
+    let diagram = matches!(cli.command, Command::Schema(commands::schema::SchemaCommand::Diagram { .. }));
+    if !diagram && matches!(cli.output, OutputFormat::Svg | OutputFormat::Mermaid | OutputFormat::Dot) {
+        let name = cli.output.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default();
+        anyhow::bail!("--format {name} is for `orm schema diagram`; this command reports as text or json");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     runtime.block_on(async {
         match &cli.command {
@@ -114,6 +146,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write)
             Command::Generate(cmd) => commands::generate::run(&cli, cmd, out, err).await,
             Command::Db(cmd) => commands::db::run(&cli, cmd, out, err).await,
             Command::Cache(cmd) => commands::cache::run(&cli, cmd, out).await,
+            Command::Schema(cmd) => commands::schema::run(&cli, cmd, out, err).await,
             Command::Completions { .. } => Ok(()),
         }
     })

@@ -135,21 +135,112 @@ async fn eight_processes(db: orm_core::Database) {
     assert_eq!(text(&status.stdout).lines().filter(|l| l.contains(" applied ")).count(), 3, "{}", text(&status.stdout));
 }
 
+/// `orm schema diagram` of a live database migrated with the example migrations: the tables,
+/// the `posts.user_id -> users.id` edge (on MongoDB, from the migrations), in every format.
+async fn diagram_of_the_live_database(db: orm_core::Database) {
+    let dir = example_migrations();
+    let url = db.url().to_string();
+    let up = orm(&["migrate", "up", "--database-url", &url], dir.path());
+    assert!(up.status.success(), "{}", text(&up.stderr));
+    let diagram = |format: &str| {
+        let out = orm(&["schema", "diagram", "--format", format, "--database-url", &url], dir.path());
+        assert!(out.status.success(), "{format}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let json: serde_json::Value = serde_json::from_str(&diagram("json")).unwrap();
+    let tables: Vec<&str> = json["tables"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(tables, ["posts", "users"], "the toolkit's own tables are left out");
+    let edges = json["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 1, "{json}");
+    assert_eq!((edges[0]["from"].as_str(), edges[0]["to"].as_str(), edges[0]["on_delete"].as_str()), (Some("posts"), Some("users"), Some("cascade")));
+    let users = &json["tables"][1]["columns"];
+    let email = users.as_array().unwrap().iter().find(|c| c["name"] == "email").unwrap();
+    assert_eq!((email["unique"].as_bool(), email["nullable"].as_bool()), (Some(true), Some(false)), "{users}");
+    assert!(diagram("mermaid").contains("users ||--o{ posts : \"user_id\""));
+    assert!(diagram("dot").contains("\"posts\":c1 -> \"users\":c0"));
+    let svg = diagram("svg");
+    assert!(svg.contains(r#"data-table="posts""#) && svg.contains(r#"data-from="posts" data-to="users""#));
+    let file = dir.path().join("schema.mmd");
+    let out = orm(&["schema", "diagram", "--out", file.to_str().unwrap(), "--database-url", &url], dir.path());
+    assert!(text(&out.stdout).contains("2 tables, 1 foreign keys"), "{}", text(&out.stdout));
+    assert!(std::fs::read_to_string(&file).unwrap().starts_with("erDiagram"), "the extension chose Mermaid");
+    let wrong = orm(&["migrate", "status", "--format", "svg", "--database-url", &url], dir.path());
+    assert!(!wrong.status.success() && text(&wrong.stderr).contains("--format svg is for `orm schema diagram`"), "{}", text(&wrong.stderr));
+}
+
 macro_rules! on {
-    ($($name:ident => $backend:expr),+) => {$(
+    ($scenario:ident: $($name:ident => $backend:expr),+) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $name() {
-            orm_tests::run($backend, eight_processes).await
+            orm_tests::run($backend, $scenario).await
         }
     )+};
 }
 
-on!(
+on!(eight_processes:
     eight_processes_postgres => Backend::Postgres,
     eight_processes_mysql => Backend::MySql,
     eight_processes_sqlite_file => Backend::SqliteFile,
     eight_processes_mongodb => Backend::MongoDb
 );
+
+on!(diagram_of_the_live_database:
+    diagram_of_the_live_database_postgres => Backend::Postgres,
+    diagram_of_the_live_database_mysql => Backend::MySql,
+    diagram_of_the_live_database_sqlite_file => Backend::SqliteFile,
+    diagram_of_the_live_database_mongodb => Backend::MongoDb
+);
+
+/// `orm schema diagram --models src/` draws the models without a database: `belongs_to` as an
+/// edge, `many_to_many` through its join table.
+#[test]
+fn diagram_of_the_models() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    std::fs::write(dir.path().join("src/models.rs"), DIAGRAM_MODELS).unwrap();
+    let out = orm(&["schema", "diagram", "--models", "src", "--format", "mermaid"], dir.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mermaid = text(&out.stdout);
+    for line in ["authors ||--o{ books : \"author_id\"", "books ||--o{ book_genres : \"book_id\"", "books }o..o{ genres : \"through book_genres\""] {
+        assert!(mermaid.contains(line), "{line} in {mermaid}");
+    }
+    assert!(!dir.path().join("orm.db").exists(), "drawing the models opens no database");
+}
+
+const DIAGRAM_MODELS: &str = r#"
+use orm_core::Model;
+
+#[derive(Model, Debug, Clone)]
+pub struct Author {
+    #[orm(primary_key, auto_increment)]
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Model, Debug, Clone)]
+pub struct Book {
+    #[orm(primary_key, auto_increment)]
+    pub id: i64,
+    #[orm(belongs_to = Author, on_delete = "cascade")]
+    pub author_id: i64,
+    pub title: String,
+}
+
+#[derive(Model, Debug, Clone)]
+pub struct Genre {
+    #[orm(primary_key, auto_increment)]
+    pub id: i64,
+    pub label: String,
+}
+
+#[derive(Model, Debug, Clone)]
+pub struct BookGenre {
+    #[orm(primary_key, belongs_to = Book)]
+    pub book_id: i64,
+    #[orm(primary_key, belongs_to = Genre)]
+    pub genre_id: i64,
+}
+"#;
 
 const APP_MODELS: &str = r#"
 use orm_core::Model;

@@ -280,6 +280,37 @@ impl Schema {
         Schema::default()
     }
 
+    /// The table a foreign key leads to when a model can navigate it: one column, referencing the
+    /// whole primary key of a table of this schema.
+    pub fn navigable_key(&self, fk: &ForeignKey) -> Option<&Table> {
+        let target = self.tables.get(&fk.references_table)?;
+        (fk.columns.len() == 1 && target.primary_key == fk.references_columns).then_some(target)
+    }
+
+    /// The two foreign keys of a join table: a table of exactly two columns, each a navigable
+    /// foreign key ([`navigable_key`](Schema::navigable_key)) of its own. Such a table is a
+    /// many-to-many relation between the two tables it references.
+    ///
+    /// ```
+    /// use orm_schema::{Column, ColumnType, ReferentialAction, Schema, Table};
+    /// let mut s = Schema::new();
+    /// for name in ["posts", "tags"] {
+    ///     s.tables.insert(name.into(), Table::new(name).column(Column::new("id", ColumnType::I64)).primary_key(["id"]));
+    /// }
+    /// let mut join = Table::new("post_tags").column(Column::new("post_id", ColumnType::I64)).column(Column::new("tag_id", ColumnType::I64));
+    /// join.add_belongs_to("post_id", "posts", vec!["id".into()], ReferentialAction::Cascade, ReferentialAction::NoAction);
+    /// join.add_belongs_to("tag_id", "tags", vec!["id".into()], ReferentialAction::Cascade, ReferentialAction::NoAction);
+    /// let [a, b] = s.join_keys(&join).unwrap();
+    /// assert_eq!((a.references_table.as_str(), b.references_table.as_str()), ("posts", "tags"));
+    /// assert!(s.join_keys(&s.tables["posts"]).is_none());
+    /// ```
+    pub fn join_keys<'t>(&self, table: &'t Table) -> Option<[&'t ForeignKey; 2]> {
+        let keys: Vec<&ForeignKey> = table.foreign_keys.iter().filter(|fk| self.navigable_key(fk).is_some()).collect();
+        let [a, b] = keys.as_slice() else { return None };
+        let covered = table.columns.iter().all(|c| a.columns[0] == c.name || b.columns[0] == c.name);
+        (table.columns.len() == 2 && a.columns != b.columns && covered).then_some([*a, *b])
+    }
+
     /// The table named `name`.
     pub fn table(&self, name: &str) -> Result<&Table, String> {
         self.tables.get(name).ok_or_else(|| format!("table `{name}` does not exist"))

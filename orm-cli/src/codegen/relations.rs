@@ -47,12 +47,6 @@ impl Relations {
     }
 }
 
-/// A foreign key a model can navigate: one column, to the whole primary key of a known table.
-fn navigable<'a>(schema: &'a Schema, fk: &ForeignKey) -> Option<&'a Table> {
-    let target = schema.tables.get(&fk.references_table)?;
-    (fk.columns.len() == 1 && target.primary_key == fk.references_columns).then_some(target)
-}
-
 /// Whether `column` of `table` holds distinct values.
 fn unique(table: &Table, column: &str) -> bool {
     let alone = [column.to_string()];
@@ -98,7 +92,7 @@ pub(super) fn relations(schema: &Schema, structs: &BTreeMap<String, String>) -> 
     // Field-level first: their names are the ones a reader looks for.
     for table in schema.tables.values() {
         for fk in &table.foreign_keys {
-            let Some(target) = navigable(schema, fk) else { continue };
+            let Some(target) = schema.navigable_key(fk) else { continue };
             let column = &fk.columns[0];
             let hint = column.strip_suffix("_id").unwrap_or(column);
             let name = taken.take(&table.name, ident_name(hint), &ident_name(&target.name));
@@ -116,11 +110,8 @@ pub(super) fn relations(schema: &Schema, structs: &BTreeMap<String, String>) -> 
         }
     }
     for table in schema.tables.values() {
-        let keys: Vec<(&ForeignKey, &Table)> = table.foreign_keys.iter().filter_map(|fk| navigable(schema, fk).map(|t| (fk, t))).collect();
-        let join = keys.len() == 2
-            && table.columns.len() == 2
-            && keys[0].0.columns != keys[1].0.columns
-            && table.columns.iter().all(|c| keys.iter().any(|(fk, _)| fk.columns[0] == c.name));
+        let keys: Vec<(&ForeignKey, &Table)> = table.foreign_keys.iter().filter_map(|fk| schema.navigable_key(fk).map(|t| (fk, t))).collect();
+        let join = schema.join_keys(table).is_some();
         let this = model(&table.name);
         let own = snake_case(&structs[&table.name]);
         for (fk, target) in &keys {

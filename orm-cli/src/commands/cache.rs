@@ -52,7 +52,7 @@ pub async fn run(cli: &Cli, cmd: &CacheCommand, out: &mut dyn std::io::Write) ->
     match cmd {
         CacheCommand::Stats { target } => {
             let report = cache(target)?.report().await.context("reading the cache")?;
-            match cli.format {
+            match cli.format() {
                 Format::Json => writeln!(
                     out,
                     "{}",
@@ -79,7 +79,7 @@ pub async fn run(cli: &Cli, cmd: &CacheCommand, out: &mut dyn std::io::Write) ->
                 None => c.flush().await.context("flushing the cache")?,
             }
             let what = table.as_deref().map_or("every entry".to_string(), |t| format!("the entries that read {t}"));
-            match cli.format {
+            match cli.format() {
                 Format::Json => writeln!(out, "{}", serde_json::json!({ "flushed": true, "namespace": target.namespace, "table": table }))?,
                 Format::Text => writeln!(out, "invalidated {what} of namespace {}", target.namespace)?,
             }

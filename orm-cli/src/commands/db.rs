@@ -18,7 +18,7 @@ pub async fn run(cli: &Cli, cmd: &DbCommand, out: &mut dyn std::io::Write, err: 
         DbCommand::Ping => {
             let db = connect(cli, err).await?;
             let version = db.server_version().await.context("asking the server's version")?;
-            match cli.format {
+            match cli.format() {
                 Format::Json => writeln!(
                     out,
                     "{}",

@@ -45,7 +45,7 @@ pub async fn run(cli: &Cli, cmd: &GenerateCommand, out: &mut dyn std::io::Write,
         std::fs::write(&path, source).with_context(|| format!("writing {}", path.display()))?;
         written.push(path.display().to_string());
     }
-    match cli.format {
+    match cli.format() {
         Format::Json => writeln!(out, "{}", json!({ "written": written }))?,
         Format::Text => {
             for w in &written {

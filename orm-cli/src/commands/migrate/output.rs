@@ -29,7 +29,7 @@ const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '�
 
 impl Spinner {
     fn new(cli: &Cli) -> Spinner {
-        let on = cli.format == Format::Text && std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let on = cli.format() == Format::Text && std::io::IsTerminal::is_terminal(&std::io::stderr());
         Spinner { on, current: None, frame: 0 }
     }
 
@@ -80,7 +80,7 @@ fn show(
             spinner.start(format!("{verb} {version}_{name}"), err)
         }
         Progress::Finished(e) => {
-            if cli.format == Format::Text {
+            if cli.format() == Format::Text {
                 let verb = if e.direction == migrate::Direction::Up { "applied" } else { "reverted" };
                 writeln!(out, "{verb} {}_{} ({} ms)", e.version, e.name, e.duration.as_millis())?;
                 for n in &e.notices {
@@ -125,20 +125,20 @@ pub(super) async fn run_live(
     let report = match result {
         Ok(report) => report,
         Err(e) => {
-            if cli.format == Format::Json {
+            if cli.format() == Format::Json {
                 let entries: Vec<_> = done.iter().map(entry_json).collect();
                 writeln!(out, "{}", json!({ "migrations": entries, "error": e.to_string() }))?;
             }
             return Err(e.into());
         }
     };
-    if dry_run && cli.format == Format::Text {
+    if dry_run && cli.format() == Format::Text {
         return print_plan(&report, out);
     }
     if report.waited {
         writeln!(err, "waited for another `orm migrate` to finish")?;
     }
-    match cli.format {
+    match cli.format() {
         Format::Json => {
             let entries: Vec<_> = report.entries.iter().map(entry_json).collect();
             writeln!(out, "{}", json!({ "waited": report.waited, "migrations": entries }))?;
@@ -176,7 +176,7 @@ fn state_name(state: &MigrationState) -> String {
 }
 
 pub(super) fn print_status(cli: &Cli, status: &[StatusEntry], out: &mut dyn std::io::Write) -> anyhow::Result<()> {
-    match cli.format {
+    match cli.format() {
         Format::Json => {
             let entries: Vec<_> = status
                 .iter()
