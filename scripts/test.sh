@@ -371,6 +371,22 @@ INI
   export TEST_PGBOUNCER_URL="postgres://postgres@127.0.0.1:$port/test?pgbouncer=true"
 }
 
+provide_browser() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    log "installing Node.js and npm from Debian's packages"
+    apt_install nodejs npm || return 1
+  fi
+  if [ ! -x /usr/bin/chromium ]; then
+    log "installing Chromium from Debian's packages (the studio's browser tests)"
+    apt_install chromium fonts-dejavu-core || return 1
+  fi
+  if [ ! -d orm-cli/tests/studio/node_modules/playwright-core ]; then
+    log "installing playwright-core (pinned in orm-cli/tests/studio/package-lock.json; no browser download)"
+    (cd orm-cli/tests/studio && npm ci --no-audit --no-fund --silent) || return 1
+  fi
+  export ORM_TEST_CHROMIUM=/usr/bin/chromium
+}
+
 need() {
   if ! "$1"; then
     if [ "${CI:-}" = true ]; then log "could not provide ${1#provide_} under CI=true"; exit 1; fi
@@ -386,6 +402,7 @@ need provide_pg_replicas
 need provide_mariadb_replicas
 need provide_galera
 need provide_pgbouncer
+need provide_browser
 log "PostgreSQL: ${TEST_POSTGRES_URL:-none}; MySQL: ${TEST_MYSQL_URL:-none}; MongoDB: ${TEST_MONGODB_URL:-none}; Redis: ${TEST_REDIS_URL:-none}; PostgreSQL primary + replicas: ${TEST_PG_PRIMARY_URL:-none}"
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"

@@ -6,6 +6,7 @@ pub mod commands;
 pub mod diagram;
 pub mod scan;
 pub mod settings;
+pub mod studio;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
@@ -80,6 +81,9 @@ pub enum Command {
     /// The schema as a diagram.
     #[command(subcommand)]
     Schema(commands::schema::SchemaCommand),
+    /// A local web page showing the schema, the migrations and the data (127.0.0.1 only, behind
+    /// a token printed in its URL).
+    Studio(studio::StudioArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -147,6 +151,7 @@ pub fn run(cli: Cli, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write)
             Command::Db(cmd) => commands::db::run(&cli, cmd, out, err).await,
             Command::Cache(cmd) => commands::cache::run(&cli, cmd, out).await,
             Command::Schema(cmd) => commands::schema::run(&cli, cmd, out, err).await,
+            Command::Studio(args) => studio::run(&cli, args, out, err).await,
             Command::Completions { .. } => Ok(()),
         }
     })

@@ -1,6 +1,7 @@
 //! [`Database`]: a pooled connection to one backend, chosen by URL.
 
 pub(crate) mod cascade;
+mod browse;
 mod crud;
 mod exec;
 mod lifecycle;

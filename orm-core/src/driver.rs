@@ -41,7 +41,7 @@ pub(crate) use migration::MONGO_LOCK;
 #[cfg(feature = "mongodb")]
 pub(crate) use mongo::DroppedSessions;
 use crate::query::model::Model;
-use crate::query::{DeleteMany, Select, UpdateMany};
+use crate::query::{BrowsePlan, Cond, DeleteMany, Select, UpdateMany};
 use crate::row::FromRow;
 use crate::schema::{ColumnType, Table};
 use crate::value::Value;
@@ -152,6 +152,13 @@ pub(crate) trait Driver: Clone + Send + Sync + Sized + 'static {
 
     /// A connection for a whole migration run.
     async fn migration_conn(&self) -> Result<Self::Conn>;
+
+    /// A page of a table known at run time: its columns' values, in column order.
+    async fn browse(&self, table: &Table, q: &BrowsePlan) -> Result<Vec<Vec<Value>>>;
+    /// How many rows of a table match `filter`, counted.
+    async fn count_rows(&self, table: &Table, filter: Option<&Cond>) -> Result<u64>;
+    /// The row count the backend's statistics give, without counting; `None` without one.
+    async fn estimate_rows(&self, table: &Table) -> Result<Option<u64>>;
 }
 
 /// What a migration run holds: one connection (SQL: the lock is its session's; SQLite's run is one
@@ -363,6 +370,18 @@ impl AnyDriver {
 
     pub(crate) async fn introspect(&self, sample: usize) -> Result<Vec<Table>> {
         each_driver!(self, d => d.introspect(sample).await)
+    }
+
+    pub(crate) async fn browse(&self, table: &Table, q: &BrowsePlan) -> Result<Vec<Vec<Value>>> {
+        each_driver!(self, d => d.browse(table, q).await)
+    }
+
+    pub(crate) async fn count_rows(&self, table: &Table, filter: Option<&Cond>) -> Result<u64> {
+        each_driver!(self, d => d.count_rows(table, filter).await)
+    }
+
+    pub(crate) async fn estimate_rows(&self, table: &Table) -> Result<Option<u64>> {
+        each_driver!(self, d => d.estimate_rows(table).await)
     }
 
     pub(crate) async fn migration_conn(&self) -> Result<AnyConn> {

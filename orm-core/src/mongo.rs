@@ -131,7 +131,7 @@ pub fn bson_into_value(value: Option<Bson>, ty: ColumnType) -> std::result::Resu
 /// field and BSON null are both NULL.
 pub fn bson_to_value(value: Option<&Bson>, ty: ColumnType) -> std::result::Result<Value, BoxError> {
     let b = match value {
-        None | Some(Bson::Null) | Some(Bson::Undefined) => return Ok(null_of(ty)),
+        None | Some(Bson::Null) | Some(Bson::Undefined) => return Ok(Value::null(ty)),
         Some(b) => b,
     };
     Ok(match ty {
@@ -205,26 +205,6 @@ pub fn bson_to_value(value: Option<&Bson>, ty: ColumnType) -> std::result::Resul
     })
 }
 
-fn null_of(ty: ColumnType) -> Value {
-    match ty {
-        ColumnType::Bool => Value::Bool(None),
-        ColumnType::I16 => Value::I16(None),
-        ColumnType::I32 => Value::I32(None),
-        ColumnType::I64 => Value::I64(None),
-        ColumnType::F32 => Value::F32(None),
-        ColumnType::F64 => Value::F64(None),
-        ColumnType::Decimal { .. } => Value::Decimal(None),
-        ColumnType::Bytes => Value::Bytes(None),
-        ColumnType::Date => Value::Date(None),
-        ColumnType::Time => Value::Time(None),
-        ColumnType::DateTime => Value::DateTime(None),
-        ColumnType::Timestamp => Value::Timestamp(None),
-        ColumnType::Uuid => Value::Uuid(None),
-        ColumnType::Json => Value::Json(None),
-        ColumnType::ObjectId => Value::ObjectId(None),
-        _ => Value::String(None),
-    }
-}
 
 /// Turns a driver error into the toolkit's: duplicate keys (11000) are unique violations and
 /// validator rejections (121) constraint violations.

@@ -6,6 +6,7 @@
 //! Builders here only describe a query; the `sql` and `mongo` modules lower them, and `db` runs
 //! them.
 
+mod browse;
 pub(crate) mod filter;
 pub(crate) mod model;
 #[doc(hidden)]
@@ -13,6 +14,8 @@ pub mod references;
 mod select;
 mod write;
 
+pub use browse::Browse;
+pub(crate) use browse::BrowsePlan;
 pub use filter::{escape_like, CmpOp, Cond, Filter};
 pub use select::{LockWait, Order, Partial, Projection, RowLock, Select};
 pub use write::{ArithOp, DeleteMany, Numeric, SetExpr, UpdateExpr, UpdateMany};

@@ -10,6 +10,7 @@ mod writer;
 
 pub use migrate::{render_sql, SqlPlan};
 pub(crate) use names::check_name;
+pub(crate) use lower::{browse_statement, count_rows_statement};
 pub use lower::{count_statement, delete_statement, exists_statement, insert_statement, select_statement,
     update_many_statement, update_statement, upsert_statement};
 

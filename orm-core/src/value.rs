@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use uuid::Uuid;
+use crate::schema::ColumnType;
 
 /// A value bound to a query, or read from a row: one variant per neutral column type, each holding
 /// `None` for a NULL of that type (databases such as PostgreSQL need NULLs to be typed).
@@ -70,6 +71,33 @@ impl Value {
             Value::Decimal(v) => v.is_none(),
             Value::Json(v) => v.is_none(),
             Value::ObjectId(v) => v.is_none(),
+        }
+    }
+
+    /// A NULL of the type `ty` (strings for `string` and `text`).
+    ///
+    /// ```
+    /// use orm_core::{schema::ColumnType, Value};
+    /// assert_eq!(Value::null(ColumnType::I32), Value::I32(None));
+    /// ```
+    pub fn null(ty: ColumnType) -> Value {
+        match ty {
+            ColumnType::Bool => Value::Bool(None),
+            ColumnType::I16 => Value::I16(None),
+            ColumnType::I32 => Value::I32(None),
+            ColumnType::I64 => Value::I64(None),
+            ColumnType::F32 => Value::F32(None),
+            ColumnType::F64 => Value::F64(None),
+            ColumnType::Decimal { .. } => Value::Decimal(None),
+            ColumnType::Bytes => Value::Bytes(None),
+            ColumnType::Date => Value::Date(None),
+            ColumnType::Time => Value::Time(None),
+            ColumnType::DateTime => Value::DateTime(None),
+            ColumnType::Timestamp => Value::Timestamp(None),
+            ColumnType::Uuid => Value::Uuid(None),
+            ColumnType::Json => Value::Json(None),
+            ColumnType::ObjectId => Value::ObjectId(None),
+            _ => Value::String(None),
         }
     }
 

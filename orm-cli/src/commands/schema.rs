@@ -48,7 +48,7 @@ fn chosen(format: OutputFormat, out: Option<&Path>) -> OutputFormat {
 /// MongoDB keeps no foreign keys: the edges of a live MongoDB diagram are the foreign keys its
 /// migrations declare (the toolkit enforces their actions), for the collections and fields that
 /// exist.
-fn keys_from_migrations(schema: &mut orm_schema::Schema, dir: &Path, err: &mut dyn std::io::Write) -> anyhow::Result<()> {
+pub(crate) fn keys_from_migrations(schema: &mut orm_schema::Schema, dir: &Path, err: &mut dyn std::io::Write) -> anyhow::Result<()> {
     if !dir.is_dir() {
         writeln!(err, "no {} directory: a MongoDB diagram draws the foreign keys its migrations declare, so it has none", dir.display())?;
         return Ok(());

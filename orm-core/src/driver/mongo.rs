@@ -6,6 +6,7 @@
 //! - `migrate.rs`: a migration run: the lease lock, the history, the steps `render_mongo` plans.
 //! - `introspect.rs`: the live schema from validators, indexes and samples.
 
+mod browse;
 mod crud;
 mod ddl;
 mod introspect;

@@ -9,6 +9,7 @@
 //! - `migrate.rs`: a migration run's connection: locks, history, migration transactions.
 //! - `introspect/`: the live schema, one file per dialect.
 
+mod browse;
 mod crud;
 mod introspect;
 mod migrate;

@@ -2,9 +2,9 @@
 
 use super::Dialect;
 use crate::query::model::Model;
-use crate::query::{ArithOp, CmpOp, Cond, LockWait, Order, Select, SetExpr};
+use crate::query::{ArithOp, CmpOp, Cond, LockWait, Order, BrowsePlan, Select, SetExpr};
 use crate::row::FromRow;
-use crate::schema::ColumnType;
+use crate::schema::{ColumnType, Table};
 use crate::value::Value;
 use sea_query::{Asterisk, Condition, Expr, ExprTrait, LikeExpr, NullOrdering, OnConflict, Query};
 
@@ -181,12 +181,29 @@ pub fn select_statement<M: Model, R: FromRow>(q: &Select<M, R>, dialect: Dialect
     if let Some(f) = &q.effective_filter() {
         stmt.cond_where(condition(f, dialect));
     }
-    for (c, o) in &q.order {
+    order_by(&mut stmt, M::schema(), &q.order, dialect);
+    apply_paging(&mut stmt, q.limit, q.offset, dialect);
+    // SQLite has no row locks (sea-query writes none for it).
+    if let Some(lock) = q.lock {
+        let kind = if lock.exclusive { sea_query::LockType::Update } else { sea_query::LockType::Share };
+        match lock.wait {
+            LockWait::Wait => stmt.lock(kind),
+            LockWait::NoWait => stmt.lock_with_behavior(kind, sea_query::LockBehavior::Nowait),
+            LockWait::SkipLocked => stmt.lock_with_behavior(kind, sea_query::LockBehavior::SkipLocked),
+        };
+    }
+    stmt
+}
+
+/// `ORDER BY` for `order` over `table`'s columns: decimals by number on SQLite, NULLs first
+/// ascending on every backend.
+fn order_by(stmt: &mut sea_query::SelectStatement, table: &Table, order: &[(String, Order)], dialect: Dialect) {
+    for (c, o) in order {
         let order = match o {
             Order::Asc => sea_query::Order::Asc,
             Order::Desc => sea_query::Order::Desc,
         };
-        let column = M::schema().column_named(c);
+        let column = table.column_named(c);
         let is_decimal = column.is_some_and(|c| matches!(c.ty, ColumnType::Decimal { .. }));
         // Only a nullable column needs the NULL placement spelled out; leaving it off elsewhere
         // keeps PostgreSQL's plain btree indexes usable for the sort.
@@ -201,15 +218,37 @@ pub fn select_statement<M: Model, R: FromRow>(q: &Select<M, R>, dialect: Dialect
             stmt.order_by(c.clone(), order);
         }
     }
-    apply_paging(&mut stmt, q.limit, q.offset, dialect);
-    // SQLite has no row locks (sea-query writes none for it).
-    if let Some(lock) = q.lock {
-        let kind = if lock.exclusive { sea_query::LockType::Update } else { sea_query::LockType::Share };
-        match lock.wait {
-            LockWait::Wait => stmt.lock(kind),
-            LockWait::NoWait => stmt.lock_with_behavior(kind, sea_query::LockBehavior::Nowait),
-            LockWait::SkipLocked => stmt.lock_with_behavior(kind, sea_query::LockBehavior::SkipLocked),
-        };
+}
+
+/// A page of every column of `table` (a table known at run time). A column introspection could
+/// only describe as text (a PostgreSQL type without a neutral equivalent) is read as its text.
+pub(crate) fn browse_statement(table: &Table, q: &BrowsePlan, dialect: Dialect) -> sea_query::SelectStatement {
+    let mut stmt = Query::select();
+    for c in &table.columns {
+        match dialect {
+            Dialect::Postgres | Dialect::MySql if c.comment.is_some() && c.ty == ColumnType::Text => {
+                stmt.expr_as(col(&c.name).cast_as(if dialect == Dialect::MySql { "CHAR" } else { "TEXT" }), c.name.clone());
+            }
+            _ => {
+                stmt.column(c.name.clone());
+            }
+        }
+    }
+    stmt.from(table.name.clone());
+    if let Some(f) = &q.filter {
+        stmt.cond_where(condition(f, dialect));
+    }
+    order_by(&mut stmt, table, &q.order, dialect);
+    apply_paging(&mut stmt, Some(q.limit), (q.offset > 0).then_some(q.offset), dialect);
+    stmt
+}
+
+/// `SELECT COUNT(*) FROM table WHERE filter`.
+pub(crate) fn count_rows_statement(table: &Table, filter: Option<&Cond>, dialect: Dialect) -> sea_query::SelectStatement {
+    let mut stmt = Query::select();
+    stmt.expr(Expr::col(Asterisk).count()).from(table.name.clone());
+    if let Some(f) = filter {
+        stmt.cond_where(condition(f, dialect));
     }
     stmt
 }

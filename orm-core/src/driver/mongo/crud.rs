@@ -22,8 +22,21 @@ use futures_util::TryStreamExt;
 const LOCK_MARK: &str = "__orm_lock";
 
 /// The document keys of `columns` of `table`.
-fn keys(table: &Table, columns: &[&str]) -> Vec<String> {
+pub(super) fn keys(table: &Table, columns: &[&str]) -> Vec<String> {
     columns.iter().map(|c| field_key(table, c).to_string()).collect()
+}
+
+/// The projection reading `keys` (no `_id` unless asked for) and the sort document of `order`.
+pub(super) fn projection_and_sort(table: &Table, keys: &[String], order: &[(String, Order)]) -> (Document, Document) {
+    let mut projection = doc! { "_id": 0 };
+    for k in keys {
+        projection.insert(k.as_str(), 1);
+    }
+    let mut sort = Document::new();
+    for (column, order) in order {
+        sort.insert(field_key(table, column), if *order == Order::Asc { 1 } else { -1 });
+    }
+    (projection, sort)
 }
 
 /// Decodes a whole model from a document.
@@ -125,7 +138,7 @@ impl MongoDriver {
         Ok(out)
     }
 
-    async fn resolved(&self, parent: &Table, cond: Option<Cond>) -> Result<Option<Cond>> {
+    pub(super) async fn resolved(&self, parent: &Table, cond: Option<Cond>) -> Result<Option<Cond>> {
         match cond {
             Some(c) => Ok(Some(self.resolve_related(parent, c).await?)),
             None => Ok(None),
@@ -176,14 +189,7 @@ impl MongoDriver {
         let keys = keys(table, &columns);
         let live = self.resolved(table, q.effective_filter()).await?;
         let filter = filter_document(table, live.as_ref());
-        let mut projection = doc! { "_id": 0 };
-        for k in &keys {
-            projection.insert(k.as_str(), 1);
-        }
-        let mut sort = Document::new();
-        for (column, order) in &q.order {
-            sort.insert(field_key(table, column), if *order == Order::Asc { 1 } else { -1 });
-        }
+        let (projection, sort) = projection_and_sort(table, &keys, &q.order);
         let coll = self.collection(table).clone_with_type::<bson::RawDocumentBuf>();
         let mut find = coll.find(filter.clone()).projection(projection);
         if !sort.is_empty() {
@@ -490,6 +496,18 @@ impl Driver for MongoDriver {
 
     async fn introspect(&self, sample: usize) -> Result<Vec<Table>> {
         super::introspect::tables(self, sample).await
+    }
+
+    async fn browse(&self, table: &Table, q: &crate::query::BrowsePlan) -> Result<Vec<Vec<Value>>> {
+        self.browse_page(table, q).await
+    }
+
+    async fn count_rows(&self, table: &Table, filter: Option<&Cond>) -> Result<u64> {
+        self.count_table_rows(table, filter).await
+    }
+
+    async fn estimate_rows(&self, table: &Table) -> Result<Option<u64>> {
+        self.estimate_table_rows(table).await
     }
 
     /// The database with majority write and read concerns on a replica set: the lock and the

@@ -271,6 +271,18 @@ impl Driver for SqlDriver {
         super::introspect::tables(self).await
     }
 
+    async fn browse(&self, table: &Table, q: &crate::query::BrowsePlan) -> Result<Vec<Vec<Value>>> {
+        self.browse_page(table, q).await
+    }
+
+    async fn count_rows(&self, table: &Table, filter: Option<&Cond>) -> Result<u64> {
+        self.count_table_rows(table, filter).await
+    }
+
+    async fn estimate_rows(&self, table: &Table) -> Result<Option<u64>> {
+        self.estimate_table_rows(table).await
+    }
+
     async fn migration_conn(&self) -> Result<SqlConn> {
         SqlConn::open(self).await
     }
