@@ -7,6 +7,7 @@
 //! operators and values; there is no endpoint for SQL), a row estimate from the catalog and an
 //! exact count only when asked.
 
+pub mod edit;
 pub mod server;
 pub mod values;
 
@@ -21,6 +22,10 @@ pub struct StudioArgs {
     /// The loopback port to listen on (0: any free port).
     #[arg(long, default_value_t = 5555)]
     pub port: u16,
+    /// Let the page insert, update and delete rows (through the toolkit's write path: validation
+    /// rules, timestamps, the database's constraints). Off by default.
+    #[arg(long)]
+    pub write: bool,
 }
 
 /// A fresh access token: 128 random bits as hex.
@@ -30,7 +35,8 @@ fn new_token() -> String {
 
 /// Runs the studio until Ctrl-C, printing its URL (with the token) on `out` once it listens.
 pub async fn run(cli: &Cli, args: &StudioArgs, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> anyhow::Result<()> {
-    let db = connect_read_only(cli, err).await?;
+    // Read-only unless --write: a SQLite file that does not exist is not created just to look at it.
+    let db = if args.write { crate::commands::connect(cli, err).await? } else { connect_read_only(cli, err).await? };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
         .await
         .map_err(|e| anyhow::anyhow!("listening on 127.0.0.1:{}: {e} (another port: --port N, or --port 0 for any)", args.port))?;
@@ -42,6 +48,7 @@ pub async fn run(cli: &Cli, args: &StudioArgs, out: &mut dyn std::io::Write, err
         migrations_dir: cli.migrations_dir.clone(),
         url: db.url().to_string(),
         schema: Default::default(),
+        write: args.write,
     });
     let address = format!("http://127.0.0.1:{port}/?token={}", studio.token);
     match cli.format() {

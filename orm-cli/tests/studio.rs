@@ -1,7 +1,8 @@
 //! `orm studio` on every backend: the HTTP guard (token, loopback `Host`, no SQL endpoint) from a
 //! plain socket, then the page in a real headless Chromium (`tests/studio/studio.mjs`, driven by
 //! playwright-core): the diagram, paging through 10,000 rows, sorting, a filter, the exact count,
-//! a migration's statements. Screenshots go to `target/studio-screenshots/`.
+//! a migration's statements; then, with `--write`, an edit refused by a validation rule, an edit
+//! saved, a row inserted and deleted. Screenshots go to `target/studio-screenshots/`.
 
 use chrono::{DateTime, Utc};
 use orm_core::{Database, Model};
@@ -45,10 +46,11 @@ impl Drop for Studio {
     }
 }
 
-fn start_studio(database_url: &str, migrations: &Path) -> Studio {
+fn start_studio(database_url: &str, migrations: &Path, write: bool) -> Studio {
     let mut child = Command::new(env!("CARGO_BIN_EXE_orm"))
         .args(["studio", "--port", "0", "--format", "json", "--database-url", database_url, "--migrations-dir"])
         .arg(migrations)
+        .args(write.then_some("--write"))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -85,7 +87,8 @@ fn the_guard_holds(studio: &Studio) {
     assert_eq!(http(studio.port, "GET", "/api/overview", "studio.example.com", &with_token).0, 421, "a rebinding Host");
     let (ok, overview) = http(studio.port, "GET", "/api/overview", &host, &with_token);
     assert_eq!(ok, 200, "{overview}");
-    for (method, path) in [("POST", "/api/sql"), ("GET", "/api/query?sql=SELECT%201"), ("POST", "/api/tables/users/rows")] {
+    // No SQL endpoint; no writes without --write.
+    for (method, path) in [("POST", "/api/sql"), ("GET", "/api/query?sql=SELECT%201"), ("POST", "/api/tables/users/rows"), ("DELETE", "/api/tables/users/rows")] {
         let (status, _) = http(studio.port, method, path, &host, &with_token);
         assert!(status == 404 || status == 405, "{method} {path} answered {status}");
     }
@@ -102,7 +105,7 @@ fn the_guard_holds(studio: &Studio) {
 }
 
 /// Runs the browser script against the studio; its screenshots are named after `label`.
-fn browse_in_chromium(studio: &Studio, label: &str) {
+fn browse_in_chromium(studio: &Studio, label: &str, mode: &str) {
     let dir = workspace().join("orm-cli/tests/studio");
     let ci = std::env::var("CI").is_ok_and(|v| v == "true");
     if !dir.join("node_modules/playwright-core").exists() {
@@ -111,7 +114,7 @@ fn browse_in_chromium(studio: &Studio, label: &str) {
         return;
     }
     let shots = workspace().join("target/studio-screenshots");
-    let out = Command::new("node").arg(dir.join("studio.mjs")).arg(&studio.url).arg(&shots).arg(label).output().expect("run node");
+    let out = Command::new("node").arg(dir.join("studio.mjs")).arg(&studio.url).arg(&shots).arg(label).arg(mode).output().expect("run node");
     assert!(
         out.status.success(),
         "the browser test failed on {label}:\n{}\n{}",
@@ -122,7 +125,14 @@ fn browse_in_chromium(studio: &Studio, label: &str) {
 
 async fn studio_scenario(db: Database, label: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let migrations = workspace().join("migrations");
+    // The example migrations, and one giving `users.age` validation rules.
+    let migrations = dir.path().join("migrations");
+    std::fs::create_dir(&migrations).unwrap();
+    for entry in std::fs::read_dir(workspace().join("migrations")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, migrations.join(path.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(migrations.join("20240104000000_users_age_rules.toml"), AGE_RULES).unwrap();
     let url = db.url().to_string();
     let up = Command::new(env!("CARGO_BIN_EXE_orm")).args(["migrate", "up", "--database-url", &url, "--migrations-dir"]).arg(&migrations).current_dir(dir.path()).output().unwrap();
     assert!(up.status.success(), "{}", String::from_utf8_lossy(&up.stderr));
@@ -139,10 +149,30 @@ async fn studio_scenario(db: Database, label: &str) {
         })
         .collect();
     assert_eq!(db.insert_many(&users).await.unwrap(), 10_000);
-    let studio = start_studio(&url, &migrations);
+    let studio = start_studio(&url, &migrations, false);
     the_guard_holds(&studio);
-    browse_in_chromium(&studio, label);
+    browse_in_chromium(&studio, label, "read");
+    drop(studio);
+    let studio = start_studio(&url, &migrations, true);
+    browse_in_chromium(&studio, &format!("{label}-write"), "write");
+    let schema = db.introspect().await.unwrap();
+    let edited = db.browse(&schema.tables["users"], &orm_core::query::Browse::new(1)).await.unwrap();
+    assert!(edited[0].contains(&orm_core::Value::String(Some("Edited by the studio".into()))), "{:?}", edited[0]);
 }
+
+const AGE_RULES: &str = r#"
+[[up]]
+op = "alter_column"
+table = "users"
+column = "age"
+validate = [{ min = 0.0 }, { max = 150.0 }]
+
+[[down]]
+op = "alter_column"
+table = "users"
+column = "age"
+validate = []
+"#;
 
 macro_rules! on {
     ($($name:ident => $backend:expr),+) => {$(

@@ -2,6 +2,7 @@
 
 pub(crate) mod cascade;
 mod browse;
+mod record;
 mod crud;
 mod exec;
 mod lifecycle;

@@ -159,6 +159,12 @@ pub(crate) trait Driver: Clone + Send + Sync + Sized + 'static {
     async fn count_rows(&self, table: &Table, filter: Option<&Cond>) -> Result<u64>;
     /// The row count the backend's statistics give, without counting; `None` without one.
     async fn estimate_rows(&self, table: &Table) -> Result<Option<u64>>;
+    /// Inserts one row of a table known at run time (checked by the caller).
+    async fn insert_record(&self, table: &Table, values: Vec<(String, Value)>) -> Result<()>;
+    /// Sets `values` on the rows `key` selects; how many matched.
+    async fn update_record(&self, table: &Table, key: &Cond, values: Vec<(String, Value)>) -> Result<u64>;
+    /// Deletes the row `key` selects; how many went.
+    async fn delete_record(&self, table: &Table, key: &Cond) -> Result<u64>;
 }
 
 /// What a migration run holds: one connection (SQL: the lock is its session's; SQLite's run is one
@@ -382,6 +388,18 @@ impl AnyDriver {
 
     pub(crate) async fn estimate_rows(&self, table: &Table) -> Result<Option<u64>> {
         each_driver!(self, d => d.estimate_rows(table).await)
+    }
+
+    pub(crate) async fn insert_record(&self, table: &Table, values: Vec<(String, Value)>) -> Result<()> {
+        each_driver!(self, d => d.insert_record(table, values).await)
+    }
+
+    pub(crate) async fn update_record(&self, table: &Table, key: &Cond, values: Vec<(String, Value)>) -> Result<u64> {
+        each_driver!(self, d => d.update_record(table, key, values).await)
+    }
+
+    pub(crate) async fn delete_record(&self, table: &Table, key: &Cond) -> Result<u64> {
+        each_driver!(self, d => d.delete_record(table, key).await)
     }
 
     pub(crate) async fn migration_conn(&self) -> Result<AnyConn> {

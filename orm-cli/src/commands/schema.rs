@@ -45,18 +45,28 @@ fn chosen(format: OutputFormat, out: Option<&Path>) -> OutputFormat {
     }
 }
 
-/// MongoDB keeps no foreign keys: the edges of a live MongoDB diagram are the foreign keys its
-/// migrations declare (the toolkit enforces their actions), for the collections and fields that
-/// exist.
-pub(crate) fn keys_from_migrations(schema: &mut orm_schema::Schema, dir: &Path, err: &mut dyn std::io::Write) -> anyhow::Result<()> {
+/// Adds to a live schema what its migrations declare and the database cannot tell: every
+/// column's validation rules (`validate = [..]`), and, with `foreign_keys` (MongoDB, which keeps
+/// none), the foreign keys, for the tables and columns that exist.
+pub(crate) fn declared_by_migrations(schema: &mut orm_schema::Schema, dir: &Path, foreign_keys: bool, err: &mut dyn std::io::Write) -> anyhow::Result<()> {
     if !dir.is_dir() {
-        writeln!(err, "no {} directory: a MongoDB diagram draws the foreign keys its migrations declare, so it has none", dir.display())?;
+        if foreign_keys {
+            writeln!(err, "no {} directory: a MongoDB diagram draws the foreign keys its migrations declare, so it has none", dir.display())?;
+        }
         return Ok(());
     }
     let declared = orm_core::migrate::replay(&orm_core::migrate::load_dir(dir)?)?;
     let names: Vec<String> = schema.tables.keys().cloned().collect();
     for table in schema.tables.values_mut() {
         let Some(from) = declared.tables.get(&table.name) else { continue };
+        for column in &mut table.columns {
+            if let Some(rules) = from.column_named(&column.name).map(|c| &c.checks).filter(|c| !c.is_empty()) {
+                column.checks = rules.clone();
+            }
+        }
+        if !foreign_keys {
+            continue;
+        }
         for fk in &from.foreign_keys {
             let present = fk.columns.iter().all(|c| table.column_named(c).is_some()) && names.contains(&fk.references_table);
             if present && !table.foreign_keys.iter().any(|k| k.columns == fk.columns) {
@@ -76,7 +86,7 @@ pub async fn run(cli: &Cli, cmd: &SchemaCommand, out: &mut dyn std::io::Write, e
             let db = connect_read_only(cli, err).await?;
             let mut schema = db.introspect_sampled(*sample).await?;
             if db.backend() == orm_core::BackendKind::MongoDb {
-                keys_from_migrations(&mut schema, &cli.migrations_dir, err)?;
+                declared_by_migrations(&mut schema, &cli.migrations_dir, true, err)?;
             }
             db.close().await;
             schema

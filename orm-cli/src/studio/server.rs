@@ -41,21 +41,24 @@ pub struct Studio {
     pub url: String,
     /// The live schema, read again when the overview is asked for.
     pub schema: Mutex<Schema>,
+    /// `--write`: the page may insert, update and delete rows.
+    pub write: bool,
 }
 
 impl Studio {
-    /// The live schema, with MongoDB's foreign keys from the migrations.
+    /// The live schema, with what the migrations declare and the database cannot tell: the
+    /// columns' validation rules, and MongoDB's foreign keys.
     async fn read_schema(&self) -> Result<Schema, Problem> {
         let mut schema = self.db.introspect_sampled(100).await.map_err(Problem::database)?;
-        if self.db.backend() == orm_core::BackendKind::MongoDb {
-            crate::commands::schema::keys_from_migrations(&mut schema, &self.migrations_dir, &mut std::io::sink()).map_err(|e| Problem::bad(format!("{e:#}")))?;
-        }
+        let mongo = self.db.backend() == orm_core::BackendKind::MongoDb;
+        crate::commands::schema::declared_by_migrations(&mut schema, &self.migrations_dir, mongo, &mut std::io::sink())
+            .map_err(|e| Problem::bad(format!("{e:#}")))?;
         *self.schema.lock().await = schema.clone();
         Ok(schema)
     }
 
     /// The table named `name`, as last read (read again once when it is not there).
-    async fn table(&self, name: &str) -> Result<Table, Problem> {
+    pub(super) async fn table(&self, name: &str) -> Result<Table, Problem> {
         if let Some(t) = self.schema.lock().await.tables.get(name) {
             return Ok(t.clone());
         }
@@ -71,7 +74,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn bad(message: String) -> Problem {
+    pub(super) fn bad(message: String) -> Problem {
         Problem { status: StatusCode::BAD_REQUEST, message }
     }
 
@@ -79,9 +82,13 @@ impl Problem {
         Problem { status: StatusCode::NOT_FOUND, message }
     }
 
-    fn database(e: orm_core::Error) -> Problem {
+    pub(super) fn database(e: orm_core::Error) -> Problem {
         let status = match &e {
-            orm_core::Error::InvalidQuery { .. } => StatusCode::BAD_REQUEST,
+            orm_core::Error::InvalidQuery { .. } | orm_core::Error::Validation { .. } => StatusCode::BAD_REQUEST,
+            orm_core::Error::UniqueViolation { .. } | orm_core::Error::ForeignKeyViolation { .. } | orm_core::Error::ConstraintViolation { .. } => {
+                StatusCode::CONFLICT
+            }
+            orm_core::Error::NotFound { .. } => StatusCode::NOT_FOUND,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         Problem { status, message: e.to_string() }
@@ -96,11 +103,12 @@ impl IntoResponse for Problem {
 
 /// The router of one studio run.
 pub fn router(studio: Arc<Studio>) -> Router {
+    let rows = if studio.write { super::edit::routes(get(rows)) } else { super::edit::read_only(get(rows)) };
     Router::new()
         .route("/", get(page))
         .route("/api/overview", get(overview))
         .route("/api/migrations", get(migrations))
-        .route("/api/tables/{name}/rows", get(rows))
+        .merge(rows)
         .route("/api/tables/{name}/count", get(count))
         .layer(middleware::from_fn_with_state(studio.clone(), guard))
         .with_state(studio)
@@ -153,6 +161,7 @@ async fn overview(State(studio): State<Arc<Studio>>) -> Result<Json<JsonValue>, 
         "backend": studio.db.backend().name(),
         "server": server,
         "url": studio.url,
+        "write": studio.write,
         "tables": tables,
         "diagram": drawing.to_json(),
         "svg": diagram::svg(&drawing),
@@ -248,7 +257,9 @@ async fn rows(State(studio): State<Arc<Studio>>, Path(name): Path<String>, Query
     let columns: Vec<JsonValue> = table
         .columns
         .iter()
-        .map(|c| json!({ "name": c.name, "type": c.ty.to_string(), "nullable": c.nullable, "key": table.is_primary_key(&c.name) }))
+        .map(|c| {
+            json!({ "name": c.name, "type": c.ty.to_string(), "nullable": c.nullable, "key": table.is_primary_key(&c.name), "auto": c.auto_increment || c.generated })
+        })
         .collect();
     let rows: Vec<Vec<JsonValue>> = found.iter().map(|r| r.iter().map(values::to_json).collect()).collect();
     Ok(Json(json!({ "table": table.name, "columns": columns, "rows": rows, "next": next, "paging": if keyset { "keyset" } else { "offset" } })))

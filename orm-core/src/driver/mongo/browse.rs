@@ -1,11 +1,12 @@
-//! Reading collections known at run time on MongoDB: a page, a count, the metadata's estimate.
+//! Collections known at run time on MongoDB: a page, a count, the metadata's estimate, and
+//! one-document writes by key.
 
 use super::crud::{keys, projection_and_sort};
 use super::row::MongoRow;
 use super::MongoDriver;
 use crate::error::{Error, Result};
 use crate::field::RawRow;
-use crate::mongo::{classify, filter_document};
+use crate::mongo::{classify, field_key, filter_document, value_into_bson};
 use crate::query::{BrowsePlan, Cond};
 use crate::schema::{ColumnType, Table};
 use crate::value::Value;
@@ -53,5 +54,38 @@ impl MongoDriver {
         let command = || format!("estimatedDocumentCount {}", table.name);
         let n = self.collection(table).estimated_document_count().await.map_err(|e| classify("browse", "estimate", command, e))?;
         Ok(Some(n))
+    }
+
+    pub(super) async fn insert_table_record(&self, table: &Table, values: Vec<(String, Value)>) -> Result<()> {
+        self.queries.add();
+        let mut doc = bson::Document::new();
+        if let Some(auto) = table.auto_increment_column().filter(|c| !values.iter().any(|(v, _)| *v == c.name)) {
+            let n = self.reserve_keys("record", table, 1).await?;
+            doc.insert(field_key(table, &auto.name), value_into_bson(super::crud::key_value(auto.ty, n)));
+        }
+        for (column, value) in values {
+            doc.insert(field_key(table, &column), value_into_bson(value));
+        }
+        let command = || format!("insert {} {doc}", table.name);
+        self.collection(table).insert_one(&doc).await.map_err(|e| classify("record", "insert", command, e))?;
+        Ok(())
+    }
+
+    pub(super) async fn update_table_record(&self, table: &Table, key: &Cond, values: Vec<(String, Value)>) -> Result<u64> {
+        self.queries.add();
+        let filter = filter_document(table, Some(key));
+        let set: bson::Document = values.into_iter().map(|(c, v)| (field_key(table, &c).to_string(), value_into_bson(v))).collect();
+        let update = bson::doc! { "$set": set };
+        let command = || format!("update {} {filter} {update}", table.name);
+        let done = self.collection(table).update_one(filter.clone(), update.clone()).await.map_err(|e| classify("record", "update", command, e))?;
+        Ok(done.matched_count)
+    }
+
+    pub(super) async fn delete_table_record(&self, table: &Table, key: &Cond) -> Result<u64> {
+        self.queries.add();
+        let filter = filter_document(table, Some(key));
+        let command = || format!("delete {} {filter}", table.name);
+        let done = self.collection(table).delete_one(filter.clone()).await.map_err(|e| classify("record", "delete", command, e))?;
+        Ok(done.deleted_count)
     }
 }

@@ -46,7 +46,7 @@ fn decode_model<M: Model>(doc: &Document) -> Result<M> {
 }
 
 /// An integer key value of the auto-increment column's type.
-fn key_value(ty: ColumnType, n: i64) -> Value {
+pub(super) fn key_value(ty: ColumnType, n: i64) -> Value {
     match ty {
         ColumnType::I16 => Value::I16(i16::try_from(n).ok()),
         ColumnType::I32 => Value::I32(i32::try_from(n).ok()),
@@ -146,7 +146,7 @@ impl MongoDriver {
     }
 
     /// Reserves `n` auto-increment values for `table`; returns the first.
-    async fn reserve_keys(&self, model: &'static str, table: &Table, n: u64) -> Result<i64> {
+    pub(super) async fn reserve_keys(&self, model: &'static str, table: &Table, n: u64) -> Result<i64> {
         let n = i64::try_from(n).map_err(|_| Error::InvalidQuery { model, message: "too many rows".into() })?;
         // Two first inserts racing to upsert the counter can collide on its `_id`; MongoDB documents
         // retrying such an upsert, which then finds the document the other one made.
@@ -508,6 +508,18 @@ impl Driver for MongoDriver {
 
     async fn estimate_rows(&self, table: &Table) -> Result<Option<u64>> {
         self.estimate_table_rows(table).await
+    }
+
+    async fn insert_record(&self, table: &Table, values: Vec<(String, Value)>) -> Result<()> {
+        self.insert_table_record(table, values).await
+    }
+
+    async fn update_record(&self, table: &Table, key: &Cond, values: Vec<(String, Value)>) -> Result<u64> {
+        self.update_table_record(table, key, values).await
+    }
+
+    async fn delete_record(&self, table: &Table, key: &Cond) -> Result<u64> {
+        self.delete_table_record(table, key).await
     }
 
     /// The database with majority write and read concerns on a replica set: the lock and the

@@ -1,4 +1,5 @@
-//! Reading tables known at run time on the SQL backends: a page, a count, the catalog's estimate.
+//! Tables known at run time on the SQL backends: a page, a count, the catalog's estimate, and
+//! one-row writes by key.
 
 use super::{Ctx, SqlDriver};
 use crate::error::Result;
@@ -36,5 +37,21 @@ impl SqlDriver {
         };
         let rows: Vec<(i64,)> = self.raw_query(None, text, [Value::String(Some(name))]).await?;
         Ok(rows.first().and_then(|(n,)| u64::try_from(*n).ok()))
+    }
+
+    pub(super) async fn insert_table_record(&self, table: &Table, values: Vec<(String, Value)>) -> Result<()> {
+        let columns: Vec<&str> = values.iter().map(|(c, _)| c.as_str()).collect();
+        let row: Vec<Value> = values.iter().map(|(_, v)| v.clone()).collect();
+        let stmt = sql::insert_statement(&table.name, &columns, [row], None).map_err(|e| crate::Error::InvalidQuery { model: "record", message: e.to_string() })?;
+        self.execute(None, Ctx { operation: "insert", ..CTX }, &stmt).await.map(|_| ())
+    }
+
+    pub(super) async fn update_table_record(&self, table: &Table, key: &Cond, values: Vec<(String, Value)>) -> Result<u64> {
+        let sets: Vec<(&str, Value)> = values.iter().map(|(c, v)| (c.as_str(), v.clone())).collect();
+        self.execute(None, Ctx { operation: "update", ..CTX }, &sql::update_statement(&table.name, sets, key, self.dialect)).await
+    }
+
+    pub(super) async fn delete_table_record(&self, table: &Table, key: &Cond) -> Result<u64> {
+        self.execute(None, Ctx { operation: "delete", ..CTX }, &sql::delete_statement(&table.name, Some(key), self.dialect)).await
     }
 }

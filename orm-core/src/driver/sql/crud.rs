@@ -283,6 +283,18 @@ impl Driver for SqlDriver {
         self.estimate_table_rows(table).await
     }
 
+    async fn insert_record(&self, table: &Table, values: Vec<(String, Value)>) -> Result<()> {
+        self.insert_table_record(table, values).await
+    }
+
+    async fn update_record(&self, table: &Table, key: &Cond, values: Vec<(String, Value)>) -> Result<u64> {
+        self.update_table_record(table, key, values).await
+    }
+
+    async fn delete_record(&self, table: &Table, key: &Cond) -> Result<u64> {
+        self.delete_table_record(table, key).await
+    }
+
     async fn migration_conn(&self) -> Result<SqlConn> {
         SqlConn::open(self).await
     }

@@ -1,0 +1,84 @@
+//! `orm studio --write`: inserting, updating and deleting one row at a time through the toolkit's
+//! write path ([`orm_core::Database::insert_record`] and its siblings), so the columns' validation
+//! rules (the live schema's, with those the migrations declare), the `created_at` / `updated_at`
+//! stamps and the database's constraints apply, and their errors come back to the page as said.
+
+use super::server::{Problem, Studio};
+use super::values;
+use axum::extract::{Path, State};
+use axum::{Json, Router};
+use orm_core::schema::Table;
+use orm_core::Value;
+use serde::Deserialize;
+use serde_json::{json, Map, Value as JsonValue};
+use std::sync::Arc;
+
+/// A write the page asks for: the row's key (for updates and deletes) and the values to set, by
+/// column, as the page's inputs hold them (text, or `null`).
+#[derive(Debug, Deserialize)]
+pub struct Edit {
+    /// The primary key of the row, as the rows endpoint gave it.
+    #[serde(default)]
+    key: Vec<JsonValue>,
+    /// Column name -> new value.
+    #[serde(default)]
+    values: Map<String, JsonValue>,
+}
+
+fn typed_values(table: &Table, given: &Map<String, JsonValue>) -> Result<Vec<(String, Value)>, Problem> {
+    given
+        .iter()
+        .map(|(name, v)| {
+            let column = table.column_named(name).ok_or_else(|| Problem::bad(format!("`{}` has no column `{name}`", table.name)))?;
+            let value = values::from_json(column.ty, v).map_err(|e| Problem::bad(format!("{name}: {e}")))?;
+            Ok((name.clone(), value))
+        })
+        .collect()
+}
+
+fn typed_key(table: &Table, key: &[JsonValue]) -> Result<Vec<Value>, Problem> {
+    if key.len() != table.primary_key.len() {
+        return Err(Problem::bad(format!("`{}` rows are addressed by their key ({})", table.name, table.primary_key.join(", "))));
+    }
+    table
+        .primary_key
+        .iter()
+        .zip(key)
+        .map(|(k, v)| {
+            let ty = table.column_named(k).map(|c| c.ty).ok_or_else(|| Problem::bad(format!("no key column `{k}`")))?;
+            values::from_json(ty, v).map_err(|e| Problem::bad(format!("{k}: {e}")))
+        })
+        .collect()
+}
+
+async fn insert(State(studio): State<Arc<Studio>>, Path(name): Path<String>, Json(edit): Json<Edit>) -> Result<Json<JsonValue>, Problem> {
+    let table = studio.table(&name).await?;
+    let values = typed_values(&table, &edit.values)?;
+    studio.db.insert_record(&table, values).await.map_err(Problem::database)?;
+    Ok(Json(json!({ "inserted": 1 })))
+}
+
+async fn update(State(studio): State<Arc<Studio>>, Path(name): Path<String>, Json(edit): Json<Edit>) -> Result<Json<JsonValue>, Problem> {
+    let table = studio.table(&name).await?;
+    let key = typed_key(&table, &edit.key)?;
+    let values = typed_values(&table, &edit.values)?;
+    studio.db.update_record(&table, key, values).await.map_err(Problem::database)?;
+    Ok(Json(json!({ "updated": 1 })))
+}
+
+async fn delete(State(studio): State<Arc<Studio>>, Path(name): Path<String>, Json(edit): Json<Edit>) -> Result<Json<JsonValue>, Problem> {
+    let table = studio.table(&name).await?;
+    let key = typed_key(&table, &edit.key)?;
+    studio.db.delete_record(&table, key).await.map_err(Problem::database)?;
+    Ok(Json(json!({ "deleted": 1 })))
+}
+
+/// The rows route with the writes added: `POST` inserts, `PATCH` updates, `DELETE` deletes.
+pub fn routes(rows: axum::routing::MethodRouter<Arc<Studio>>) -> Router<Arc<Studio>> {
+    Router::new().route("/api/tables/{name}/rows", rows.post(insert).patch(update).delete(delete))
+}
+
+/// The read-only rows route.
+pub fn read_only(rows: axum::routing::MethodRouter<Arc<Studio>>) -> Router<Arc<Studio>> {
+    Router::new().route("/api/tables/{name}/rows", rows)
+}
