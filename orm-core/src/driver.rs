@@ -163,8 +163,9 @@ pub(crate) trait Driver: Clone + Send + Sync + Sized + 'static {
     async fn insert_record(&self, table: &Table, values: Vec<(String, Value)>) -> Result<()>;
     /// Sets `values` on the rows `key` selects; how many matched.
     async fn update_record(&self, table: &Table, key: &Cond, values: Vec<(String, Value)>) -> Result<u64>;
-    /// Deletes the row `key` selects; how many went.
-    async fn delete_record(&self, table: &Table, key: &Cond) -> Result<u64>;
+    /// Deletes the row `key` selects, applying the actions of `schema`'s foreign keys pointing at
+    /// it where the database has none (MongoDB); how many went.
+    async fn delete_record(&self, schema: &crate::schema::Schema, table: &Table, key: &Cond) -> Result<u64>;
 }
 
 /// What a migration run holds: one connection (SQL: the lock is its session's; SQLite's run is one
@@ -398,8 +399,8 @@ impl AnyDriver {
         each_driver!(self, d => d.update_record(table, key, values).await)
     }
 
-    pub(crate) async fn delete_record(&self, table: &Table, key: &Cond) -> Result<u64> {
-        each_driver!(self, d => d.delete_record(table, key).await)
+    pub(crate) async fn delete_record(&self, schema: &crate::schema::Schema, table: &Table, key: &Cond) -> Result<u64> {
+        each_driver!(self, d => d.delete_record(schema, table, key).await)
     }
 
     pub(crate) async fn migration_conn(&self) -> Result<AnyConn> {

@@ -16,6 +16,7 @@ mod conformance {
     pub mod migrate_safety;
     pub mod query;
     pub mod raw;
+    pub mod records;
     pub mod referential_actions;
     pub mod relations;
     pub mod replicas;

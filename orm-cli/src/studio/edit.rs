@@ -69,7 +69,10 @@ async fn update(State(studio): State<Arc<Studio>>, Path(name): Path<String>, Jso
 async fn delete(State(studio): State<Arc<Studio>>, Path(name): Path<String>, Json(edit): Json<Edit>) -> Result<Json<JsonValue>, Problem> {
     let table = studio.table(&name).await?;
     let key = typed_key(&table, &edit.key)?;
-    studio.db.delete_record(&table, key).await.map_err(Problem::database)?;
+    // The schema as last read holds the foreign keys pointing at the table (on MongoDB, the
+    // migrations'), whose actions the delete applies.
+    let schema = studio.schema.lock().await.clone();
+    studio.db.delete_record(&schema, &name, key).await.map_err(Problem::database)?;
     Ok(Json(json!({ "deleted": 1 })))
 }
 

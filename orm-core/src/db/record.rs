@@ -7,7 +7,7 @@ use super::Database;
 use crate::error::{Error, Result};
 use crate::lifecycle::check_sets;
 use crate::query::{CmpOp, Cond};
-use crate::schema::{ColumnType, Table};
+use crate::schema::{ColumnType, Schema, Table};
 use crate::value::Value;
 
 /// The label errors of these writes carry where a model's name would stand.
@@ -92,12 +92,15 @@ impl Database {
         }
     }
 
-    /// Deletes the row of `table` whose primary key is `key`: the database applies its foreign
-    /// keys' actions (on MongoDB the toolkit applies those of the models linked into the program);
-    /// [`Error::NotFound`] when there is no such row.
-    pub async fn delete_record(&self, table: &Table, key: Vec<Value>) -> Result<()> {
+    /// Deletes the row of `schema`'s table `table` whose primary key is `key`. The foreign keys
+    /// pointing at it act as declared: the database applies them on SQL; on MongoDB, which has
+    /// none, the toolkit applies those `schema` holds (`cascade` in turn, `set_null`,
+    /// `set_default`, `restrict` / `no_action` as [`Error::ForeignKeyViolation`]), as a model's
+    /// delete does. [`Error::NotFound`] when there is no such row.
+    pub async fn delete_record(&self, schema: &Schema, table: &str, key: Vec<Value>) -> Result<()> {
+        let table = schema.tables.get(table).ok_or_else(|| invalid(format!("no table `{table}` in the schema")))?;
         let cond = by_key(table, key)?;
-        match self.driver.delete_record(table, &cond).await? {
+        match self.driver.delete_record(schema, table, &cond).await? {
             0 => Err(Error::NotFound { model: RECORD, operation: "delete" }),
             _ => Ok(()),
         }

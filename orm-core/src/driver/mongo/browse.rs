@@ -8,7 +8,8 @@ use crate::error::{Error, Result};
 use crate::field::RawRow;
 use crate::mongo::{classify, field_key, filter_document, value_into_bson};
 use crate::query::{BrowsePlan, Cond};
-use crate::schema::{ColumnType, Table};
+use super::references::KeySource;
+use crate::schema::{ColumnType, Schema, Table};
 use crate::value::Value;
 
 impl MongoDriver {
@@ -81,11 +82,11 @@ impl MongoDriver {
         Ok(done.matched_count)
     }
 
-    pub(super) async fn delete_table_record(&self, table: &Table, key: &Cond) -> Result<u64> {
+    /// Deletes one document, applying first the actions of `schema`'s foreign keys that point at
+    /// its collection (as a model's delete applies those of the models).
+    pub(super) async fn delete_table_record(&self, schema: &Schema, table: &Table, key: &Cond) -> Result<u64> {
         self.queries.add();
         let filter = filter_document(table, Some(key));
-        let command = || format!("delete {} {filter}", table.name);
-        let done = self.collection(table).delete_one(filter.clone()).await.map_err(|e| classify("record", "delete", command, e))?;
-        Ok(done.deleted_count)
+        self.delete_referenced(None, KeySource::Schema(schema), "record", table, filter, true).await
     }
 }

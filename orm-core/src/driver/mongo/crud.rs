@@ -3,6 +3,7 @@
 use super::{run, MongoDriver};
 use crate::capability::BackendKind;
 use crate::driver::{Driver, QueryCount};
+use super::references::KeySource;
 use super::row::MongoRow;
 use crate::mongo::{classify, field_key, filter_document, update_document, value_to_bson, COUNTERS};
 use mongodb::ClientSession;
@@ -433,7 +434,7 @@ impl Driver for MongoDriver {
     async fn delete_by_key<M: Model>(&self, session: Option<&mut ClientSession>, key: Vec<Value>) -> Result<()> {
         self.queries.add();
         let table = M::schema();
-        match self.delete_referenced(session, M::NAME, table, key_document(table, &key), true).await? {
+        match self.delete_referenced(session, KeySource::Models, M::NAME, table, key_document(table, &key), true).await? {
             0 => Err(Error::NotFound { model: M::NAME, operation: "delete" }),
             _ => Ok(()),
         }
@@ -476,7 +477,7 @@ impl Driver for MongoDriver {
         let table = M::schema();
         let live = self.resolved(table, q.filter.clone()).await?;
         let filter = filter_document(table, live.as_ref());
-        self.delete_referenced(session, M::NAME, table, filter, false).await
+        self.delete_referenced(session, KeySource::Models, M::NAME, table, filter, false).await
     }
 
     async fn create_table(&self, _: Option<&mut ClientSession>, model: &'static str, table: &Table, if_not_exists: bool) -> Result<()> {
@@ -518,8 +519,8 @@ impl Driver for MongoDriver {
         self.update_table_record(table, key, values).await
     }
 
-    async fn delete_record(&self, table: &Table, key: &Cond) -> Result<u64> {
-        self.delete_table_record(table, key).await
+    async fn delete_record(&self, schema: &crate::schema::Schema, table: &Table, key: &Cond) -> Result<u64> {
+        self.delete_table_record(schema, table, key).await
     }
 
     /// The database with majority write and read concerns on a replica set: the lock and the

@@ -10,8 +10,8 @@
 use super::{run, MongoDriver};
 use crate::error::{Error, Result};
 use crate::mongo::{classify, field_key};
-use crate::query::references::{self, Reference};
-use crate::schema::{DefaultValue, ReferentialAction, Table};
+use crate::query::references;
+use crate::schema::{DefaultValue, ReferentialAction, Schema, Table};
 use bson::{doc, Bson, Document};
 use futures_util::TryStreamExt;
 use mongodb::ClientSession;
@@ -20,23 +20,66 @@ use std::pin::Pin;
 
 type Boxed<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
 
+/// Where the foreign keys pointing at a collection come from.
+#[derive(Clone, Copy)]
+pub(super) enum KeySource<'s> {
+    /// The models linked into the program (the derive registers their keys).
+    Models,
+    /// A schema known at run time (`orm studio`: the live one with the migrations' keys).
+    Schema(&'s Schema),
+}
+
+/// One foreign key pointing at a collection: the referencing collection, its column and the action.
+struct Pointer<'s> {
+    model: &'static str,
+    table: &'s Table,
+    column: &'s str,
+    on_delete: ReferentialAction,
+}
+
+impl<'s> KeySource<'s> {
+    /// The single-column foreign keys pointing at `target`.
+    fn pointing(self, target: &str) -> Vec<Pointer<'s>> {
+        match self {
+            KeySource::Models => references::to(target)
+                .map(|r| Pointer { model: r.model, table: (r.schema)(), column: r.column, on_delete: r.on_delete() })
+                .collect(),
+            KeySource::Schema(schema) => schema
+                .tables
+                .values()
+                .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t, fk)))
+                .filter(|(_, fk)| fk.columns.len() == 1 && fk.references_table == target)
+                .map(|(t, fk)| Pointer { model: "record", table: t, column: fk.columns[0].as_str(), on_delete: fk.on_delete })
+                .collect(),
+        }
+    }
+}
+
 impl MongoDriver {
     /// Deletes what `filter` selects in `table` (one document at most when `one`), applying the
     /// referential actions of the keys pointing at it first; how many documents of `table` went.
-    pub(super) async fn delete_referenced(&self, session: Option<&mut ClientSession>, model: &'static str, table: &'static Table, filter: Document, one: bool) -> Result<u64> {
+    pub(super) async fn delete_referenced(
+        &self,
+        session: Option<&mut ClientSession>,
+        keys: KeySource<'_>,
+        model: &'static str,
+        table: &Table,
+        filter: Document,
+        one: bool,
+    ) -> Result<u64> {
         let command = || format!("delete {} {filter}", table.name);
-        if references::to(&table.name).next().is_none() {
+        if keys.pointing(&table.name).is_empty() {
             let coll = self.collection(table);
             let deleted = if one { run!(coll.delete_one(filter.clone()), session) } else { run!(coll.delete_many(filter.clone()), session) };
             return deleted.map(|d| d.deleted_count).map_err(|e| classify(model, "delete", command, e));
         }
         match session {
-            Some(s) => self.cascade(Some(s), model, table, filter, one).await,
+            Some(s) => self.cascade(Some(s), keys, model, table, filter, one).await,
             None if self.transactions => {
                 let err = |e| classify(model, "delete", command, e);
                 let mut own = self.client.start_session().await.map_err(err)?;
                 own.start_transaction().await.map_err(err)?;
-                match self.cascade(Some(&mut own), model, table, filter.clone(), one).await {
+                match self.cascade(Some(&mut own), keys, model, table, filter.clone(), one).await {
                     Ok(n) => own.commit_transaction().await.map(|()| n).map_err(err),
                     Err(e) => {
                         let _ = own.abort_transaction().await;
@@ -44,13 +87,21 @@ impl MongoDriver {
                     }
                 }
             }
-            None => self.cascade(None, model, table, filter, one).await,
+            None => self.cascade(None, keys, model, table, filter, one).await,
         }
     }
 
     /// One level: the keys of the documents to delete, the actions of what points at them, then
     /// the delete.
-    fn cascade<'a>(&'a self, mut session: Option<&'a mut ClientSession>, model: &'static str, table: &'static Table, filter: Document, one: bool) -> Boxed<'a, u64> {
+    fn cascade<'a>(
+        &'a self,
+        mut session: Option<&'a mut ClientSession>,
+        keys: KeySource<'a>,
+        model: &'static str,
+        table: &'a Table,
+        filter: Document,
+        one: bool,
+    ) -> Boxed<'a, u64> {
         Box::pin(async move {
             let coll = self.collection(table);
             let err = |e| classify(model, "delete", || format!("delete {} {filter}", table.name), e);
@@ -69,9 +120,9 @@ impl MongoDriver {
             if ids.is_empty() {
                 return Ok(0);
             }
-            let pointing: Vec<&'static Reference> = references::to(&table.name).collect();
+            let pointing = keys.pointing(&table.name);
             // Every refusal of this level before any change.
-            for r in pointing.iter().filter(|r| matches!(r.on_delete(), ReferentialAction::Restrict | ReferentialAction::NoAction)) {
+            for r in pointing.iter().filter(|r| matches!(r.on_delete, ReferentialAction::Restrict | ReferentialAction::NoAction)) {
                 let (dependent, selector) = dependents(r, &ids);
                 let found = run!(self.collection(dependent).count_documents(selector.clone()).limit(1), session.as_deref_mut())
                     .map_err(|e| classify(r.model, "delete", || format!("count {} {selector}", dependent.name), e))?;
@@ -80,17 +131,17 @@ impl MongoDriver {
                         model,
                         operation: "delete",
                         constraint: Some(format!("{}_{}_fkey", dependent.name, r.column)),
-                        source: format!("documents of `{}` still point at it through `{}` (on_delete = {})", dependent.name, r.column, r.on_delete().as_str()).into(),
+                        source: format!("documents of `{}` still point at it through `{}` (on_delete = {})", dependent.name, r.column, r.on_delete.as_str()).into(),
                     });
                 }
             }
-            for r in pointing {
+            for r in &pointing {
                 let (dependent, selector) = dependents(r, &ids);
                 let key = field_key(dependent, r.column);
                 let set = |value: Bson| doc! { "$set": { key: value } };
-                let rewrite = match r.on_delete() {
+                let rewrite = match r.on_delete {
                     ReferentialAction::Cascade => {
-                        self.cascade(session.as_deref_mut(), r.model, dependent, selector, false).await?;
+                        self.cascade(session.as_deref_mut(), keys, r.model, dependent, selector, false).await?;
                         continue;
                     }
                     ReferentialAction::SetNull => set(Bson::Null),
@@ -107,9 +158,8 @@ impl MongoDriver {
 }
 
 /// The referencing collection of `r` and the selector of its documents pointing at `ids`.
-fn dependents(r: &Reference, ids: &[Bson]) -> (&'static Table, Document) {
-    let dependent = (r.schema)();
-    (dependent, doc! { field_key(dependent, r.column): { "$in": ids } })
+fn dependents<'s>(r: &Pointer<'s>, ids: &[Bson]) -> (&'s Table, Document) {
+    (r.table, doc! { field_key(r.table, r.column): { "$in": ids } })
 }
 
 /// The value `set_default` writes: the column's literal default, else null.

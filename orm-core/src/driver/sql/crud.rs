@@ -291,7 +291,7 @@ impl Driver for SqlDriver {
         self.update_table_record(table, key, values).await
     }
 
-    async fn delete_record(&self, table: &Table, key: &Cond) -> Result<u64> {
+    async fn delete_record(&self, _schema: &crate::schema::Schema, table: &Table, key: &Cond) -> Result<u64> {
         self.delete_table_record(table, key).await
     }
 
