@@ -133,6 +133,7 @@ async fn studio_scenario(db: Database, label: &str) {
         std::fs::copy(&path, migrations.join(path.file_name().unwrap())).unwrap();
     }
     std::fs::write(migrations.join("20240104000000_users_age_rules.toml"), AGE_RULES).unwrap();
+    std::fs::write(migrations.join("20240105000000_events.toml"), EVENTS).unwrap();
     let url = db.url().to_string();
     let up = Command::new(env!("CARGO_BIN_EXE_orm")).args(["migrate", "up", "--database-url", &url, "--migrations-dir"]).arg(&migrations).current_dir(dir.path()).output().unwrap();
     assert!(up.status.success(), "{}", String::from_utf8_lossy(&up.stderr));
@@ -149,6 +150,10 @@ async fn studio_scenario(db: Database, label: &str) {
         })
         .collect();
     assert_eq!(db.insert_many(&users).await.unwrap(), 10_000);
+    // A nested document (MongoDB) / JSON value (SQL), which the page shows folded.
+    let declared = orm_core::migrate::replay(&orm_core::migrate::load_dir(&migrations).unwrap()).unwrap();
+    let payload = serde_json::json!({ "kind": "signup", "user": { "id": 7, "tags": ["a", "b"] } });
+    db.insert_record(&declared.tables["events"], vec![("payload".into(), orm_core::Value::Json(Some(payload)))]).await.unwrap();
     let studio = start_studio(&url, &migrations, false);
     the_guard_holds(&studio);
     browse_in_chromium(&studio, label, "read");
@@ -159,6 +164,20 @@ async fn studio_scenario(db: Database, label: &str) {
     let edited = db.browse(&schema.tables["users"], &orm_core::query::Browse::new(1)).await.unwrap();
     assert!(edited[0].contains(&orm_core::Value::String(Some("Edited by the studio".into()))), "{:?}", edited[0]);
 }
+
+const EVENTS: &str = r#"
+[[up]]
+op = "create_table"
+table = "events"
+columns = [
+  { name = "id", type = "i64", primary_key = true, auto_increment = true },
+  { name = "payload", type = "json", nullable = true },
+]
+
+[[down]]
+op = "drop_table"
+table = "events"
+"#;
 
 const AGE_RULES: &str = r#"
 [[up]]

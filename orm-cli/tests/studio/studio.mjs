@@ -110,10 +110,21 @@ try {
   await page.waitForFunction(() => document.querySelector('[data-testid="error"]').textContent.includes("is not a i32"));
   await shot(page, "filter");
 
-  // The migration timeline: three applied migrations, each with its SQL for this backend.
+  // A nested document (a JSON column on SQL) is shown folded, and unfolds.
+  await page.click('#tables li[data-table="events"]');
+  await page.waitForSelector("#grid details summary");
+  const folded = (await page.textContent("#grid details summary")).trim();
+  expect(folded === "{2 fields}", `the payload is folded as {2 fields}, not ${folded}`);
+  expect(!(await page.isVisible("#grid details pre")), "folded until opened");
+  await page.click("#grid details summary");
+  const unfolded = await page.textContent("#grid details pre");
+  expect(unfolded.includes('"signup"') && unfolded.includes('"tags"'), `the unfolded payload: ${unfolded}`);
+  await shot(page, "nested");
+
+  // The migration timeline: every migration applied, each with its SQL for this backend.
   await page.click('nav button[data-tab="migrations"]');
   await page.waitForSelector("#timeline li.applied");
-  expect(await page.locator("#timeline li.applied").count() === 4, "four applied migrations");
+  expect(await page.locator("#timeline li.applied").count() === 5, "five applied migrations");
   await page.click("#timeline li:first-child .head");
   const sql = await page.locator('#timeline li:first-child [data-testid="migration-sql"]').textContent();
   expect(sql.includes("users"), `the first migration's statements name users: ${sql}`);
