@@ -457,6 +457,18 @@ impl Error {
         }
     }
 
+    /// The SQLSTATE (or the backend's code) of a statement the SQL server refused.
+    #[cfg(feature = "sql")]
+    #[cfg_attr(not(any(feature = "postgres", feature = "mysql")), allow(dead_code))]
+    pub(crate) fn sql_state(&self) -> Option<String> {
+        match self {
+            Error::Query { source, .. } => {
+                source.downcast_ref::<DriverError>()?.inner.as_database_error()?.code().map(|c| c.into_owned())
+            }
+            _ => None,
+        }
+    }
+
     /// Whether a foreign key constraint rejected the write.
     pub fn is_foreign_key_violation(&self) -> bool {
         matches!(self, Error::ForeignKeyViolation { .. })

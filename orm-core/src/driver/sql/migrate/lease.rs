@@ -104,9 +104,10 @@ impl SqlConn {
     pub(super) async fn lease_lock(&mut self, guard: &mut LockGuard, lease: Duration, on_wait: &(dyn Fn(Option<LockHolder>) + Send + Sync)) -> Result<()> {
         let sql = self.lease_sql();
         // Runners start together: PostgreSQL's CREATE TABLE IF NOT EXISTS can lose a race to
-        // another's with a unique violation (on its catalog), which means the table is there.
+        // another's with a unique violation on its catalog, or "type already exists" (42710) /
+        // "relation already exists" (42P07): each means the table is there.
         match self.exec(sql.create).await {
-            Err(e) if !e.is_unique_violation() => return Err(e),
+            Err(e) if !(e.is_unique_violation() || matches!(e.sql_state().as_deref(), Some("42710" | "42P07"))) => return Err(e),
             _ => {}
         }
         let micros = lease.as_micros() as i64;
