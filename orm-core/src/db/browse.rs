@@ -31,6 +31,17 @@ impl Database {
     }
 
     /// How many rows of `table` match `filter`, counted exactly (a scan on a large table).
+    ///
+    /// ```no_run
+    /// # async fn demo(db: &orm_core::Database) -> orm_core::Result<()> {
+    /// use orm_core::query::{CmpOp, Cond};
+    /// use orm_core::Value;
+    /// let schema = db.introspect().await?;
+    /// let adults = Cond::Compare { column: "age".into(), op: CmpOp::Gte, value: Value::I32(Some(18)) };
+    /// let n = db.count_rows(&schema.tables["users"], Some(&adults)).await?;
+    /// # let _ = n;
+    /// # Ok(()) }
+    /// ```
     pub async fn count_rows(&self, table: &Table, filter: Option<&Cond>) -> Result<u64> {
         self.driver.count_rows(table, filter).await
     }
@@ -39,6 +50,16 @@ impl Database {
     /// PostgreSQL's `pg_class.reltuples`, MySQL's `information_schema.TABLES.TABLE_ROWS`, MongoDB's
     /// collection metadata (`estimatedDocumentCount`). `None` where there is no estimate (SQLite;
     /// a PostgreSQL table never analysed).
+    ///
+    /// ```no_run
+    /// # async fn demo(db: &orm_core::Database) -> orm_core::Result<()> {
+    /// let schema = db.introspect().await?;
+    /// match db.estimate_rows(&schema.tables["events"]).await? {
+    ///     Some(n) => println!("about {n} rows"),
+    ///     None => println!("no estimate; count_rows counts"),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn estimate_rows(&self, table: &Table) -> Result<Option<u64>> {
         self.driver.estimate_rows(table).await
     }

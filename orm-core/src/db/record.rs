@@ -74,6 +74,15 @@ impl Database {
 
     /// Sets `values` on the row of `table` whose primary key is `key` (`updated_at` to now when
     /// the table has it and it is not given); [`Error::NotFound`] when there is no such row.
+    ///
+    /// ```no_run
+    /// # async fn demo(db: &orm_core::Database) -> orm_core::Result<()> {
+    /// use orm_core::Value;
+    /// let schema = db.introspect().await?;
+    /// let key = vec![Value::I64(Some(7))];
+    /// db.update_record(&schema.tables["users"], key, vec![("age".into(), Value::I32(Some(42)))]).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn update_record(&self, table: &Table, key: Vec<Value>, mut values: Vec<(String, Value)>) -> Result<()> {
         if values.iter().any(|(c, _)| table.is_primary_key(c)) {
             return Err(invalid(format!("the key of `{}` is not changed by an update; insert a new row instead", table.name)));
@@ -97,6 +106,14 @@ impl Database {
     /// none, the toolkit applies those `schema` holds (`cascade` in turn, `set_null`,
     /// `set_default`, `restrict` / `no_action` as [`Error::ForeignKeyViolation`]), as a model's
     /// delete does. [`Error::NotFound`] when there is no such row.
+    ///
+    /// ```no_run
+    /// # async fn demo(db: &orm_core::Database) -> orm_core::Result<()> {
+    /// use orm_core::Value;
+    /// let schema = db.introspect().await?;
+    /// db.delete_record(&schema, "users", vec![Value::I64(Some(7))]).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn delete_record(&self, schema: &Schema, table: &str, key: Vec<Value>) -> Result<()> {
         let table = schema.tables.get(table).ok_or_else(|| invalid(format!("no table `{table}` in the schema")))?;
         let cond = by_key(table, key)?;
