@@ -63,4 +63,22 @@ pub mod __private {
     pub use crate::query::references::Reference;
     pub use inventory;
     pub use std::sync::OnceLock;
+
+    /// Tells at compile time whether `T` implements [`Hooks`](crate::Hooks): with [`NoHooks`] in
+    /// scope, `HooksProbe::<T>::IMPLEMENTED` is the inherent `true` when it does, the trait's
+    /// `false` otherwise. The derive asserts it is `false` for a model without `#[orm(hooks)]`.
+    pub struct HooksProbe<T>(core::marker::PhantomData<T>);
+
+    /// The answer for types that do not implement `Hooks`.
+    pub trait NoHooks {
+        /// `false`: no hooks.
+        const IMPLEMENTED: bool = false;
+    }
+
+    impl<T> NoHooks for HooksProbe<T> {}
+
+    impl<T: crate::Hooks> HooksProbe<T> {
+        /// `true`: the type implements `Hooks`.
+        pub const IMPLEMENTED: bool = true;
+    }
 }

@@ -140,19 +140,14 @@ const _: () = {
             errors
         }
     }
-    struct HooksProbe<T>(::core::marker::PhantomData<T>);
-    trait NoHooks {
-        const IMPLEMENTED: bool = false;
-    }
-    impl<T> NoHooks for HooksProbe<T> {}
-    #[allow(dead_code)]
-    impl<T: ::orm_core::Hooks> HooksProbe<T> {
-        const IMPLEMENTED: bool = true;
-    }
-    const _: () = ::core::assert!(
-        ! HooksProbe:: < Membership > ::IMPLEMENTED,
-        "`Membership` implements `orm_core::Hooks`: add `#[orm(hooks)]` to the struct so they run"
-    );
+    const _: () = {
+        #[allow(unused_imports)]
+        use ::orm_core::__private::NoHooks as _;
+        ::core::assert!(
+            ! ::orm_core::__private::HooksProbe:: < Membership > ::IMPLEMENTED,
+            "`Membership` implements `orm_core::Hooks`: add `#[orm(hooks)]` to the struct so they run"
+        );
+    };
     ::orm_core::__private::inventory::submit! {
         ::orm_core::__private::Reference { model : "Membership", schema : < Membership as
         ::orm_core::Model > ::schema, column : "team_id", target : "teams", }

@@ -142,19 +142,14 @@ const _: () = {
             errors
         }
     }
-    struct HooksProbe<T>(::core::marker::PhantomData<T>);
-    trait NoHooks {
-        const IMPLEMENTED: bool = false;
-    }
-    impl<T> NoHooks for HooksProbe<T> {}
-    #[allow(dead_code)]
-    impl<T: ::orm_core::Hooks> HooksProbe<T> {
-        const IMPLEMENTED: bool = true;
-    }
-    const _: () = ::core::assert!(
-        ! HooksProbe:: < Post > ::IMPLEMENTED,
-        "`Post` implements `orm_core::Hooks`: add `#[orm(hooks)]` to the struct so they run"
-    );
+    const _: () = {
+        #[allow(unused_imports)]
+        use ::orm_core::__private::NoHooks as _;
+        ::core::assert!(
+            ! ::orm_core::__private::HooksProbe:: < Post > ::IMPLEMENTED,
+            "`Post` implements `orm_core::Hooks`: add `#[orm(hooks)]` to the struct so they run"
+        );
+    };
     ::orm_core::__private::inventory::submit! {
         ::orm_core::__private::Reference { model : "Post", schema : < Post as
         ::orm_core::Model > ::schema, column : "user_id", target : < User as

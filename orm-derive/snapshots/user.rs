@@ -201,17 +201,12 @@ const _: () = {
             errors
         }
     }
-    struct HooksProbe<T>(::core::marker::PhantomData<T>);
-    trait NoHooks {
-        const IMPLEMENTED: bool = false;
-    }
-    impl<T> NoHooks for HooksProbe<T> {}
-    #[allow(dead_code)]
-    impl<T: ::orm_core::Hooks> HooksProbe<T> {
-        const IMPLEMENTED: bool = true;
-    }
-    const _: () = ::core::assert!(
-        ! HooksProbe:: < User > ::IMPLEMENTED,
-        "`User` implements `orm_core::Hooks`: add `#[orm(hooks)]` to the struct so they run"
-    );
+    const _: () = {
+        #[allow(unused_imports)]
+        use ::orm_core::__private::NoHooks as _;
+        ::core::assert!(
+            ! ::orm_core::__private::HooksProbe:: < User > ::IMPLEMENTED,
+            "`User` implements `orm_core::Hooks`: add `#[orm(hooks)]` to the struct so they run"
+        );
+    };
 };

@@ -120,16 +120,11 @@ pub fn model(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
         (
             quote!(),
             quote! {
-                struct HooksProbe<T>(::core::marker::PhantomData<T>);
-                trait NoHooks {
-                    const IMPLEMENTED: bool = false;
-                }
-                impl<T> NoHooks for HooksProbe<T> {}
-                #[allow(dead_code)]
-                impl<T: ::orm_core::Hooks> HooksProbe<T> {
-                    const IMPLEMENTED: bool = true;
-                }
-                const _: () = ::core::assert!(!HooksProbe::<#ident>::IMPLEMENTED, #message);
+                const _: () = {
+                    #[allow(unused_imports)]
+                    use ::orm_core::__private::NoHooks as _;
+                    ::core::assert!(!::orm_core::__private::HooksProbe::<#ident>::IMPLEMENTED, #message);
+                };
             },
         )
     };
