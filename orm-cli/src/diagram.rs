@@ -126,7 +126,7 @@ impl Diagram {
                     to: fk.references_table.clone(),
                     to_columns: fk.references_columns.clone(),
                     on_delete: fk.on_delete,
-                    one: unique_columns(table, &fk.columns),
+                    one: table.is_unique(&fk.columns),
                     optional: fk.columns.iter().any(|c| table.column_named(c).is_some_and(|c| c.nullable)),
                 });
             }
@@ -198,14 +198,6 @@ fn entity(table: &Table) -> Entity {
         })
         .collect();
     Entity { name: table.name.clone(), attributes }
-}
-
-/// Whether `columns` of `table` hold distinct values: the primary key, a unique column or a
-/// unique index on exactly them.
-fn unique_columns(table: &Table, columns: &[String]) -> bool {
-    table.primary_key == columns
-        || (columns.len() == 1 && table.column_named(&columns[0]).is_some_and(|c| c.unique))
-        || table.indexes.iter().any(|ix| ix.unique && ix.columns == columns)
 }
 
 #[cfg(test)]

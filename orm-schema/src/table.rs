@@ -96,6 +96,25 @@ impl Table {
         self.columns.iter().find(|c| c.name == name)
     }
 
+    /// Whether `columns`, together, hold distinct values: they are the primary key, a unique
+    /// column, or a unique index on exactly them.
+    ///
+    /// ```
+    /// use orm_schema::{Column, ColumnType, Table};
+    /// let t = Table::new("profiles")
+    ///     .column(Column::new("id", ColumnType::I64))
+    ///     .column(Column::new("user_id", ColumnType::I64).unique())
+    ///     .column(Column::new("bio", ColumnType::Text))
+    ///     .primary_key(["id"]);
+    /// assert!(t.is_unique(&["user_id".to_string()]) && t.is_unique(&["id".to_string()]));
+    /// assert!(!t.is_unique(&["bio".to_string()]));
+    /// ```
+    pub fn is_unique(&self, columns: &[String]) -> bool {
+        self.primary_key == columns
+            || (columns.len() == 1 && self.column_named(&columns[0]).is_some_and(|c| c.unique))
+            || self.indexes.iter().any(|ix| ix.unique && ix.columns == columns)
+    }
+
     /// Whether `name` is one of the primary key columns.
     pub fn is_primary_key(&self, name: &str) -> bool {
         self.primary_key.iter().any(|c| c == name)

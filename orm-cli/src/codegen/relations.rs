@@ -47,14 +47,6 @@ impl Relations {
     }
 }
 
-/// Whether `column` of `table` holds distinct values.
-fn unique(table: &Table, column: &str) -> bool {
-    let alone = [column.to_string()];
-    table.column_named(column).is_some_and(|c| c.unique)
-        || table.primary_key == alone
-        || table.indexes.iter().any(|ix| ix.unique && ix.columns == alone)
-}
-
 /// `name` as a relation name: a plain identifier (`_rel` after a keyword).
 fn ident_name(name: &str) -> String {
     let ident = field_ident(name).to_string();
@@ -117,7 +109,7 @@ pub(super) fn relations(schema: &Schema, structs: &BTreeMap<String, String>) -> 
         for (fk, target) in &keys {
             let column = &fk.columns[0];
             let hint = ident_name(column.strip_suffix("_id").unwrap_or(column));
-            let one = unique(table, column);
+            let one = table.is_unique(std::slice::from_ref(column));
             // The derive's default: the model's snake_case name, plural for many.
             let default = if one { own.clone() } else { pluralize(&own) };
             let name = taken.take(&target.name, ident_name(&default), &hint);
