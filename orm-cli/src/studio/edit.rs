@@ -36,21 +36,6 @@ fn typed_values(table: &Table, given: &Map<String, JsonValue>) -> Result<Vec<(St
         .collect()
 }
 
-fn typed_key(table: &Table, key: &[JsonValue]) -> Result<Vec<Value>, Problem> {
-    if key.len() != table.primary_key.len() {
-        return Err(Problem::bad(format!("`{}` rows are addressed by their key ({})", table.name, table.primary_key.join(", "))));
-    }
-    table
-        .primary_key
-        .iter()
-        .zip(key)
-        .map(|(k, v)| {
-            let ty = table.column_named(k).map(|c| c.ty).ok_or_else(|| Problem::bad(format!("no key column `{k}`")))?;
-            values::from_json(ty, v).map_err(|e| Problem::bad(format!("{k}: {e}")))
-        })
-        .collect()
-}
-
 async fn insert(State(studio): State<Arc<Studio>>, Path(name): Path<String>, Json(edit): Json<Edit>) -> Result<Json<JsonValue>, Problem> {
     let table = studio.table(&name).await?;
     let values = typed_values(&table, &edit.values)?;
@@ -60,7 +45,7 @@ async fn insert(State(studio): State<Arc<Studio>>, Path(name): Path<String>, Jso
 
 async fn update(State(studio): State<Arc<Studio>>, Path(name): Path<String>, Json(edit): Json<Edit>) -> Result<Json<JsonValue>, Problem> {
     let table = studio.table(&name).await?;
-    let key = typed_key(&table, &edit.key)?;
+    let key = values::key_from_json(&table, &edit.key).map_err(Problem::bad)?;
     let values = typed_values(&table, &edit.values)?;
     studio.db.update_record(&table, key, values).await.map_err(Problem::database)?;
     Ok(Json(json!({ "updated": 1 })))
@@ -68,7 +53,7 @@ async fn update(State(studio): State<Arc<Studio>>, Path(name): Path<String>, Jso
 
 async fn delete(State(studio): State<Arc<Studio>>, Path(name): Path<String>, Json(edit): Json<Edit>) -> Result<Json<JsonValue>, Problem> {
     let table = studio.table(&name).await?;
-    let key = typed_key(&table, &edit.key)?;
+    let key = values::key_from_json(&table, &edit.key).map_err(Problem::bad)?;
     // The schema as last read holds the foreign keys pointing at the table (on MongoDB, the
     // migrations'), whose actions the delete applies.
     let schema = studio.schema.lock().await.clone();

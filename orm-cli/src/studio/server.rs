@@ -239,11 +239,7 @@ async fn rows(State(studio): State<Arc<Studio>>, Path(name): Path<String>, Query
     }
     if let (true, Some(after)) = (keyset, q.after.as_deref()) {
         let given: Vec<JsonValue> = serde_json::from_str(after).map_err(|e| Problem::bad(format!("after: {e}")))?;
-        let key = table.primary_key.iter().zip(&given).map(|(k, v)| {
-            let ty = table.column_named(k).map(|c| c.ty).unwrap_or(orm_core::schema::ColumnType::Text);
-            values::from_json(ty, v).map_err(|e| Problem::bad(format!("after: {k}: {e}")))
-        });
-        browse = browse.after(key.collect::<Result<Vec<_>, _>>()?);
+        browse = browse.after(values::key_from_json(&table, &given).map_err(|e| Problem::bad(format!("after: {e}")))?);
     }
     let mut found = studio.db.browse(&table, &browse).await.map_err(Problem::database)?;
     let more = found.len() as u64 > limit;

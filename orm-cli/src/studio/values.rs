@@ -101,6 +101,23 @@ pub fn from_json(ty: ColumnType, json: &Json) -> Result<Value, String> {
     }
 }
 
+/// A row's primary key as the page sends it back (the JSON values [`to_json`] gave it), typed by
+/// the key's columns.
+pub fn key_from_json(table: &Table, key: &[Json]) -> Result<Vec<Value>, String> {
+    if key.len() != table.primary_key.len() {
+        return Err(format!("`{}` rows are addressed by their key ({})", table.name, table.primary_key.join(", ")));
+    }
+    table
+        .primary_key
+        .iter()
+        .zip(key)
+        .map(|(k, v)| {
+            let ty = table.column_named(k).map(|c| c.ty).ok_or_else(|| format!("no key column `{k}`"))?;
+            from_json(ty, v).map_err(|e| format!("{k}: {e}"))
+        })
+        .collect()
+}
+
 /// One condition of the page's filter bar: `column op value`.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 pub struct Condition {

@@ -255,15 +255,14 @@ pub(crate) fn count_rows_statement(table: &Table, filter: Option<&Cond>, dialect
 
 /// `SELECT COUNT(*)` of what `q` selects (limit and offset included).
 pub fn count_statement<M: Model, R: FromRow>(q: &Select<M, R>, dialect: Dialect) -> sea_query::SelectStatement {
+    let filter = q.effective_filter();
+    if q.limit.is_none() && q.offset.is_none() {
+        return count_rows_statement(M::schema(), filter.as_ref(), dialect);
+    }
     let mut inner = Query::select();
     inner.expr(Expr::val(1)).from(M::schema().name.clone());
-    if let Some(f) = &q.effective_filter() {
+    if let Some(f) = &filter {
         inner.cond_where(condition(f, dialect));
-    }
-    if q.limit.is_none() && q.offset.is_none() {
-        inner.clear_selects();
-        inner.expr(Expr::col(Asterisk).count());
-        return inner;
     }
     apply_paging(&mut inner, q.limit, q.offset, dialect);
     let mut outer = Query::select();
