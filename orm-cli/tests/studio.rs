@@ -98,10 +98,12 @@ fn the_guard_holds(studio: &Studio) {
     assert!(body.contains("has no column `id; DROP TABLE users`"), "{body}");
     // Bound to loopback only: the machine's other addresses refuse.
     let listening = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
-    let entry = listening.lines().find(|l| l.split_whitespace().nth(1).is_some_and(|a| a.ends_with(&format!(":{:04X}", studio.port))));
-    if let Some(entry) = entry {
-        assert!(entry.split_whitespace().nth(1).unwrap().starts_with("0100007F:"), "listens on 127.0.0.1 only: {entry}");
-    }
+    let port = format!(":{:04X}", studio.port);
+    let local: Vec<&str> = listening.lines().filter_map(|l| l.split_whitespace().nth(1)).filter(|a| a.ends_with(&port)).collect();
+    assert!(!local.is_empty(), "the studio's port {} is in /proc/net/tcp", studio.port);
+    assert!(local.iter().all(|a| a.starts_with("0100007F:")), "listens on 127.0.0.1 only: {local:?}");
+    let v6 = std::fs::read_to_string("/proc/net/tcp6").unwrap_or_default();
+    assert!(!v6.lines().filter_map(|l| l.split_whitespace().nth(1)).any(|a| a.ends_with(&port)), "no IPv6 socket on the port");
 }
 
 /// Runs the browser script against the studio; its screenshots are named after `label`.
