@@ -5,6 +5,7 @@
 //! `test` database). When a server cannot be reached the test is skipped with a message, except
 //! under `CI=true`, where it fails.
 
+pub mod compare;
 pub mod process_cpu;
 pub mod models;
 
@@ -107,6 +108,9 @@ fn with_database(url: &str, db: &str) -> String {
 /// A database made for one test, and what it takes to remove it.
 struct Scratch {
     db: Database,
+    /// Where `db` connects: another client can open the same database (except `sqlite::memory:`,
+    /// which is private to each connection).
+    url: String,
     cleanup: Option<(Database, String)>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -159,7 +163,7 @@ async fn scratch(backend: Backend, suffix: &str) -> Option<Scratch> {
         let url = with_database(through.as_deref().unwrap_or(&admin_url), &percent_encode(&name));
         let db = Database::connect(&url).await.expect("connect to the test database");
         let drop = format!("DROP DATABASE IF EXISTS {quoted}{}", if postgres { " WITH (FORCE)" } else { "" });
-        return Some(Scratch { db, cleanup: Some((admin, drop)), _dir: None });
+        return Some(Scratch { db, url, cleanup: Some((admin, drop)), _dir: None });
     }
     match backend {
         Backend::MongoDb => {
@@ -169,7 +173,7 @@ async fn scratch(backend: Backend, suffix: &str) -> Option<Scratch> {
                 url.push_str("serverSelectionTimeoutMS=5000");
             }
             match Database::connect(&url).await {
-                Ok(db) => Some(Scratch { db, cleanup: None, _dir: None }),
+                Ok(db) => Some(Scratch { db, url, cleanup: None, _dir: None }),
                 Err(e) => unreachable(backend, &e),
             }
         }
@@ -177,11 +181,12 @@ async fn scratch(backend: Backend, suffix: &str) -> Option<Scratch> {
             let dir = tempfile::tempdir().expect("temp dir");
             let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
             let db = Database::connect(&url).await.expect("open the SQLite file");
-            Some(Scratch { db, cleanup: None, _dir: Some(dir) })
+            Some(Scratch { db, url, cleanup: None, _dir: Some(dir) })
         }
         _ => {
-            let db = Database::connect("sqlite::memory:").await.expect("open SQLite in memory");
-            Some(Scratch { db, cleanup: None, _dir: None })
+            let url = "sqlite::memory:".to_string();
+            let db = Database::connect(&url).await.expect("open SQLite in memory");
+            Some(Scratch { db, url, cleanup: None, _dir: None })
         }
     }
 }
@@ -203,8 +208,17 @@ where
     F: FnOnce(Database) -> Fut,
     Fut: Future<Output = ()>,
 {
+    run_at(backend, suffix, |db, _| scenario(db)).await
+}
+
+/// [`run_in`] for a scenario that also connects other clients: it gets the database's URL too.
+pub async fn run_at<F, Fut>(backend: Backend, suffix: &str, scenario: F)
+where
+    F: FnOnce(Database, String) -> Fut,
+    Fut: Future<Output = ()>,
+{
     let Some(scratch) = scratch(backend, suffix).await else { return };
-    let outcome = AssertUnwindSafe(scenario(scratch.db.clone())).catch_unwind().await;
+    let outcome = AssertUnwindSafe(scenario(scratch.db.clone(), scratch.url.clone())).catch_unwind().await;
     if backend == Backend::MongoDb
         && let Err(e) = scratch.db.run_command(orm_core::bson::doc! { "dropDatabase": 1 }).await
     {

@@ -4,6 +4,7 @@
 mod conformance {
     pub mod bulk;
     pub mod cache;
+    pub mod compare;
     pub mod crud;
     pub mod documents;
     pub mod foreign_keys;

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Counts the instructions of every workload of orm_tests::compare on SQLite in memory, for the
+toolkit, SeaORM and hand-written sqlx, with callgrind (repeatable on a shared machine, unlike time).
+
+Each (contender, workload) runs twice under callgrind, `base` runs and `base + extra` runs, with
+the same rows prepared beforehand; the difference over `extra` is the instructions of one run,
+every setup cost (process start, connecting, seeding, building rows) cancelled out.
+
+    cargo build --release -p orm-tests --example instructions
+    python3 scripts/bench_instructions.py [--repeat N] [workload ...]
+
+Prints a Markdown table: instructions per run and the toolkit's ratios to SeaORM and raw sqlx.
+With --repeat N every count is taken N times and the table shows the range.
+"""
+import os
+import re
+import subprocess
+import sys
+
+BINARY = os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"), "release", "examples", "instructions")
+SIDES = ["orm", "seaorm", "raw"]
+# (workload, base runs, extra runs): enough extra runs that one run's share is well above noise.
+WORKLOADS = [
+    ("select_by_key", 2, 40),
+    ("filtered_limit_20", 2, 20),
+    ("decode_1000", 1, 5),
+    ("eager_1000", 1, 4),
+    ("insert_one", 2, 40),
+    ("update_many", 1, 5),
+    ("bulk_insert_10000", 1, 2),
+    ("tx_10_inserts", 2, 10),
+]
+
+
+def count(side, workload, runs, prepared):
+    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", BINARY, side, workload, str(runs), str(prepared)]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{done.stderr}")
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if not found:
+        sys.exit(f"no instruction count in callgrind's output:\n{done.stderr}")
+    return int(found.group(1))
+
+
+def per_run(side, workload, base, extra):
+    prepared = base + extra
+    return (count(side, workload, base + extra, prepared) - count(side, workload, base, prepared)) / extra
+
+
+def fmt(n):
+    return f"{n / 1e6:.2f} M" if n >= 1e6 else f"{n / 1e3:.1f} k"
+
+
+def main():
+    args = sys.argv[1:]
+    repeat = 1
+    if args[:1] == ["--repeat"]:
+        repeat, args = int(args[1]), args[2:]
+    if not os.path.exists(BINARY):
+        sys.exit(f"{BINARY} is missing: cargo build --release -p orm-tests --example instructions")
+    chosen = [w for w in WORKLOADS if not args or w[0] in args]
+    print("| workload | toolkit | SeaORM | raw sqlx | toolkit / SeaORM | toolkit / raw |")
+    print("|---|---|---|---|---|---|")
+    for workload, base, extra in chosen:
+        counts = {side: [per_run(side, workload, base, extra) for _ in range(repeat)] for side in SIDES}
+        lo = {s: min(v) for s, v in counts.items()}
+        hi = {s: max(v) for s, v in counts.items()}
+
+        def cell(side):
+            return fmt(lo[side]) if lo[side] == hi[side] or repeat == 1 else f"{fmt(lo[side])}–{fmt(hi[side])}"
+
+        def ratio(other):
+            a, b = lo["orm"] / hi[other], hi["orm"] / lo[other]
+            return f"{a:.2f}" if repeat == 1 or f"{a:.2f}" == f"{b:.2f}" else f"{a:.2f}–{b:.2f}"
+
+        print(f"| {workload} | {cell('orm')} | {cell('seaorm')} | {cell('raw')} | {ratio('seaorm')} | {ratio('raw')} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,337 @@
+//! The toolkit side by side with SeaORM and hand-written sqlx: the same eight workloads on the same
+//! schema, each written the way its own documentation recommends.
+//!
+//! The schema is `users(id, email unique, name, age, active, created_at)` and
+//! `posts(id, user_id, title, body)`, seeded with 1,000 users (ages 18 to 77) and two posts each.
+//! Every contender runs a [`Workload`] on its own connection ([`Contender::connect`]) and reports how
+//! many rows it read or wrote, so the `compare` integration test can check that all three do the
+//! same work on every backend, and the `seaorm` benchmark and the `instructions` example (callgrind)
+//! can time and count them.
+//!
+//! Rows a workload writes are built beforehand by [`Contender::batch`], in each contender's own form
+//! (the toolkit's model, SeaORM's `ActiveModel`), so building them is never measured. Written users
+//! are 99 years old with emails starting with `z`, so the read workloads never see them.
+
+pub mod raw;
+pub mod sea;
+pub mod toolkit;
+
+use chrono::{DateTime, Utc};
+
+/// Who runs a workload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// This toolkit.
+    Toolkit,
+    /// SeaORM 2.0.
+    SeaOrm,
+    /// Hand-written sqlx.
+    Raw,
+}
+
+impl Side {
+    /// Every side, in the order the benchmarks run them.
+    pub const ALL: [Side; 3] = [Side::Toolkit, Side::SeaOrm, Side::Raw];
+
+    /// The side's name in benchmark ids and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Toolkit => "orm",
+            Side::SeaOrm => "seaorm",
+            Side::Raw => "raw",
+        }
+    }
+
+    /// The side called `name`.
+    pub fn parse(name: &str) -> Option<Side> {
+        Side::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// One measured operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workload {
+    /// A user by primary key (id 500).
+    SelectByKey,
+    /// Users older than 40, ordered by email, the first 20.
+    Filtered,
+    /// The first 1,000 users by id, decoded.
+    Decode1000,
+    /// The first 1,000 users by id and their 2,000 posts.
+    Eager,
+    /// One user inserted, read back with its key.
+    InsertOne,
+    /// `UPDATE users SET name = ? WHERE age < 58` (680 rows).
+    UpdateMany,
+    /// 10,000 users inserted in one transaction.
+    BulkInsert,
+    /// A transaction of ten single inserts, each read back with its key.
+    Tx10,
+}
+
+impl Workload {
+    /// Every workload, reads first.
+    pub const ALL: [Workload; 8] = [
+        Workload::SelectByKey,
+        Workload::Filtered,
+        Workload::Decode1000,
+        Workload::Eager,
+        Workload::InsertOne,
+        Workload::UpdateMany,
+        Workload::BulkInsert,
+        Workload::Tx10,
+    ];
+
+    /// The workload's name in benchmark ids and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::SelectByKey => "select_by_key",
+            Workload::Filtered => "filtered_limit_20",
+            Workload::Decode1000 => "decode_1000",
+            Workload::Eager => "eager_1000",
+            Workload::InsertOne => "insert_one",
+            Workload::UpdateMany => "update_many",
+            Workload::BulkInsert => "bulk_insert_10000",
+            Workload::Tx10 => "tx_10_inserts",
+        }
+    }
+
+    /// The workload called `name`.
+    pub fn parse(name: &str) -> Option<Workload> {
+        Workload::ALL.into_iter().find(|w| w.name() == name)
+    }
+
+    /// How many users the workload writes (0 for the reads and the update).
+    pub fn writes(self) -> usize {
+        match self {
+            Workload::InsertOne => 1,
+            Workload::BulkInsert => BULK_ROWS,
+            Workload::Tx10 => 10,
+            _ => 0,
+        }
+    }
+
+    /// The rows every contender must report: read, written or updated.
+    pub fn expected_rows(self) -> usize {
+        match self {
+            Workload::SelectByKey => 1,
+            Workload::Filtered => 20,
+            Workload::Decode1000 => 1000,
+            Workload::Eager => 3000,
+            Workload::UpdateMany => 680,
+            w => w.writes(),
+        }
+    }
+}
+
+/// Seeded users.
+pub const USERS: i64 = 1000;
+/// Rows of the bulk insert.
+pub const BULK_ROWS: usize = 10_000;
+/// Rows per statement of SeaORM's chunked `insert_many` (5 values a row, under every backend's
+/// bind-parameter limit).
+pub const SEA_CHUNK: usize = 5000;
+/// The key [`Workload::SelectByKey`] looks up.
+pub const KEY: i64 = 500;
+/// [`Workload::Filtered`]: users older than this.
+pub const OLDER_THAN: i32 = 40;
+/// [`Workload::UpdateMany`]: users younger than this.
+pub const YOUNGER_THAN: i32 = 58;
+
+/// The backend a URL points at, for the schema's SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL / MariaDB.
+    MySql,
+    /// SQLite.
+    Sqlite,
+}
+
+impl Dialect {
+    /// The dialect of `url`'s scheme.
+    pub fn of(url: &str) -> Dialect {
+        if url.starts_with("postgres") {
+            Dialect::Postgres
+        } else if url.starts_with("mysql") || url.starts_with("mariadb") {
+            Dialect::MySql
+        } else {
+            Dialect::Sqlite
+        }
+    }
+}
+
+/// The instant every row is created at.
+pub fn created_at() -> DateTime<Utc> {
+    "2024-05-06T07:08:09.123Z".parse().unwrap()
+}
+
+/// A user the write workloads insert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewUser {
+    /// Unique per batch and row.
+    pub email: String,
+    /// The display name.
+    pub name: String,
+    /// Always 99.
+    pub age: i32,
+    /// Always true.
+    pub active: bool,
+    /// [`created_at`].
+    pub created_at: DateTime<Utc>,
+}
+
+/// `n` users for batch `serial`, with emails no other batch uses.
+pub fn new_users(serial: u64, n: usize) -> Vec<NewUser> {
+    (0..n)
+        .map(|i| NewUser {
+            email: format!("z{serial}-{i}@example.com"),
+            name: format!("new user {i}"),
+            age: 99,
+            active: true,
+            created_at: created_at(),
+        })
+        .collect()
+}
+
+/// The statements that create and fill the schema, one per string, for `dialect`: 1,000 users
+/// (`user0001@example.com`..., ages `18 + i % 60`, keys 1 to 1,000 as the fresh table hands them
+/// out) and posts 1 and 2 of each.
+pub fn seed_statements(dialect: Dialect) -> Vec<String> {
+    let (key, big_key, bool_ty, time_ty) = match dialect {
+        Dialect::Postgres => ("BIGSERIAL PRIMARY KEY", "BIGINT", "BOOLEAN", "TIMESTAMPTZ"),
+        Dialect::MySql => ("BIGINT AUTO_INCREMENT PRIMARY KEY", "BIGINT", "BOOL", "DATETIME(6)"),
+        Dialect::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGINT", "BOOLEAN", "TEXT"),
+    };
+    let stamp = match dialect {
+        Dialect::Postgres => "'2024-05-06 07:08:09.123+00'",
+        Dialect::MySql => "'2024-05-06 07:08:09.123'",
+        Dialect::Sqlite => "'2024-05-06T07:08:09.123+00:00'",
+    };
+    let q = if dialect == Dialect::MySql { "`" } else { "\"" };
+    let mut out = vec![
+        format!("DROP TABLE IF EXISTS {q}posts{q}"),
+        format!("DROP TABLE IF EXISTS {q}users{q}"),
+        format!(
+            "CREATE TABLE {q}users{q} ({q}id{q} {key}, {q}email{q} VARCHAR(255) NOT NULL UNIQUE, {q}name{q} VARCHAR(255) NOT NULL, \
+             {q}age{q} INTEGER NOT NULL, {q}active{q} {bool_ty} NOT NULL, {q}created_at{q} {time_ty} NOT NULL)"
+        ),
+        format!(
+            "CREATE TABLE {q}posts{q} ({q}id{q} {key}, {q}user_id{q} {big_key} NOT NULL REFERENCES {q}users{q} ({q}id{q}), \
+             {q}title{q} VARCHAR(255) NOT NULL, {q}body{q} TEXT NOT NULL)"
+        ),
+        format!("CREATE INDEX {q}posts_user_id{q} ON {q}posts{q} ({q}user_id{q})"),
+    ];
+    let users: Vec<String> = (1..=USERS)
+        .map(|i| format!("('user{i:04}@example.com', 'User {i}', {}, TRUE, {stamp})", 18 + (i - 1) % 60))
+        .collect();
+    out.push(format!("INSERT INTO {q}users{q} ({q}email{q}, {q}name{q}, {q}age{q}, {q}active{q}, {q}created_at{q}) VALUES {}", users.join(", ")));
+    let posts: Vec<String> = (1..=USERS).flat_map(|i| (1..=2).map(move |j| format!("({i}, 'Post {j} of {i}', 'Body of post {j}.')"))).collect();
+    out.push(format!("INSERT INTO {q}posts{q} ({q}user_id{q}, {q}title{q}, {q}body{q}) VALUES {}", posts.join(", ")));
+    out
+}
+
+/// A contender's connection.
+pub enum Contender {
+    /// The toolkit's database handle.
+    Toolkit(orm_core::Database),
+    /// SeaORM's connection.
+    SeaOrm(sea_orm::DatabaseConnection),
+    /// A sqlx pool.
+    Raw(raw::Pool),
+}
+
+/// Rows a write workload inserts, in the contender's own form.
+pub enum Batch {
+    /// Nothing to insert.
+    None,
+    /// The toolkit's models.
+    Toolkit(Vec<toolkit::User>),
+    /// SeaORM's active models.
+    SeaOrm(Vec<sea::user::ActiveModel>),
+    /// Plain rows for sqlx.
+    Raw(Vec<NewUser>),
+}
+
+impl Contender {
+    /// Connects `side` to `url` with one connection for a private in-memory SQLite database
+    /// (`sqlite::memory:`) and each library's default pool otherwise.
+    pub async fn connect(side: Side, url: &str) -> Contender {
+        match side {
+            Side::Toolkit => Contender::Toolkit(orm_core::Database::connect(url).await.expect("toolkit connects")),
+            Side::SeaOrm => Contender::SeaOrm(sea_orm::Database::connect(url).await.expect("SeaORM connects")),
+            Side::Raw => Contender::Raw(raw::Pool::connect(url).await),
+        }
+    }
+
+    /// Creates and fills the schema through this contender's own connection (each private
+    /// in-memory SQLite database needs its own).
+    pub async fn seed(&self, dialect: Dialect) {
+        for sql in seed_statements(dialect) {
+            match self {
+                Contender::Toolkit(db) => {
+                    db.raw_execute(&sql, []).await.expect("seed");
+                }
+                Contender::SeaOrm(db) => {
+                    use sea_orm::ConnectionTrait;
+                    db.execute_unprepared(&sql).await.expect("seed");
+                }
+                Contender::Raw(pool) => pool.execute_unprepared(&sql).await,
+            }
+        }
+    }
+
+    /// The rows `workload` writes when run for the `serial`-th time, in this contender's form.
+    pub fn batch(&self, workload: Workload, serial: u64) -> Batch {
+        let n = workload.writes();
+        if n == 0 {
+            return Batch::None;
+        }
+        let rows = new_users(serial, n);
+        match self {
+            Contender::Toolkit(_) => Batch::Toolkit(rows.into_iter().map(toolkit::User::from).collect()),
+            Contender::SeaOrm(_) => Batch::SeaOrm(rows.into_iter().map(sea::user::ActiveModel::from).collect()),
+            Contender::Raw(_) => Batch::Raw(rows),
+        }
+    }
+
+    /// Runs `workload` once with `batch` (from [`batch`](Contender::batch)); returns the rows read,
+    /// written or updated. For [`Workload::UpdateMany`], `serial` makes the new name differ from the
+    /// last run's, so every backend counts the rows as changed.
+    pub async fn run(&self, workload: Workload, batch: Batch, serial: u64) -> usize {
+        match (self, batch) {
+            (Contender::Toolkit(db), batch) => toolkit::run(db, workload, batch, serial).await,
+            (Contender::SeaOrm(db), batch) => sea::run(db, workload, batch, serial).await,
+            (Contender::Raw(pool), batch) => pool.run(workload, batch, serial).await,
+        }
+    }
+
+    /// Closes the connection (PostgreSQL's and MySQL's test databases are dropped afterwards).
+    pub async fn close(self) {
+        match self {
+            Contender::Toolkit(db) => db.close().await,
+            Contender::SeaOrm(db) => db.close().await.expect("close SeaORM's pool"),
+            Contender::Raw(pool) => pool.close().await,
+        }
+    }
+
+    /// Deletes the users the write workloads added, so the reads see the seeded rows only.
+    pub async fn reset_writes(&self) {
+        match self {
+            Contender::Toolkit(db) => {
+                db.raw_execute("DELETE FROM users WHERE id > 1000", []).await.expect("reset");
+            }
+            Contender::SeaOrm(db) => {
+                use sea_orm::ConnectionTrait;
+                db.execute_unprepared("DELETE FROM users WHERE id > 1000").await.expect("reset");
+            }
+            Contender::Raw(pool) => pool.execute_unprepared("DELETE FROM users WHERE id > 1000").await,
+        }
+    }
+}
+
+/// The name [`Workload::UpdateMany`] sets on its `serial`-th run.
+pub fn renamed(serial: u64) -> String {
+    format!("renamed {serial}")
+}
