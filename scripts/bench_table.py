@@ -3,7 +3,9 @@
 
 Every benchmark named `<workload>/orm` next to a `<workload>/raw` becomes one row: both means with
 criterion's 95 % intervals, and the ratio toolkit / raw with the ratio of the interval ends as a
-conservative interval. Benchmarks without such a pair are listed on their own.
+conservative interval. Where a `<workload>/seaorm` is there too (the `seaorm` benchmark), the row
+goes to a second table with SeaORM's mean and the ratio toolkit / SeaORM as well. Benchmarks
+without such a pair are listed on their own.
 
     python3 scripts/bench_table.py [target/criterion]
 """
@@ -30,23 +32,37 @@ def cell(m):
     return f"{fmt(m[0])} [{fmt(m[1])}–{fmt(m[2])}]"
 
 
+def ratio(a, b):
+    return f"{a[0] / b[0]:.2f} [{a[1] / b[2]:.2f}–{a[2] / b[1]:.2f}]"
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else "target/criterion"
     print("| group | workload | toolkit | raw driver | ratio |")
     print("|---|---|---|---|---|")
     singles = []
+    three_way = []
     for group in sorted(os.listdir(root)):
         gdir = os.path.join(root, group)
         if not os.path.isdir(gdir) or group == "report":
             continue
         names = sorted(n for n in os.listdir(gdir) if os.path.isdir(os.path.join(gdir, n, "new")))
         for name in names:
-            if name.endswith("_orm") and name[:-4] + "_raw" in names:
-                orm, raw = mean(os.path.join(gdir, name)), mean(os.path.join(gdir, name[:-4] + "_raw"))
-                ratio = f"{orm[0] / raw[0]:.2f} [{orm[1] / raw[2]:.2f}–{orm[2] / raw[1]:.2f}]"
-                print(f"| {group} | {name[:-4]} | {cell(orm)} | {cell(raw)} | {ratio} |")
-            elif not (name.endswith("_orm") or name.endswith("_raw")):
+            base = name[:-4]
+            if name.endswith("_orm") and base + "_raw" in names:
+                orm, raw = mean(os.path.join(gdir, name)), mean(os.path.join(gdir, base + "_raw"))
+                if base + "_seaorm" in names:
+                    sea = mean(os.path.join(gdir, base + "_seaorm"))
+                    three_way.append(f"| {group} | {base} | {cell(orm)} | {cell(sea)} | {cell(raw)} | {ratio(orm, sea)} | {ratio(orm, raw)} |")
+                else:
+                    print(f"| {group} | {base} | {cell(orm)} | {cell(raw)} | {ratio(orm, raw)} |")
+            elif not (name.endswith("_orm") or name.endswith("_raw") or name.endswith("_seaorm")):
                 singles.append((group, name, mean(os.path.join(gdir, name))))
+    if three_way:
+        print()
+        print("| group | workload | toolkit | SeaORM | raw sqlx | toolkit / SeaORM | toolkit / raw |")
+        print("|---|---|---|---|---|---|---|")
+        print("\n".join(three_way))
     if singles:
         print()
         print("| group | benchmark | mean |")
