@@ -116,7 +116,7 @@ pub(crate) trait Driver: Clone + Send + Sync + Sized + 'static {
     /// Inserts one row and reads it back as stored (generated keys included).
     async fn insert<M: Model>(&self, tx: Option<&mut Self::Tx>, model: &M) -> Result<M>;
     /// Inserts rows all or nothing; returns how many.
-    async fn insert_many<M: Model>(&self, tx: Option<&mut Self::Tx>, models: &[M]) -> Result<u64>;
+    async fn insert_many<M: Model>(&self, tx: Option<&mut Self::Tx>, rows: crate::query::Rows<'_, M>) -> Result<u64>;
     /// Inserts `model` or updates the row whose `target` columns match; returns it as stored.
     /// `by_key`: the target is the primary key, whose value is sent.
     async fn upsert<M: Model>(&self, tx: Option<&mut Self::Tx>, model: &M, target: &[&str], by_key: bool) -> Result<M>;

@@ -52,6 +52,11 @@ pub trait FieldType: Sized + Send + Sync + 'static {
     /// This value as a bindable [`Value`].
     fn to_value(&self) -> Value;
 
+    /// [`to_value`](FieldType::to_value) of a value given away: no copy of strings, bytes or JSON.
+    fn into_value(self) -> Value {
+        self.to_value()
+    }
+
     /// A NULL of the base type.
     fn null_value() -> Value;
 
@@ -190,6 +195,9 @@ macro_rules! native_field {
             fn to_value(&self) -> Value {
                 Value::$variant(Some(self.clone()))
             }
+            fn into_value(self) -> Value {
+                Value::$variant(Some(self))
+            }
             fn null_value() -> Value {
                 Value::$variant(None)
             }
@@ -252,6 +260,9 @@ impl FieldType for serde_json::Value {
     fn to_value(&self) -> Value {
         Value::Json(Some(self.clone()))
     }
+    fn into_value(self) -> Value {
+        Value::Json(Some(self))
+    }
     fn null_value() -> Value {
         Value::Json(None)
     }
@@ -278,6 +289,12 @@ impl<T: FieldType<Base = T>> FieldType for Option<T> {
     fn to_value(&self) -> Value {
         match self {
             Some(v) => v.to_value(),
+            None => T::null_value(),
+        }
+    }
+    fn into_value(self) -> Value {
+        match self {
+            Some(v) => v.into_value(),
             None => T::null_value(),
         }
     }

@@ -44,7 +44,7 @@ pub use field::FieldType;
 pub use lifecycle::{FieldError, Hooks};
 pub use field::Json;
 pub use query::model::{AnyColumn, CachePolicy, Column, KeyValues, Model, Roles};
-pub use query::{Filter, LockWait, Order, Partial, RowLock, Select};
+pub use query::{Filter, IntoRows, LockWait, Order, Partial, RowLock, Rows, Select};
 pub use relation::{LoadRelated, Loaded, Relation};
 pub use row::{FromRow, RowAccess};
 pub use sql::Dialect;

@@ -11,10 +11,12 @@ pub(crate) mod filter;
 pub(crate) mod model;
 #[doc(hidden)]
 pub mod references;
+pub(crate) mod rows;
 mod select;
 mod write;
 
 pub use browse::Browse;
+pub use rows::{IntoRows, Rows};
 pub(crate) use browse::BrowsePlan;
 pub use filter::{escape_like, CmpOp, Cond, Filter};
 pub use select::{LockWait, Order, Partial, Projection, RowLock, Select};

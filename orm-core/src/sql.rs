@@ -1,6 +1,7 @@
 //! Lowering the query IR to sea-query statements, per SQL dialect.
 
 pub mod ddl;
+pub(crate) mod insert;
 mod lower;
 mod migrate;
 mod names;

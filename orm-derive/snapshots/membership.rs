@@ -99,6 +99,13 @@ const _: () = {
                 ::orm_core::FieldType::to_value(& self.role)
             ]
         }
+        fn into_values(self) -> ::std::vec::Vec<::orm_core::Value> {
+            ::std::vec![
+                ::orm_core::FieldType::into_value(self.team_id),
+                ::orm_core::FieldType::into_value(self.user_id),
+                ::orm_core::FieldType::into_value(self.role)
+            ]
+        }
         fn key_values(&self) -> ::std::vec::Vec<::orm_core::Value> {
             ::std::vec![
                 ::orm_core::FieldType::to_value(& self.team_id),

@@ -104,6 +104,13 @@ const _: () = {
                 ::orm_core::FieldType::to_value(& self.title)
             ]
         }
+        fn into_values(self) -> ::std::vec::Vec<::orm_core::Value> {
+            ::std::vec![
+                ::orm_core::FieldType::into_value(self.id),
+                ::orm_core::FieldType::into_value(self.user_id),
+                ::orm_core::FieldType::into_value(self.title)
+            ]
+        }
         fn key_values(&self) -> ::std::vec::Vec<::orm_core::Value> {
             ::std::vec![::orm_core::FieldType::to_value(& self.id)]
         }

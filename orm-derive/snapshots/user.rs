@@ -143,6 +143,17 @@ const _: () = {
                 ::orm_core::FieldType::to_value(& self.deleted_at)
             ]
         }
+        fn into_values(self) -> ::std::vec::Vec<::orm_core::Value> {
+            ::std::vec![
+                ::orm_core::FieldType::into_value(self.id),
+                ::orm_core::FieldType::into_value(self.email),
+                ::orm_core::FieldType::into_value(self.name),
+                ::orm_core::FieldType::into_value(self.balance),
+                ::orm_core::FieldType::into_value(self.created_at),
+                ::orm_core::FieldType::into_value(self.updated_at),
+                ::orm_core::FieldType::into_value(self.deleted_at)
+            ]
+        }
         fn key_values(&self) -> ::std::vec::Vec<::orm_core::Value> {
             ::std::vec![::orm_core::FieldType::to_value(& self.id)]
         }

@@ -59,6 +59,10 @@ pub fn model(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
         let field = &f.ident;
         quote!(::orm_core::FieldType::to_value(&self.#field))
     });
+    let into_values = def.column_fields().map(|f| {
+        let field = &f.ident;
+        quote!(::orm_core::FieldType::into_value(self.#field))
+    });
     let key_fields: Vec<&FieldDef> = def
         .table
         .primary_key
@@ -185,6 +189,10 @@ pub fn model(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
 
                 fn values(&self) -> ::std::vec::Vec<::orm_core::Value> {
                     ::std::vec![#(#values),*]
+                }
+
+                fn into_values(self) -> ::std::vec::Vec<::orm_core::Value> {
+                    ::std::vec![#(#into_values),*]
                 }
 
                 fn key_values(&self) -> ::std::vec::Vec<::orm_core::Value> {

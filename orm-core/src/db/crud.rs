@@ -8,7 +8,7 @@ use crate::driver::Driver;
 use crate::error::{Error, Result};
 use super::lifecycle;
 use crate::query::model::{key_filter, AnyColumn, Model};
-use crate::query::{DeleteMany, Select, UpdateMany};
+use crate::query::{DeleteMany, IntoRows, Rows, Select, UpdateMany};
 use crate::row::FromRow;
 use crate::sql::RenderWith;
 use crate::value::Value;
@@ -28,19 +28,30 @@ impl On<'_> {
         Ok(stored)
     }
 
-    pub(crate) async fn insert_many<M: Model>(&self, models: &[M]) -> Result<u64> {
-        let hooked: Vec<M> = models.iter().map(lifecycle::before_insert).collect::<Result<Vec<_>>>()?.into_iter().flatten().collect();
-        let rows: &[M] = if hooked.is_empty() { models } else { &hooked };
-        for row in rows {
+    pub(crate) async fn insert_many<M: Model>(&self, rows: Rows<'_, M>) -> Result<u64> {
+        let Some(first) = rows.as_slice().first() else { return Ok(0) };
+        if first.hooks().is_some() {
+            // Hooks see every row before and after: the rows stay here and the insert copies them.
+            let models = rows.as_slice();
+            let hooked: Vec<M> = models.iter().map(lifecycle::before_insert).collect::<Result<Vec<_>>>()?.into_iter().flatten().collect();
+            let rows: &[M] = if hooked.is_empty() { models } else { &hooked };
+            for row in rows {
+                lifecycle::validate(row)?;
+            }
+            let n = driver_call!(*self, |d, tx| d.insert_many(tx, Rows::Borrowed(rows)).await)?;
+            self.touched_table::<M>().await;
+            for row in rows {
+                if let Some(hooks) = row.hooks() {
+                    hooks.after_insert()?;
+                }
+            }
+            return Ok(n);
+        }
+        for row in rows.as_slice() {
             lifecycle::validate(row)?;
         }
         let n = driver_call!(*self, |d, tx| d.insert_many(tx, rows).await)?;
         self.touched_table::<M>().await;
-        for row in rows {
-            if let Some(hooks) = row.hooks() {
-                hooks.after_insert()?;
-            }
-        }
         Ok(n)
     }
 
@@ -407,8 +418,12 @@ macro_rules! operations {
             /// Inserts many rows with multi-row INSERTs, chunked under the backend's bind-parameter
             /// limit (on PostgreSQL one bound array per column, `INSERT ... SELECT * FROM UNNEST`),
             /// all or nothing. Returns the number inserted.
-            pub async fn insert_many<M: Model>(&self, models: &[M]) -> Result<u64> {
-                self.on().insert_many(models).await
+            ///
+            /// Takes the rows borrowed (`&items`: their values are copied) or owned (`items`: the
+            /// values move into the statement); see [`Rows`](crate::Rows). Every row of one call
+            /// gets the same `created_at` / `updated_at` instant.
+            pub async fn insert_many<'r, M: Model>(&self, rows: impl IntoRows<'r, M>) -> Result<u64> {
+                self.on().insert_many(rows.into_rows()).await
             }
 
             /// Inserts `model`, or updates every other column of the row with the same primary key.

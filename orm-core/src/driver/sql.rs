@@ -174,8 +174,10 @@ impl Ctx {
 
 /// One statement of a bulk write.
 pub(crate) enum Batch {
-    /// A multi-row `INSERT ... VALUES`.
+    /// An `INSERT` built with sea-query.
     Insert(Box<sea_query::InsertStatement>),
+    /// A multi-row `INSERT ... VALUES` as text and its values.
+    Values(String, SqlxValues),
     /// PostgreSQL's `INSERT ... SELECT * FROM UNNEST(...)`.
     #[cfg(feature = "postgres")]
     Unnest(crate::sql::unnest::UnnestInsert),
@@ -419,6 +421,7 @@ impl SqlDriver {
         for batch in batches {
             total += match batch {
                 Batch::Insert(stmt) => self.execute(Some(&mut *tx), ctx, &*stmt).await?,
+                Batch::Values(sql, values) => self.execute_built(Some(&mut *tx), ctx, &sql, values).await?,
                 #[cfg(feature = "postgres")]
                 Batch::Unnest(insert) => self.execute_unnest(&mut *tx, ctx, insert).await?,
             };

@@ -49,6 +49,12 @@ pub trait Model: FromRow + Sized + Send + Sync + 'static {
     /// The model's column values, in schema order.
     fn values(&self) -> Vec<Value>;
 
+    /// [`Model::values`] of a model given away: the derive moves strings and other owned fields
+    /// into the values instead of copying them.
+    fn into_values(self) -> Vec<Value> {
+        self.values()
+    }
+
     /// The primary key's values, in key order.
     fn key_values(&self) -> Vec<Value>;
 
@@ -150,7 +156,11 @@ pub enum CachePolicy {
 
 /// The current time as a value of a time column's type.
 pub(crate) fn now_value(ty: ColumnType) -> Value {
-    let now = chrono::Utc::now();
+    instant_value(ty, chrono::Utc::now())
+}
+
+/// `now` as a value of a timestamp column of type `ty`.
+pub(crate) fn instant_value(ty: ColumnType, now: chrono::DateTime<chrono::Utc>) -> Value {
     match ty {
         ColumnType::DateTime => Value::DateTime(Some(now.naive_utc())),
         _ => Value::Timestamp(Some(now)),
@@ -164,14 +174,9 @@ pub(crate) fn now_for<M: Model>(column: &str) -> Value {
 
 /// The model's values for a new row: [`Model::values`], with a fresh value in every `auto`
 /// (client-generated) column and the current time in the `created_at` and `updated_at` ones.
+#[cfg(feature = "mongodb")]
 pub(crate) fn insert_values<M: Model>(model: &M) -> Vec<Value> {
-    let mut values = stamped_values(model);
-    for (column, value) in M::schema().columns.iter().zip(values.iter_mut()) {
-        if column.generated {
-            *value = fresh_value(column.ty);
-        }
-    }
-    values
+    super::rows::NewRow::of::<M>().all_values(model.values())
 }
 
 /// The model's values with the current time in the `created_at` and `updated_at` columns (an
@@ -293,11 +298,7 @@ impl<M: 'static, T: 'static> AnyColumn<M> for Column<M, T> {
 /// The model's columns and values for an INSERT: every column but the auto-increment one, with
 /// fresh values in `auto` columns.
 pub(crate) fn insert_row<M: Model>(model: &M) -> (Vec<&'static str>, Vec<Value>) {
-    let schema = M::schema();
-    M::column_names()
-        .iter()
-        .zip(insert_values(model))
-        .filter(|(name, _)| !schema.column_named(name).is_some_and(|c| c.auto_increment))
-        .map(|(name, v)| (*name, v))
-        .unzip()
+    let new = super::rows::NewRow::of::<M>();
+    let values = new.insert_values(model.values()).collect();
+    (new.columns, values)
 }

@@ -109,20 +109,19 @@ pub(crate) struct UnnestInsert {
 }
 
 impl UnnestInsert {
-    /// The statement inserting `rows` (each in `columns` order) into `table`; `None` when a column
-    /// holds values of different kinds, which only the row-by-row `VALUES` list can bind.
-    pub(crate) fn new(table: &str, columns: &[&str], rows: impl ExactSizeIterator<Item = Vec<Value>>) -> Option<Self> {
+    /// The statement inserting `rows` (each in `columns` order) into `table`; the rows back when a
+    /// column holds values of different kinds, which only the row-by-row `VALUES` list can bind.
+    pub(crate) fn new(table: &str, columns: &[&str], rows: Vec<Vec<Value>>) -> Result<Self, Vec<Vec<Value>>> {
+        let kind = |v: &Value| std::mem::discriminant(&PgArray::for_value(v, 0));
+        let first: Vec<_> = rows.first().map(|r| r.iter().map(kind).collect()).unwrap_or_default();
+        if first.len() != columns.len() || rows.iter().any(|r| r.len() != first.len() || r.iter().map(kind).ne(first.iter().copied())) {
+            return Err(rows);
+        }
         let count = rows.len();
-        let mut arrays: Vec<PgArray> = Vec::new();
-        for (i, row) in rows.enumerate() {
-            if i == 0 {
-                arrays = row.iter().map(|v| PgArray::for_value(v, count)).collect();
-            }
-            if row.len() != arrays.len() {
-                return None;
-            }
+        let mut arrays: Vec<PgArray> = rows[0].iter().map(|v| PgArray::for_value(v, count)).collect();
+        for row in rows {
             for (array, value) in arrays.iter_mut().zip(row) {
-                array.push(value).ok()?;
+                array.push(value).map_err(|_| ()).expect("kinds checked above");
             }
         }
         let names: Vec<String> = columns.iter().map(|c| quote_ident(c, Dialect::Postgres)).collect();
@@ -133,7 +132,7 @@ impl UnnestInsert {
             names.join(", "),
             params.join(", ")
         );
-        Some(UnnestInsert { sql, columns: arrays })
+        Ok(UnnestInsert { sql, columns: arrays })
     }
 
     /// The SQL text and the bound arrays, one per column.
@@ -154,7 +153,7 @@ mod tests {
             vec![Value::I64(Some(1)), Value::String(Some("a".into())), Value::F64(None)],
             vec![Value::I64(Some(2)), Value::String(None), Value::F64(Some(0.5))],
         ];
-        let insert = UnnestInsert::new("items", &["n", "label", "weight"], rows.into_iter()).unwrap();
+        let insert = UnnestInsert::new("items", &["n", "label", "weight"], rows).unwrap();
         assert_eq!(insert.sql, r#"INSERT INTO "items" ("n", "label", "weight") SELECT * FROM UNNEST($1, $2, $3)"#);
         assert_eq!(
             insert.columns,
@@ -168,13 +167,14 @@ mod tests {
 
     #[test]
     fn identifiers_are_quoted() {
-        let insert = UnnestInsert::new(r#"we"ird"#, &[r#"a"b"#], vec![vec![Value::Bool(Some(true))]].into_iter()).unwrap();
+        let insert = UnnestInsert::new(r#"we"ird"#, &[r#"a"b"#], vec![vec![Value::Bool(Some(true))]]).unwrap();
         assert_eq!(insert.sql, r#"INSERT INTO "we""ird" ("a""b") SELECT * FROM UNNEST($1)"#);
     }
 
     #[test]
     fn a_column_mixing_kinds_is_left_to_the_values_list() {
         let rows = vec![vec![Value::I64(Some(1))], vec![Value::I32(Some(2))]];
-        assert!(UnnestInsert::new("t", &["n"], rows.into_iter()).is_none());
+        // The rows come back whole, for the VALUES list.
+        assert_eq!(UnnestInsert::new("t", &["n"], rows.clone()).unwrap_err(), rows);
     }
 }

@@ -59,7 +59,7 @@ pub async fn run(db: &Database, workload: Workload, batch: Batch, serial: u64) -
             let stored = db.insert(&rows[0]).await.unwrap();
             usize::from(stored.id > USERS)
         }
-        Workload::BulkInsert => db.insert_many(&rows).await.unwrap() as usize,
+        Workload::BulkInsert => db.insert_many(rows).await.unwrap() as usize,
         Workload::Tx10 => db
             .transaction_once(|tx| async move {
                 let mut n = 0;

@@ -2,9 +2,9 @@
 
 use orm_core::{Database, Model};
 use orm_tests::backend_tests;
-use orm_tests::models::Item;
+use orm_tests::models::{Item, Ticket};
 
-backend_tests!(bulk_insert_crosses_the_parameter_limit, failed_bulk_insert_leaves_nothing);
+backend_tests!(bulk_insert_crosses_the_parameter_limit, failed_bulk_insert_leaves_nothing, owned_rows_insert_as_borrowed_ones);
 
 fn items(n: i64) -> Vec<Item> {
     (0..n).map(|i| Item { id: 0, n: i, label: format!("item {i} ✓"), weight: i as f64 / 4.0 }).collect()
@@ -43,4 +43,50 @@ async fn failed_bulk_insert_leaves_nothing(db: Database) {
         }
     }
     assert_eq!(Item::find().count(&db).await.unwrap(), 0, "no chunk of the failed insert remains");
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+struct Stamped {
+    #[orm(primary_key, auto_increment)]
+    id: i64,
+    #[orm(length = 40)]
+    label: String,
+    note: Option<String>,
+    #[orm(created_at)]
+    created_at: chrono::DateTime<chrono::Utc>,
+    #[orm(updated_at)]
+    updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// `insert_many(rows)` moves the rows' values into the statement; what is stored is what
+/// `insert_many(&rows)` stores: every column, NULLs, timestamps (one instant for the whole call)
+/// and client-generated keys, past the parameter limit too.
+async fn owned_rows_insert_as_borrowed_ones(db: Database) {
+    db.create_table::<Stamped>().await.unwrap();
+    let epoch = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+    let rows = |from: i64, n: i64| -> Vec<Stamped> {
+        (from..from + n)
+            .map(|i| Stamped { id: 0, label: format!("s{i} ✓"), note: (i % 2 == 0).then(|| format!("n{i}")), created_at: epoch, updated_at: epoch })
+            .collect()
+    };
+    let borrowed = rows(0, 20_000);
+    assert_eq!(db.insert_many(&borrowed).await.unwrap(), 20_000);
+    assert_eq!(db.insert_many(rows(20_000, 20_000)).await.unwrap(), 20_000);
+    assert_eq!(db.insert_many([rows(40_000, 1).remove(0)]).await.unwrap(), 1);
+    let stored = Stamped::find().order_by_asc(Stamped::ID).all(&db).await.unwrap();
+    assert_eq!(stored.len(), 40_001);
+    for (i, row) in stored.iter().enumerate() {
+        let i = i as i64;
+        assert_eq!((row.label.clone(), row.note.clone()), (format!("s{i} ✓"), (i % 2 == 0).then(|| format!("n{i}"))));
+        assert!(row.created_at > epoch && row.updated_at == row.created_at, "{row:?}");
+    }
+    // One instant per call: the first 20,000 rows share theirs, the next 20,000 theirs.
+    assert!(stored[..20_000].iter().all(|r| r.created_at == stored[0].created_at));
+    assert!(stored[20_000..40_000].iter().all(|r| r.created_at == stored[20_000].created_at));
+    // Client-generated keys are fresh per row when the rows are moved too.
+    db.create_table::<Ticket>().await.unwrap();
+    let draft = Ticket { id: Default::default(), token: uuid::Uuid::nil(), title: "t".into() };
+    assert_eq!(db.insert_many(vec![draft.clone(), draft]).await.unwrap(), 2);
+    let tickets = Ticket::find().all(&db).await.unwrap();
+    assert!(tickets[0].id != tickets[1].id && tickets[0].token != tickets[1].token && !tickets[0].token.is_nil());
 }

@@ -318,22 +318,24 @@ impl Driver for MongoDriver {
         decode_model(&doc)
     }
 
-    async fn insert_many<M: Model>(&self, session: Option<&mut ClientSession>, models: &[M]) -> Result<u64> {
-        if models.is_empty() {
+    async fn insert_many<M: Model>(&self, session: Option<&mut ClientSession>, rows: crate::query::Rows<'_, M>) -> Result<u64> {
+        if rows.is_empty() {
             return Ok(0);
         }
         self.queries.add();
         let table = M::schema();
+        let count = rows.len();
         let first = match table.auto_increment_column() {
-            Some(_) => Some(self.reserve_keys(M::NAME, table, models.len() as u64).await?),
+            Some(_) => Some(self.reserve_keys(M::NAME, table, count as u64).await?),
             None => None,
         };
-        let docs = models
-            .iter()
+        let new = crate::query::rows::NewRow::of::<M>();
+        let docs = rows
+            .into_values()
             .enumerate()
-            .map(|(i, m)| model_raw_document::<M>(insert_values(m), first.map(|f| f + i as i64)))
+            .map(|(i, values)| model_raw_document::<M>(new.all_values(values), first.map(|f| f + i as i64)))
             .collect::<Result<Vec<_>>>()?;
-        let err = |e| classify(M::NAME, "insert_many", || format!("insert {} ({} documents)", table.name, models.len()), e);
+        let err = |e| classify(M::NAME, "insert_many", || format!("insert {} ({count} documents)", table.name), e);
         let coll = self.collection(table).clone_with_type::<bson::RawDocumentBuf>();
         if let Some(s) = session {
             // Inside the caller's transaction: atomic with it.
@@ -356,7 +358,7 @@ impl Driver for MongoDriver {
             }
             return Err(err(e));
         }
-        Ok(models.len() as u64)
+        Ok(count as u64)
     }
 
     async fn upsert<M: Model>(&self, mut session: Option<&mut ClientSession>, model: &M, target: &[&str], by_key: bool) -> Result<M> {

@@ -6,6 +6,7 @@ use crate::capability::BackendKind;
 use crate::driver::{Driver, QueryCount};
 use crate::error::{Error, Result};
 use crate::query::model::{insert_row, key_filter, stamped_values, update_values, Model};
+use crate::query::rows::{NewRow, Rows};
 use crate::query::{filter::live, CmpOp, Cond, DeleteMany, Filter, Select, UpdateMany};
 use crate::row::FromRow;
 use crate::schema::{ColumnType, Table};
@@ -53,6 +54,28 @@ impl SqlDriver {
     #[cfg(not(feature = "mysql"))]
     async fn insert_read_back<M: Model>(&self, _: Option<&mut SqlTx>, _: Ctx, _: Vec<&'static str>, _: Vec<Value>) -> Result<M> {
         unreachable!("only MySQL lacks RETURNING")
+    }
+}
+
+impl SqlDriver {
+    /// Multi-row `INSERT ... VALUES` statements for `rows`, as many rows each as the backend's
+    /// bind-parameter limit allows: full chunks share one statement text.
+    fn values_batches(&self, table: &str, columns: &[&'static str], mut rows: impl Iterator<Item = Vec<Value>>) -> Vec<Batch> {
+        let chunk_rows = (self.dialect.max_bind_params() / columns.len()).max(1);
+        let mut batches = Vec::new();
+        loop {
+            let mut flat: Vec<sea_query::Value> = Vec::with_capacity(chunk_rows.min(1024) * columns.len());
+            let mut n = 0;
+            for row in rows.by_ref().take(chunk_rows) {
+                flat.extend(row.into_iter().map(sea_query::Value::from));
+                n += 1;
+            }
+            if n == 0 {
+                return batches;
+            }
+            let text = sql::insert::values_insert(table, columns, n, None, self.dialect);
+            batches.push(Batch::Values(text, self.dialect.adapt_values(flat)));
+        }
     }
 }
 
@@ -122,27 +145,36 @@ impl Driver for SqlDriver {
         self.insert_read_back(tx, ctx, columns, values).await
     }
 
-    async fn insert_many<M: Model>(&self, tx: Option<&mut SqlTx>, models: &[M]) -> Result<u64> {
-        let Some(first) = models.first() else { return Ok(0) };
-        let (columns, _) = insert_row(first);
+    async fn insert_many<M: Model>(&self, tx: Option<&mut SqlTx>, rows: Rows<'_, M>) -> Result<u64> {
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let new = NewRow::of::<M>();
         let table = &M::schema().name;
+        let mut values = rows.into_values().map(|row| new.insert_values(row).collect::<Vec<Value>>());
+        if new.columns.is_empty() {
+            // Only database-generated columns: one DEFAULT VALUES row each.
+            let stmt = |_| sql::insert_statement(table, &[], [Vec::new()], None).map_err(|e| build_err(M::NAME, e)).map(|s| Batch::Insert(Box::new(s)));
+            let batches = values.map(stmt).collect::<Result<Vec<_>>>()?;
+            return self.execute_all_in_transaction(tx, ctx::<M>("insert_many"), batches).await;
+        }
+        let mut batches = Vec::new();
         #[cfg(feature = "postgres")]
-        if self.dialect == Dialect::Postgres && !columns.is_empty() {
+        if self.dialect == Dialect::Postgres {
             // One array per column: no bind-parameter limit, so chunks only bound the message size.
-            let batches = models
-                .chunks(UNNEST_CHUNK_ROWS)
-                .map(|chunk| sql::unnest::UnnestInsert::new(table, &columns, chunk.iter().map(|m| insert_row(m).1)))
-                .collect::<Option<Vec<_>>>();
-            if let Some(batches) = batches {
-                return self.execute_all_in_transaction(tx, ctx::<M>("insert_many"), batches.into_iter().map(Batch::Unnest).collect()).await;
+            loop {
+                let chunk: Vec<Vec<Value>> = values.by_ref().take(UNNEST_CHUNK_ROWS).collect();
+                if chunk.is_empty() {
+                    break;
+                }
+                match sql::unnest::UnnestInsert::new(table, &new.columns, chunk) {
+                    Ok(insert) => batches.push(Batch::Unnest(insert)),
+                    Err(mixed) => batches.extend(self.values_batches(table, &new.columns, mixed.into_iter())),
+                }
             }
+            return self.execute_all_in_transaction(tx, ctx::<M>("insert_many"), batches).await;
         }
-        let chunk_rows = (self.dialect.max_bind_params() / columns.len().max(1)).max(1);
-        let mut batches = Vec::with_capacity(models.len().div_ceil(chunk_rows));
-        for chunk in models.chunks(chunk_rows) {
-            let rows = chunk.iter().map(|m| insert_row(m).1);
-            batches.push(Batch::Insert(Box::new(sql::insert_statement(table, &columns, rows, None).map_err(|e| build_err(M::NAME, e))?)));
-        }
+        batches.extend(self.values_batches(table, &new.columns, values));
         self.execute_all_in_transaction(tx, ctx::<M>("insert_many"), batches).await
     }
 

@@ -1,0 +1,55 @@
+//! Multi-row `INSERT ... VALUES` text, written directly rather than through a sea-query tree: a
+//! bulk insert's statement is the same text for every chunk of the same size (so the prepared
+//! statement is reused), and its values go to the driver in one flat list without an expression
+//! per cell.
+
+use super::{quote_ident, Dialect};
+use std::fmt::Write;
+
+/// `INSERT INTO table (columns) VALUES (...), (...)` for `rows` rows, with `RETURNING` when asked:
+/// placeholders `$1, $2, ...` on PostgreSQL, `?` elsewhere, row after row.
+pub(crate) fn values_insert(table: &str, columns: &[&str], rows: usize, returning: Option<&[&str]>, dialect: Dialect) -> String {
+    let names: Vec<String> = columns.iter().map(|c| quote_ident(c, dialect)).collect();
+    let per_row = if dialect == Dialect::Postgres { 4 } else { 1 } * columns.len() + 2 * columns.len() + 4;
+    let mut sql = String::with_capacity(32 + names.iter().map(|n| n.len() + 2).sum::<usize>() + rows * per_row);
+    let _ = write!(sql, "INSERT INTO {} ({}) VALUES ", quote_ident(table, dialect), names.join(", "));
+    let mut n = 0;
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns.len() {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            n += 1;
+            if dialect == Dialect::Postgres {
+                let _ = write!(sql, "${n}");
+            } else {
+                sql.push('?');
+            }
+        }
+        sql.push(')');
+    }
+    if let Some(returning) = returning {
+        let names: Vec<String> = returning.iter().map(|c| quote_ident(c, dialect)).collect();
+        let _ = write!(sql, " RETURNING {}", names.join(", "));
+    }
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_of_placeholders_per_dialect() {
+        assert_eq!(
+            values_insert("users", &["email", "age"], 2, None, Dialect::Sqlite),
+            r#"INSERT INTO "users" ("email", "age") VALUES (?, ?), (?, ?)"#
+        );
+        assert_eq!(
+            values_insert("users", &["email", "age"], 2, Some(&["id", "email"]), Dialect::Postgres),
+            r#"INSERT INTO "users" ("email", "age") VALUES ($1, $2), ($3, $4) RETURNING "id", "email""#
+        );
+        assert_eq!(values_insert("a`b", &["c`d"], 1, None, Dialect::MySql), "INSERT INTO `a``b` (`c``d`) VALUES (?)");
+    }
+}
