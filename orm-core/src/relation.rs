@@ -67,7 +67,9 @@ use crate::query::model::Model;
 use crate::query::{Cond, Filter, Select};
 use crate::value::Value;
 use std::any::Any;
-use std::collections::{HashMap, HashSet};
+// Keys are hashed with foldhash (seeded per map): the grouping hashes every parent's and related
+// row's key, where std's SipHash cost more than the grouping itself.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
@@ -126,7 +128,7 @@ async fn fetch_in<M: Model>(on: On<'_>, column: &str, values: Vec<Value>) -> Res
 }
 
 fn group<M: Model>(rows: Vec<M>, column: &str) -> Grouped<M> {
-    let mut out: Grouped<M> = HashMap::new();
+    let mut out: Grouped<M> = HashMap::with_capacity(rows.len());
     for row in rows {
         if let Some(k) = column_value(&row, column).and_then(|v| key_of(&v)) {
             out.entry(k).or_default().push(row);
@@ -401,7 +403,7 @@ async fn attach<F: Model, T: Model + Clone, K: Kind>(
     let local = K::local_column::<F>(relation.foreign_key);
     // Each parent's key, the distinct key values to fetch, and how many parents share each key.
     let mut keys = Vec::new();
-    let mut uses: HashMap<Key, usize> = HashMap::new();
+    let mut uses: HashMap<Key, usize> = HashMap::with_capacity(parents.len());
     let parent_keys: Vec<Option<Key>> = parents
         .iter()
         .map(|p| {
