@@ -8,6 +8,7 @@ mod conformance {
     pub mod crud;
     pub mod documents;
     pub mod foreign_keys;
+    pub mod key_blocks;
     pub mod generated_models;
     pub mod lifecycle;
     pub mod locks;

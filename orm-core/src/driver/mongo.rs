@@ -10,6 +10,7 @@ mod browse;
 mod crud;
 mod ddl;
 mod introspect;
+mod keys;
 mod migrate;
 mod references;
 mod row;
@@ -45,6 +46,8 @@ pub(crate) struct MongoDriver {
     /// Sessions of transactions dropped unfinished, shared by clones: aborted before the handle's
     /// next operation (see [`settle_dropped`](MongoDriver::settle_dropped)).
     pub(crate) dropped: DroppedSessions,
+    /// Auto-increment keys reserved for single inserts (see `keys.rs`), shared by clones.
+    pub(crate) key_blocks: keys::KeyBlocks,
 }
 
 /// Sessions whose transactions are still to be aborted.
@@ -69,7 +72,7 @@ impl MongoDriver {
         // Connecting is lazy in the driver: ask the server now so a bad URL fails here.
         let hello = db.run_command(bson::doc! { "hello": 1 }).await.map_err(connect_err)?;
         let transactions = hello.contains_key("setName") || hello.get_str("msg").is_ok_and(|m| m == "isdbgrid");
-        Ok(MongoDriver { client, db, transactions, secondary_reads, queries: QueryCount::default(), dropped: Default::default() })
+        Ok(MongoDriver { client, db, transactions, secondary_reads, queries: QueryCount::default(), dropped: Default::default(), key_blocks: Default::default() })
     }
 
     /// Aborts the transactions of sessions dropped unfinished. A dropped `Transaction` cannot wait

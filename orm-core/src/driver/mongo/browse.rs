@@ -61,7 +61,7 @@ impl MongoDriver {
         self.queries.add();
         let mut doc = bson::Document::new();
         if let Some(auto) = table.auto_increment_column().filter(|c| !values.iter().any(|(v, _)| *v == c.name)) {
-            let n = self.reserve_keys("record", table, 1).await?;
+            let n = self.next_key("record", table).await?.value;
             doc.insert(field_key(table, &auto.name), value_into_bson(super::crud::key_value(auto.ty, n)));
         }
         for (column, value) in values {

@@ -5,7 +5,7 @@ use crate::capability::BackendKind;
 use crate::driver::{Driver, QueryCount};
 use super::references::KeySource;
 use super::row::MongoRow;
-use crate::mongo::{classify, field_key, filter_document, update_document, value_to_bson, COUNTERS};
+use crate::mongo::{classify, field_key, filter_document, update_document, value_to_bson};
 use mongodb::ClientSession;
 use crate::error::{Error, Result};
 use crate::query::model::{insert_values, update_values, Model};
@@ -146,37 +146,6 @@ impl MongoDriver {
         }
     }
 
-    /// Reserves `n` auto-increment values for `table`; returns the first.
-    pub(super) async fn reserve_keys(&self, model: &'static str, table: &Table, n: u64) -> Result<i64> {
-        let n = i64::try_from(n).map_err(|_| Error::InvalidQuery { model, message: "too many rows".into() })?;
-        // Two first inserts racing to upsert the counter can collide on its `_id`; MongoDB documents
-        // retrying such an upsert, which then finds the document the other one made.
-        let counters = self.db.collection::<Document>(COUNTERS);
-        let mut attempt = 0;
-        let counter = loop {
-            attempt += 1;
-            let result = counters
-                .find_one_and_update(doc! { "_id": &table.name }, doc! { "$inc": { "seq": n } })
-                .upsert(true)
-                .return_document(mongodb::options::ReturnDocument::After)
-                .await
-                .map_err(|e| classify(model, "insert", || format!("findAndModify {COUNTERS} {}", table.name), e));
-            match result {
-                Ok(Some(counter)) => break counter,
-                Err(Error::UniqueViolation { .. }) | Ok(None) if attempt < 5 => continue,
-                Err(e) => return Err(e),
-                Ok(None) => return Err(Error::NotFound { model, operation: "insert" }),
-            }
-        };
-        let last = counter.get("seq").and_then(|b| match b {
-            Bson::Int64(i) => Some(*i),
-            Bson::Int32(i) => Some(i64::from(*i)),
-            _ => None,
-        });
-        let last = last.ok_or_else(|| Error::InvalidQuery { model, message: format!("{COUNTERS} holds a non-integer for {}", table.name) })?;
-        Ok(last - n + 1)
-    }
-
     /// The documents a query selects, each read by `decode` straight from the driver's buffer.
     async fn find_with<M: Model, R: FromRow, T>(
         &self,
@@ -308,13 +277,25 @@ impl Driver for MongoDriver {
         self.queries.add();
         let table = M::schema();
         let auto = match table.auto_increment_column() {
-            Some(_) => Some(self.reserve_keys(M::NAME, table, 1).await?),
+            Some(_) => Some(self.next_key(M::NAME, table).await?),
             None => None,
         };
-        let doc = model_document::<M>(insert_values(model), auto);
+        let mut doc = model_document::<M>(insert_values(model), auto.map(|k| k.value));
         let coll = self.collection(table);
-        run!(coll.insert_one(&doc), session)
-            .map_err(|e| classify(M::NAME, "insert", || format!("insert {} {doc}", table.name), e))?;
+        let in_session = session.is_some();
+        let mut done = run!(coll.insert_one(&doc), session).map(drop).map_err(|e| classify(M::NAME, "insert", || format!("insert {} {doc}", table.name), e));
+        if let (Err(Error::UniqueViolation { .. }), Some(key)) = (&done, auto)
+            && key.from_block
+            && !in_session
+        {
+            // The block may predate a reset of the counter (the collection dropped and made
+            // again elsewhere): its keys are given up and one is taken from the counter itself.
+            self.forget_keys(table);
+            let fresh = self.reserve_keys(M::NAME, table, 1).await?;
+            doc = model_document::<M>(insert_values(model), Some(fresh));
+            done = coll.insert_one(&doc).await.map(drop).map_err(|e| classify(M::NAME, "insert", || format!("insert {} {doc}", table.name), e));
+        }
+        done?;
         decode_model(&doc)
     }
 
@@ -384,7 +365,7 @@ impl Driver for MongoDriver {
             }
         }
         if let (Some(auto), false) = (table.auto_increment_column(), by_key) {
-            let n = self.reserve_keys(M::NAME, table, 1).await?;
+            let n = self.next_key(M::NAME, table).await?.value;
             on_insert.insert(field_key(table, &auto.name), value_to_bson(&key_value(auto.ty, n)));
         }
         let mut update = Document::new();

@@ -55,6 +55,7 @@ impl MongoDriver {
             .delete_one(doc! { "_id": &table.name })
             .await
             .map_err(|e| classify(model, "drop_table", || format!("delete counter {}", table.name), e))?;
+        self.forget_keys(table);
         Ok(())
     }
 }
