@@ -33,8 +33,8 @@ pub(crate) const LONG_LIST: usize = 1_000;
 /// Text lists shorter than this keep one parameter per value on MySQL (its limit is 65,535).
 const MYSQL_PARAMETERS: usize = 60_000;
 
-/// An `IN` / `NOT IN` list as one bound value: a typed array on PostgreSQL (`= ANY($1)`,
-/// `<> ALL($1)`, for lists of any length), for long lists JSON text expanded by `json_each` on SQLite and by `JSON_TABLE` on MySQL and
+/// A long `IN` / `NOT IN` list as one bound value: a typed array on PostgreSQL (`= ANY($1)`,
+/// `<> ALL($1)`), JSON text expanded by `json_each` on SQLite and by `JSON_TABLE` on MySQL and
 /// MariaDB for integer and text lists (other kinds keep one parameter per value).
 fn long_in(column: &str, values: &[Value], negated: bool, dialect: Dialect) -> Option<Expr> {
     match dialect {
@@ -115,10 +115,7 @@ fn leaf_expr(c: &Cond, dialect: Dialect) -> Expr {
             Expr::cust(if *negated { "1 = 1" } else { "1 = 0" })
         }
         Cond::In { column, values, negated } => {
-            // PostgreSQL takes every list as one array: one statement text whatever the length, so
-            // sqlx's cache of prepared statements serves every call (eager loading, is_in).
-            let as_array = values.len() > LONG_LIST || dialect == Dialect::Postgres;
-            if let Some(bound) = as_array.then(|| long_in(column, values, *negated, dialect)).flatten() {
+            if let Some(bound) = (values.len() > LONG_LIST).then(|| long_in(column, values, *negated, dialect)).flatten() {
                 return bound;
             }
             let vals = values.iter().map(|v| sea_query::Value::from(v.clone()));
@@ -473,24 +470,6 @@ mod tests {
             "{}",
             render(&q, Dialect::Sqlite)
         );
-    }
-
-    #[test]
-    fn postgres_binds_every_list_as_one_array() {
-        // One statement text for any length: the prepared statement is reused (eager loading).
-        for n in [1, 3, 1_000] {
-            let q = Item::find().filter(Item::ID.is_in((1..=n).collect::<Vec<i64>>()));
-            let (sql, values) = select_statement(&q, Dialect::Postgres).build_with(Dialect::Postgres);
-            assert!(sql.ends_with(r#"WHERE "id" = ANY($1)"#), "{sql}");
-            assert_eq!(values.0.0.len(), 1);
-        }
-        let q = Item::find().filter(Item::NAME.not_in(["a", "b"]));
-        let (sql, _) = select_statement(&q, Dialect::Postgres).build_with(Dialect::Postgres);
-        assert!(sql.ends_with(r#"WHERE "name" <> ALL($1)"#), "{sql}");
-        // The other dialects keep one parameter per value up to LONG_LIST.
-        let q = Item::find().filter(Item::ID.is_in([1i64, 2, 3]));
-        let (sql, _) = select_statement(&q, Dialect::Sqlite).build_with(Dialect::Sqlite);
-        assert!(sql.ends_with(r#"WHERE "id" IN (?, ?, ?)"#), "{sql}");
     }
 
     #[test]
