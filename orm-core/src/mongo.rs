@@ -48,7 +48,7 @@ pub fn field_key<'a>(table: &Table, column: &'a str) -> &'a str {
     if table.primary_key.len() == 1 && table.primary_key[0] == column { "_id" } else { column }
 }
 
-fn date_from_millis(ms: i64) -> std::result::Result<chrono::DateTime<Utc>, BoxError> {
+pub(crate) fn date_from_millis(ms: i64) -> std::result::Result<chrono::DateTime<Utc>, BoxError> {
     Utc.timestamp_millis_opt(ms).single().ok_or_else(|| format!("date {ms} ms is out of range").into())
 }
 
