@@ -1,6 +1,7 @@
 //! The toolkit, SeaORM 2.0 and hand-written sqlx side by side: the eight workloads of
 //! `orm_tests::compare` on SQLite (in memory and in a file), PostgreSQL and MariaDB, each workload
-//! run by the three contenders one after the other, in wall time and (groups ending in `_cpu`) in
+//! run by the three contenders one after the other (the order rotating from workload to workload),
+//! in wall time and (groups ending in `_cpu`) in
 //! this process's CPU time, which leaves out what the database server spends.
 //!
 //! `cargo bench -p orm-tests --bench seaorm` (servers from `TEST_POSTGRES_URL` and `TEST_MYSQL_URL`);
@@ -40,13 +41,17 @@ fn compare<M: Measurement + 'static>(c: &mut Criterion<M>, group: &str, url: &st
         out
     });
     let mut g = c.benchmark_group(group);
-    for workload in Workload::ALL {
+    for (i, workload) in Workload::ALL.into_iter().enumerate() {
         let long = workload == Workload::BulkInsert;
         g.sample_size(if long { 10 } else { 30 })
             .measurement_time(Duration::from_secs(if long { 6 } else { 2 }))
             .warm_up_time(Duration::from_millis(500));
         let size = if long { BatchSize::PerIteration } else { BatchSize::SmallInput };
-        for (side, contender) in &contenders {
+        // Each side takes each place in the order as often: whoever runs first after the previous
+        // workload meets the server (and the machine) in whatever state that left.
+        let mut order: Vec<&(Side, Contender)> = contenders.iter().collect();
+        order.rotate_left(i % order.len());
+        for (side, contender) in order {
             g.bench_function(format!("{}/{}", workload.name(), side.name()), |b| {
                 b.to_async(&rt).iter_batched(
                     || {
