@@ -50,7 +50,8 @@ fn compare<M: Measurement + 'static>(c: &mut Criterion<M>, group: &str, url: &st
         // Each side takes each place in the order as often: whoever runs first after the previous
         // workload meets the server (and the machine) in whatever state that left.
         let mut order: Vec<&(Side, Contender)> = contenders.iter().collect();
-        order.rotate_left(i % order.len());
+        let sides = order.len();
+        order.rotate_left(i % sides);
         for (side, contender) in order {
             g.bench_function(format!("{}/{}", workload.name(), side.name()), |b| {
                 b.to_async(&rt).iter_batched(
