@@ -338,8 +338,35 @@ impl<F: Model, T: Model, J: Model> Relation<F, T, ManyToMany<J>> {
 pub struct Loaded<M> {
     /// The row.
     pub model: M,
-    /// Loaded relations by name: a few at most, so a list beats a map.
-    related: Vec<(&'static str, Arc<dyn Any + Send + Sync>)>,
+    /// Loaded relations by name.
+    related: RelatedRows,
+}
+
+/// One loaded relation: its name and its rows.
+type RelatedSlot = (&'static str, Arc<dyn Any + Send + Sync>);
+
+/// A row's loaded relations: a few at most, so a list beats a map, and the first is kept inline
+/// (eager loading one relation allocates no list per row).
+#[derive(Clone, Default)]
+struct RelatedRows {
+    first: Option<RelatedSlot>,
+    more: Vec<RelatedSlot>,
+}
+
+impl RelatedRows {
+    fn iter(&self) -> impl Iterator<Item = &RelatedSlot> {
+        self.first.iter().chain(&self.more)
+    }
+
+    fn set(&mut self, name: &'static str, rows: Arc<dyn Any + Send + Sync>) {
+        if let Some(slot) = self.first.iter_mut().chain(self.more.iter_mut()).find(|(n, _)| *n == name) {
+            slot.1 = rows;
+        } else if self.first.is_none() {
+            self.first = Some((name, rows));
+        } else {
+            self.more.push((name, rows));
+        }
+    }
 }
 
 impl<M: Clone> Clone for Loaded<M> {
@@ -364,14 +391,11 @@ impl<M> std::ops::Deref for Loaded<M> {
 impl<M: Model> Loaded<M> {
     /// A row with nothing loaded yet.
     pub fn new(model: M) -> Self {
-        Loaded { model, related: Vec::new() }
+        Loaded { model, related: RelatedRows::default() }
     }
 
     fn set_related(&mut self, name: &'static str, rows: Arc<dyn Any + Send + Sync>) {
-        match self.related.iter_mut().find(|(n, _)| *n == name) {
-            Some(slot) => slot.1 = rows,
-            None => self.related.push((name, rows)),
-        }
+        self.related.set(name, rows);
     }
 
     /// The rows of `relation` loaded with `.with(...)`: `Option` for belongs-to and has-one, `Vec`
@@ -401,18 +425,19 @@ async fn attach<F: Model, T: Model + Clone, K: Kind>(
     on: On<'_>,
 ) -> Result<()> {
     let local = K::local_column::<F>(relation.foreign_key);
-    // Each parent's key, the distinct key values to fetch, and how many parents share each key.
+    // Each parent's key, the distinct key values to fetch, and per key how many parents share it
+    // (one map, later holding each key's rows too).
     let mut keys = Vec::new();
-    let mut uses: HashMap<Key, usize> = HashMap::with_capacity(parents.len());
+    let mut shares: HashMap<Key, (usize, Vec<Loaded<T>>)> = HashMap::with_capacity(parents.len());
     let parent_keys: Vec<Option<Key>> = parents
         .iter()
         .map(|p| {
             let value = column_value(&p.model, local)?;
             let key = key_of(&value)?;
-            match uses.get_mut(&key) {
-                Some(n) => *n += 1,
+            match shares.get_mut(&key) {
+                Some((n, _)) => *n += 1,
                 None => {
-                    uses.insert(key.clone(), 1);
+                    shares.insert(key.clone(), (1, Vec::new()));
                     keys.push(value);
                 }
             }
@@ -420,30 +445,40 @@ async fn attach<F: Model, T: Model + Clone, K: Kind>(
         })
         .collect();
     let grouped = K::fetch::<T>(on, relation.foreign_key, relation.target_key, keys).await?;
-    // Nested relations load once over every related row, then each key takes its share back.
-    let mut flat: Vec<Loaded<T>> = Vec::new();
-    let mut spans: Vec<(Key, usize)> = Vec::with_capacity(grouped.len());
-    for (k, rows) in grouped {
-        spans.push((k, flat.len()));
-        flat.extend(rows.into_iter().map(Loaded::new));
-    }
-    for loader in next {
-        loader.load(&mut flat, on).await?;
-    }
-    let mut groups: HashMap<Key, Vec<Loaded<T>>> = HashMap::with_capacity(spans.len());
-    for (k, start) in spans.into_iter().rev() {
-        groups.insert(k, flat.split_off(start));
+    if next.is_empty() {
+        for (k, rows) in grouped {
+            if let Some((_, slot)) = shares.get_mut(&k) {
+                *slot = rows.into_iter().map(Loaded::new).collect();
+            }
+        }
+    } else {
+        // Nested relations load once over every related row, then each key takes its share back.
+        let mut flat: Vec<Loaded<T>> = Vec::new();
+        let mut spans: Vec<(Key, usize)> = Vec::with_capacity(grouped.len());
+        for (k, rows) in grouped {
+            spans.push((k, flat.len()));
+            flat.extend(rows.into_iter().map(Loaded::new));
+        }
+        for loader in next {
+            loader.load(&mut flat, on).await?;
+        }
+        for (k, start) in spans.into_iter().rev() {
+            let rows = flat.split_off(start);
+            if let Some((_, slot)) = shares.get_mut(&k) {
+                *slot = rows;
+            }
+        }
     }
     // The last parent with a key takes its rows; others sharing it (belongs-to) get copies.
     for (p, key) in parents.iter_mut().zip(parent_keys) {
-        let items = match key.and_then(|k| uses.get_mut(&k).map(|n| (k, n))) {
-            Some((k, n)) => {
+        let items = match key.as_ref().and_then(|k| shares.get_mut(k)) {
+            Some((n, rows)) => {
                 *n -= 1;
-                if *n == 0 { groups.remove(&k) } else { groups.get(&k).cloned() }
+                if *n == 0 { std::mem::take(rows) } else { rows.clone() }
             }
-            None => None,
+            None => Vec::new(),
         };
-        p.set_related(relation.name, Arc::new(items.unwrap_or_default()));
+        p.set_related(relation.name, Arc::new(items));
     }
     Ok(())
 }
