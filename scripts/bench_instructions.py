@@ -23,10 +23,10 @@ SIDES = ["orm", "seaorm", "raw"]
 WORKLOADS = [
     ("select_by_key", 2, 40),
     ("filtered_limit_20", 2, 20),
-    ("decode_1000", 1, 5),
-    ("eager_1000", 1, 4),
+    ("decode_1000", 1, 10),
+    ("eager_1000", 1, 8),
     ("insert_one", 2, 40),
-    ("update_many", 1, 5),
+    ("update_many", 1, 10),
     ("bulk_insert_10000", 1, 2),
     ("tx_10_inserts", 2, 10),
 ]
