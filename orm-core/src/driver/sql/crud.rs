@@ -151,7 +151,7 @@ impl Driver for SqlDriver {
         }
         let new = NewRow::of::<M>();
         let table = &M::schema().name;
-        let mut values = rows.into_values().map(|row| new.insert_values(row).collect::<Vec<Value>>());
+        let values = rows.into_values().map(|row| new.insert_values(row).collect::<Vec<Value>>());
         if new.columns.is_empty() {
             // Only database-generated columns: one DEFAULT VALUES row each.
             let stmt = |_| sql::insert_statement(table, &[], [Vec::new()], None).map_err(|e| build_err(M::NAME, e)).map(|s| Batch::Insert(Box::new(s)));
@@ -162,6 +162,7 @@ impl Driver for SqlDriver {
         #[cfg(feature = "postgres")]
         if self.dialect == Dialect::Postgres {
             // One array per column: no bind-parameter limit, so chunks only bound the message size.
+            let mut values = values;
             loop {
                 let chunk: Vec<Vec<Value>> = values.by_ref().take(UNNEST_CHUNK_ROWS).collect();
                 if chunk.is_empty() {
