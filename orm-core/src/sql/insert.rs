@@ -52,4 +52,46 @@ mod tests {
         );
         assert_eq!(values_insert("a`b", &["c`d"], 1, None, Dialect::MySql), "INSERT INTO `a``b` (`c``d`) VALUES (?)");
     }
+
+    #[test]
+    fn hostile_names_stay_identifiers() {
+        let table = "t\"; DROP TABLE victim; --";
+        let column = "c`); DELETE FROM victim; -- \"x";
+        assert_eq!(
+            values_insert(table, &[column], 1, Some(&[column]), Dialect::Postgres),
+            r#"INSERT INTO "t""; DROP TABLE victim; --" ("c`); DELETE FROM victim; -- ""x") VALUES ($1) RETURNING "c`); DELETE FROM victim; -- ""x""#
+        );
+        assert_eq!(
+            values_insert(table, &[column], 1, None, Dialect::Sqlite),
+            r#"INSERT INTO "t""; DROP TABLE victim; --" ("c`); DELETE FROM victim; -- ""x") VALUES (?)"#
+        );
+        assert_eq!(
+            values_insert(table, &[column], 1, None, Dialect::MySql),
+            r#"INSERT INTO `t"; DROP TABLE victim; --` (`c``); DELETE FROM victim; -- "x`) VALUES (?)"#
+        );
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[tokio::test]
+    async fn a_bulk_insert_into_a_hostile_table_touches_nothing_else() {
+        use crate::{Database, Model};
+        #[derive(crate::Model, Debug, Clone)]
+        #[orm(table = "t\"; DROP TABLE victim; --")]
+        struct Hostile {
+            #[orm(primary_key, auto_increment)]
+            id: i64,
+            #[orm(column = "c`); DELETE FROM victim; -- \"x")]
+            label: String,
+        }
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        db.raw_execute("CREATE TABLE victim (id INTEGER)", []).await.unwrap();
+        db.raw_execute("INSERT INTO victim VALUES (1)", []).await.unwrap();
+        db.create_table::<Hostile>().await.unwrap();
+        let rows: Vec<Hostile> = (0..3).map(|i| Hostile { id: 0, label: format!("'); DROP TABLE victim; -- {i}") }).collect();
+        assert_eq!(db.insert_many(rows).await.unwrap(), 3);
+        let stored = Hostile::find().all(&db).await.unwrap();
+        assert_eq!(stored[2].label, "'); DROP TABLE victim; -- 2");
+        let victims: Vec<(i64,)> = db.raw_query("SELECT COUNT(*) FROM victim", []).await.unwrap();
+        assert_eq!(victims, [(1,)]);
+    }
 }
