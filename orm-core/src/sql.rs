@@ -5,6 +5,8 @@ pub(crate) mod insert;
 mod lower;
 mod migrate;
 mod names;
+#[cfg(feature = "sql")]
+pub(crate) mod point;
 #[cfg(feature = "postgres")]
 pub(crate) mod unnest;
 mod writer;

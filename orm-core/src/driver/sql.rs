@@ -443,17 +443,16 @@ impl SqlDriver {
 
     /// Runs an INSERT on MySQL; returns the generated auto-increment key.
     #[cfg(feature = "mysql")]
-    pub(crate) async fn execute_insert_mysql<S: RenderWith>(&self, tx: Option<&mut SqlTx>, ctx: Ctx, stmt: &S) -> Result<u64> {
-        let (sql, values) = stmt.build_with(Dialect::MySql);
+    pub(crate) async fn execute_insert_mysql(&self, tx: Option<&mut SqlTx>, ctx: Ctx, sql: &str, values: SqlxValues) -> Result<u64> {
         self.queries.add();
-        let query = statement(&sql, values, self.pooler);
+        let query = statement(sql, values, self.pooler);
         #[allow(irrefutable_let_patterns, unreachable_patterns)]
         let done = match (tx, &self.pool) {
             (Some(SqlTx::My(t)), _) => query.execute(&mut **t).await,
             (None, SqlPool::My(p)) => query.execute(p).await,
             _ => unreachable!("LAST_INSERT_ID is read on MySQL only"),
         };
-        done.map(|d| d.last_insert_id()).map_err(|e| ctx.err(&sql, e))
+        done.map(|d| d.last_insert_id()).map_err(|e| ctx.err(sql, e))
     }
 
     /// Runs SQL text (no bound values) inside a transaction.

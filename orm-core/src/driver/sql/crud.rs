@@ -10,6 +10,7 @@ use crate::query::rows::{NewRow, Rows};
 use crate::query::{filter::live, CmpOp, Cond, DeleteMany, Filter, Select, UpdateMany};
 use crate::row::FromRow;
 use crate::schema::{ColumnType, Table};
+use crate::sql::point::{self, Point};
 use crate::sql::{self, ddl, Dialect};
 use crate::value::Value;
 
@@ -26,15 +27,14 @@ fn build_err(model: &'static str, e: sea_query::error::Error) -> Error {
 }
 
 impl SqlDriver {
-    /// The one row `filter` selects, read back after a write that could not return it.
-    async fn read_back<M: Model>(&self, tx: Option<&mut SqlTx>, filter: Filter<M>, operation: &'static str) -> Result<M> {
-        let mut q = Select::<M>::new().filter(filter);
+    /// The row with primary key `key`, read back after a write that could not return it.
+    async fn read_back<M: Model>(&self, tx: Option<&mut SqlTx>, key: Vec<Value>, operation: &'static str) -> Result<M> {
+        let mut q = Select::<M>::new().filter(key_filter(key.clone()));
+        q.by_key = Some(key);
         q.limit = Some(1);
         self.find(tx, &q).await?.into_iter().next().ok_or(Error::NotFound { model: M::NAME, operation })
     }
-}
 
-impl SqlDriver {
     /// Inserts a row where the database cannot return it (MySQL), and reads it back by its key:
     /// the key as inserted, or the one the database generated (`LAST_INSERT_ID`).
     #[cfg(feature = "mysql")]
@@ -45,10 +45,12 @@ impl SqlDriver {
             .map(|pk| columns.iter().position(|c| c == pk).map(|i| values[i].clone()))
             .collect::<Option<_>>()
             .unwrap_or_default();
-        let stmt = sql::insert_statement(&M::schema().name, &columns, [values], None).map_err(|e| build_err(M::NAME, e))?;
-        let id = self.execute_insert_mysql(tx.as_deref_mut(), ctx, &stmt).await?;
+        let (sql, values) = point::statement::<M, _, _>(self.dialect, Point::Insert, values, |values| {
+            sql::insert_statement(&M::schema().name, &columns, [values], None).map_err(|e| build_err(M::NAME, e))
+        })?;
+        let id = self.execute_insert_mysql(tx.as_deref_mut(), ctx, &sql, values).await?;
         let key = if key.is_empty() { vec![Value::I64(Some(id as i64))] } else { key };
-        self.read_back(tx, key_filter(key), "insert").await
+        self.read_back(tx, key, "insert").await
     }
 
     #[cfg(not(feature = "mysql"))]
@@ -135,11 +137,12 @@ impl Driver for SqlDriver {
 
     async fn insert<M: Model>(&self, tx: Option<&mut SqlTx>, model: &M) -> Result<M> {
         let ctx = ctx::<M>("insert");
-        let table = &M::schema().name;
         let (columns, values) = insert_row(model);
         if self.dialect.capability().returning {
-            let stmt = sql::insert_statement(table, &columns, [values], Some(M::column_names())).map_err(|e| build_err(M::NAME, e))?;
-            let rows: Vec<M> = self.fetch(tx, ctx, &stmt).await?;
+            let (sql, values) = point::statement::<M, _, _>(self.dialect, Point::Insert, values, |values| {
+                sql::insert_statement(&M::schema().name, &columns, [values], Some(M::column_names())).map_err(|e| build_err(M::NAME, e))
+            })?;
+            let rows: Vec<M> = self.fetch_built(tx, ctx, &sql, values).await?;
             return rows.into_iter().next().ok_or(Error::NotFound { model: M::NAME, operation: "insert" });
         }
         self.insert_read_back(tx, ctx, columns, values).await
@@ -205,41 +208,52 @@ impl Driver for SqlDriver {
         let filter = Cond::And(
             target.iter().zip(target_values).map(|(c, value)| Cond::Compare { column: c.to_string(), op: CmpOp::Eq, value }).collect(),
         );
-        self.read_back(tx, Filter::from_cond(filter), "find").await
+        let mut q = Select::<M>::new().filter(Filter::from_cond(filter));
+        q.limit = Some(1);
+        self.find(tx, &q).await?.into_iter().next().ok_or(Error::NotFound { model: M::NAME, operation: "find" })
     }
 
     async fn update<M: Model>(&self, mut tx: Option<&mut SqlTx>, model: &M) -> Result<M> {
         let schema = M::schema();
-        let key = live::<M>(Some(&key_filter::<M>(model.key_values()).into_cond()), false).unwrap_or(Cond::And(vec![]));
+        let key = model.key_values();
         // The creation time is the stored one: a model built with a placeholder must not overwrite it.
         let created_at = M::roles().created_at;
-        let sets: Vec<(&str, Value)> = M::column_names()
+        let (columns, mut values): (Vec<&str>, Vec<Value>) = M::column_names()
             .iter()
             .copied()
             .zip(update_values(model))
             .filter(|(c, _)| !schema.is_primary_key(c) && Some(*c) != created_at)
-            .collect();
-        let by_key = || Filter::from_cond(key.clone());
-        if sets.is_empty() {
-            return self.read_back(tx, by_key(), "update").await;
+            .unzip();
+        if columns.is_empty() {
+            return self.read_back(tx, key, "update").await;
         }
-        let mut stmt = sql::update_statement(&schema.name, sets, &key, self.dialect);
-        if self.dialect.capability().returning {
-            stmt.returning(sea_query::Query::returning().columns(M::column_names().iter().map(|c| c.to_string())));
-            let rows: Vec<M> = self.fetch(tx, ctx::<M>("update"), &stmt).await?;
+        let returning = self.dialect.capability().returning;
+        let sets = values.len();
+        values.extend(key);
+        let (sql, values) = point::statement::<M, _, Error>(self.dialect, Point::Update, values, |mut values| {
+            let key = live::<M>(Some(&key_filter::<M>(values.split_off(sets)).into_cond()), false).unwrap_or(Cond::And(vec![]));
+            let mut stmt = sql::update_statement(&schema.name, columns.iter().copied().zip(values).collect(), &key, self.dialect);
+            if returning {
+                stmt.returning(sea_query::Query::returning().columns(M::column_names().iter().map(|c| c.to_string())));
+            }
+            Ok(stmt)
+        })?;
+        if returning {
+            let rows: Vec<M> = self.fetch_built(tx, ctx::<M>("update"), &sql, values).await?;
             return rows.into_iter().next().ok_or(Error::NotFound { model: M::NAME, operation: "update" });
         }
         // MySQL: the row as stored is read back in the same transaction (or right after).
-        match self.execute(tx.as_deref_mut(), ctx::<M>("update"), &stmt).await? {
+        match self.execute_built(tx.as_deref_mut(), ctx::<M>("update"), &sql, values).await? {
             0 => Err(Error::NotFound { model: M::NAME, operation: "update" }),
-            _ => self.read_back(tx, by_key(), "update").await,
+            _ => self.read_back(tx, model.key_values(), "update").await,
         }
     }
 
     async fn delete_by_key<M: Model>(&self, tx: Option<&mut SqlTx>, key: Vec<Value>) -> Result<()> {
-        let cond = key_filter::<M>(key).into_cond();
-        let stmt = sql::delete_statement(&M::schema().name, Some(&cond), self.dialect);
-        match self.execute(tx, ctx::<M>("delete"), &stmt).await? {
+        let (sql, values) = point::statement::<M, _, Error>(self.dialect, Point::DeleteByKey, key, |key| {
+            Ok(sql::delete_statement(&M::schema().name, Some(&key_filter::<M>(key).into_cond()), self.dialect))
+        })?;
+        match self.execute_built(tx, ctx::<M>("delete"), &sql, values).await? {
             0 => Err(Error::NotFound { model: M::NAME, operation: "delete" }),
             _ => Ok(()),
         }
@@ -249,7 +263,12 @@ impl Driver for SqlDriver {
         if self.dialect == Dialect::Sqlite {
             q.refuse_skip_locked("SQLite")?;
         }
-        self.fetch(tx, ctx::<M>("find"), &sql::select_statement(q, self.dialect)).await
+        let Some((key, one)) = q.key_lookup() else {
+            return self.fetch(tx, ctx::<M>("find"), &sql::select_statement(q, self.dialect)).await;
+        };
+        let lookup = Point::FindByKey { with_deleted: q.with_deleted, one };
+        let (sql, values) = point::statement::<M, _, Error>(self.dialect, lookup, key, |_| Ok(sql::select_statement(q, self.dialect)))?;
+        self.fetch_built(tx, ctx::<M>("find"), &sql, values).await
     }
 
     async fn find_values<M: Model, R: FromRow>(&self, tx: Option<&mut SqlTx>, q: &Select<M, R>, types: &[ColumnType]) -> Result<Vec<Vec<Value>>> {
