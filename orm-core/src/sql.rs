@@ -44,6 +44,21 @@ impl Dialect {
         SqlxValues(sea_query::Values(values))
     }
 
+    /// `name` as a quoted identifier of this dialect, for SQL written by hand (such as the text
+    /// given to [`Database::raw_query`](crate::Database::raw_query)): in double quotes on
+    /// PostgreSQL and SQLite, in backticks on MySQL, a quote character inside the name doubled, so
+    /// any name stays one identifier. Values never go into the text: bind them.
+    ///
+    /// ```
+    /// use orm_core::Dialect;
+    /// assert_eq!(Dialect::Postgres.quote("order"), r#""order""#);
+    /// assert_eq!(Dialect::Sqlite.quote(r#"say "hi""#), r#""say ""hi""""#);
+    /// assert_eq!(Dialect::MySql.quote("a`b"), "`a``b`");
+    /// ```
+    pub fn quote(self, name: &str) -> String {
+        quote_ident(name, self)
+    }
+
     /// Renders a sea-query statement to SQL text with values inlined, for logs and tests only
     /// (execution always binds values).
     pub fn render<S: RenderWith>(self, stmt: &S) -> String {

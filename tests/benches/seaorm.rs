@@ -67,7 +67,7 @@ fn compare<M: Measurement + 'static>(c: &mut Criterion<M>, group: &str, url: &st
         if workload.writes() > 0 {
             rt.block_on(async {
                 for (_, contender) in contenders.iter().take(if private { 3 } else { 1 }) {
-                    contender.reset_writes().await;
+                    contender.reset_writes(dialect).await;
                 }
             });
         }

@@ -195,41 +195,123 @@ pub fn new_users(serial: u64, n: usize) -> Vec<NewUser> {
         .collect()
 }
 
-/// The statements that create and fill the schema, one per string, for `dialect`: 1,000 users
-/// (`user0001@example.com`..., ages `18 + i % 60`, keys 1 to 1,000 as the fresh table hands them
-/// out) and posts 1 and 2 of each.
-pub fn seed_statements(dialect: Dialect) -> Vec<String> {
-    let (key, big_key, bool_ty, time_ty) = match dialect {
-        Dialect::Postgres => ("BIGSERIAL PRIMARY KEY", "BIGINT", "BOOLEAN", "TIMESTAMPTZ"),
-        Dialect::MySql => ("BIGINT AUTO_INCREMENT PRIMARY KEY", "BIGINT", "BOOL", "DATETIME(6)"),
-        Dialect::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGINT", "BOOLEAN", "TEXT"),
+/// A value a fixture statement binds; each contender binds it the way its own driver takes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FixtureValue {
+    /// An integer.
+    Int(i64),
+    /// Text.
+    Text(String),
+    /// A boolean.
+    Bool(bool),
+    /// An instant (a `DATETIME` without zone on MySQL).
+    Time(DateTime<Utc>),
+}
+
+/// One statement of the fixture: table and column names quoted by the toolkit's
+/// [`Dialect::quote`](orm_core::Dialect::quote), values bound, never written into the text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FixtureStatement {
+    /// The text, with the dialect's placeholders.
+    pub sql: String,
+    /// The values, in placeholder order.
+    pub values: Vec<FixtureValue>,
+}
+
+impl FixtureStatement {
+    fn text(sql: String) -> FixtureStatement {
+        FixtureStatement { sql, values: Vec::new() }
+    }
+}
+
+impl Dialect {
+    /// The toolkit's dialect of the same name.
+    pub fn core(self) -> orm_core::Dialect {
+        match self {
+            Dialect::Postgres => orm_core::Dialect::Postgres,
+            Dialect::MySql => orm_core::Dialect::MySql,
+            Dialect::Sqlite => orm_core::Dialect::Sqlite,
+        }
+    }
+
+    /// `name` quoted as an identifier.
+    fn quote(self, name: &str) -> String {
+        self.core().quote(name)
+    }
+
+    /// `INSERT INTO table (columns) VALUES (...), ...` with placeholders for `rows` rows.
+    fn insert(self, table: &str, columns: &[&str], rows: usize) -> String {
+        let names: Vec<String> = columns.iter().map(|c| self.quote(c)).collect();
+        let mut n = 0;
+        let tuples: Vec<String> = (0..rows)
+            .map(|_| {
+                let marks: Vec<String> = columns
+                    .iter()
+                    .map(|_| {
+                        n += 1;
+                        if self == Dialect::Postgres { format!("${n}") } else { "?".to_string() }
+                    })
+                    .collect();
+                format!("({})", marks.join(", "))
+            })
+            .collect();
+        format!("INSERT INTO {} ({}) VALUES {}", self.quote(table), names.join(", "), tuples.join(", "))
+    }
+}
+
+/// The statements that create and fill the schema for `dialect`: 1,000 users
+/// (`user0001@example.com`..., ages `18 + i % 60`, created at [`created_at`], keys 1 to 1,000 as
+/// the fresh table hands them out) and posts 1 and 2 of each.
+pub fn seed_statements(dialect: Dialect) -> Vec<FixtureStatement> {
+    let (key, bool_ty, time_ty) = match dialect {
+        Dialect::Postgres => ("BIGSERIAL PRIMARY KEY", "BOOLEAN", "TIMESTAMPTZ"),
+        Dialect::MySql => ("BIGINT AUTO_INCREMENT PRIMARY KEY", "BOOL", "DATETIME(6)"),
+        Dialect::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "BOOLEAN", "TEXT"),
     };
-    let stamp = match dialect {
-        Dialect::Postgres => "'2024-05-06 07:08:09.123+00'",
-        Dialect::MySql => "'2024-05-06 07:08:09.123'",
-        Dialect::Sqlite => "'2024-05-06T07:08:09.123+00:00'",
-    };
-    let q = if dialect == Dialect::MySql { "`" } else { "\"" };
-    let mut out = vec![
-        format!("DROP TABLE IF EXISTS {q}posts{q}"),
-        format!("DROP TABLE IF EXISTS {q}users{q}"),
+    let q = |name: &str| dialect.quote(name);
+    let mut out: Vec<FixtureStatement> = [
+        format!("DROP TABLE IF EXISTS {}", q("posts")),
+        format!("DROP TABLE IF EXISTS {}", q("users")),
         format!(
-            "CREATE TABLE {q}users{q} ({q}id{q} {key}, {q}email{q} VARCHAR(255) NOT NULL UNIQUE, {q}name{q} VARCHAR(255) NOT NULL, \
-             {q}age{q} INTEGER NOT NULL, {q}active{q} {bool_ty} NOT NULL, {q}created_at{q} {time_ty} NOT NULL)"
+            "CREATE TABLE {} ({} {key}, {} VARCHAR(255) NOT NULL UNIQUE, {} VARCHAR(255) NOT NULL, {} INTEGER NOT NULL, {} {bool_ty} NOT NULL, {} {time_ty} NOT NULL)",
+            q("users"), q("id"), q("email"), q("name"), q("age"), q("active"), q("created_at")
         ),
         format!(
-            "CREATE TABLE {q}posts{q} ({q}id{q} {key}, {q}user_id{q} {big_key} NOT NULL REFERENCES {q}users{q} ({q}id{q}), \
-             {q}title{q} VARCHAR(255) NOT NULL, {q}body{q} TEXT NOT NULL)"
+            "CREATE TABLE {} ({} {key}, {} BIGINT NOT NULL REFERENCES {} ({}), {} VARCHAR(255) NOT NULL, {} TEXT NOT NULL)",
+            q("posts"), q("id"), q("user_id"), q("users"), q("id"), q("title"), q("body")
         ),
-        format!("CREATE INDEX {q}posts_user_id{q} ON {q}posts{q} ({q}user_id{q})"),
-    ];
-    let users: Vec<String> = (1..=USERS)
-        .map(|i| format!("('user{i:04}@example.com', 'User {i}', {}, TRUE, {stamp})", 18 + (i - 1) % 60))
-        .collect();
-    out.push(format!("INSERT INTO {q}users{q} ({q}email{q}, {q}name{q}, {q}age{q}, {q}active{q}, {q}created_at{q}) VALUES {}", users.join(", ")));
-    let posts: Vec<String> = (1..=USERS).flat_map(|i| (1..=2).map(move |j| format!("({i}, 'Post {j} of {i}', 'Body of post {j}.')"))).collect();
-    out.push(format!("INSERT INTO {q}posts{q} ({q}user_id{q}, {q}title{q}, {q}body{q}) VALUES {}", posts.join(", ")));
+        format!("CREATE INDEX {} ON {} ({})", q("posts_user_id"), q("posts"), q("user_id")),
+    ]
+    .into_iter()
+    .map(FixtureStatement::text)
+    .collect();
+    let users = (1..=USERS).flat_map(|i| {
+        [
+            FixtureValue::Text(format!("user{i:04}@example.com")),
+            FixtureValue::Text(format!("User {i}")),
+            FixtureValue::Int(18 + (i - 1) % 60),
+            FixtureValue::Bool(true),
+            FixtureValue::Time(created_at()),
+        ]
+    });
+    out.push(FixtureStatement {
+        sql: dialect.insert("users", &["email", "name", "age", "active", "created_at"], USERS as usize),
+        values: users.collect(),
+    });
+    let posts = (1..=USERS).flat_map(|i| {
+        (1..=2).flat_map(move |j| [FixtureValue::Int(i), FixtureValue::Text(format!("Post {j} of {i}")), FixtureValue::Text(format!("Body of post {j}."))])
+    });
+    out.push(FixtureStatement { sql: dialect.insert("posts", &["user_id", "title", "body"], 2 * USERS as usize), values: posts.collect() });
     out
+}
+
+/// Deletes the users the write workloads added (keys after the seeded ones).
+pub fn reset_statement(dialect: Dialect) -> FixtureStatement {
+    let mark = if dialect == Dialect::Postgres { "$1" } else { "?" };
+    FixtureStatement {
+        sql: format!("DELETE FROM {} WHERE {} > {mark}", dialect.quote("users"), dialect.quote("id")),
+        values: vec![FixtureValue::Int(USERS)],
+    }
 }
 
 /// A contender's connection.
@@ -268,17 +350,37 @@ impl Contender {
     /// Creates and fills the schema through this contender's own connection (each private
     /// in-memory SQLite database needs its own).
     pub async fn seed(&self, dialect: Dialect) {
-        for sql in seed_statements(dialect) {
-            match self {
-                Contender::Toolkit(db) => {
-                    db.raw_execute(&sql, []).await.expect("seed");
-                }
-                Contender::SeaOrm(db) => {
-                    use sea_orm::ConnectionTrait;
-                    db.execute_unprepared(&sql).await.expect("seed");
-                }
-                Contender::Raw(pool) => pool.execute_unprepared(&sql).await,
+        for statement in seed_statements(dialect) {
+            self.execute(dialect, &statement).await;
+        }
+    }
+
+    /// Runs a fixture statement, its values bound through this contender's own driver.
+    pub async fn execute(&self, dialect: Dialect, statement: &FixtureStatement) {
+        let values = statement.values.iter().cloned();
+        match self {
+            Contender::Toolkit(db) => {
+                let values = values.map(|v| match v {
+                    FixtureValue::Int(n) => orm_core::Value::I64(Some(n)),
+                    FixtureValue::Text(s) => orm_core::Value::String(Some(s)),
+                    FixtureValue::Bool(b) => orm_core::Value::Bool(Some(b)),
+                    FixtureValue::Time(t) => orm_core::Value::Timestamp(Some(t)),
+                });
+                db.raw_execute(&statement.sql, values).await.expect("fixture statement");
             }
+            Contender::SeaOrm(db) => {
+                use sea_orm::ConnectionTrait;
+                let values = values.map(|v| match v {
+                    FixtureValue::Int(n) => sea_orm::Value::from(n),
+                    FixtureValue::Text(s) => sea_orm::Value::from(s),
+                    FixtureValue::Bool(b) => sea_orm::Value::from(b),
+                    FixtureValue::Time(t) if dialect == Dialect::MySql => sea_orm::Value::from(t.naive_utc()),
+                    FixtureValue::Time(t) => sea_orm::Value::from(t),
+                });
+                let statement = sea_orm::Statement::from_sql_and_values(db.get_database_backend(), &statement.sql, values);
+                db.execute_raw(statement).await.expect("fixture statement");
+            }
+            Contender::Raw(pool) => pool.execute(&statement.sql, &statement.values).await,
         }
     }
 
@@ -317,21 +419,41 @@ impl Contender {
     }
 
     /// Deletes the users the write workloads added, so the reads see the seeded rows only.
-    pub async fn reset_writes(&self) {
-        match self {
-            Contender::Toolkit(db) => {
-                db.raw_execute("DELETE FROM users WHERE id > 1000", []).await.expect("reset");
-            }
-            Contender::SeaOrm(db) => {
-                use sea_orm::ConnectionTrait;
-                db.execute_unprepared("DELETE FROM users WHERE id > 1000").await.expect("reset");
-            }
-            Contender::Raw(pool) => pool.execute_unprepared("DELETE FROM users WHERE id > 1000").await,
-        }
+    pub async fn reset_writes(&self, dialect: Dialect) {
+        self.execute(dialect, &reset_statement(dialect)).await;
     }
 }
 
 /// The name [`Workload::UpdateMany`] sets on its `serial`-th run.
 pub fn renamed(serial: u64) -> String {
     format!("renamed {serial}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn placeholders(sql: &str, dialect: Dialect) -> usize {
+        match dialect {
+            Dialect::Postgres => sql.matches('$').count(),
+            _ => sql.matches('?').count(),
+        }
+    }
+
+    #[test]
+    fn the_fixture_binds_every_value_and_quotes_every_name() {
+        for dialect in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite] {
+            let mut statements = seed_statements(dialect);
+            statements.push(reset_statement(dialect));
+            for s in &statements {
+                assert_eq!(placeholders(&s.sql, dialect), s.values.len(), "{dialect:?}: {}", &s.sql[..60.min(s.sql.len())]);
+                assert!(!s.sql.contains('\''), "{dialect:?}: no literal in {}", &s.sql[..60.min(s.sql.len())]);
+            }
+            let q = if dialect == Dialect::MySql { '`' } else { '"' };
+            assert!(statements[2].sql.starts_with(&format!("CREATE TABLE {q}users{q} ({q}id{q} ")), "{}", statements[2].sql);
+            assert_eq!(statements[5].values.len(), 5 * USERS as usize);
+            assert_eq!(statements[5].values[..2], [FixtureValue::Text("user0001@example.com".into()), FixtureValue::Text("User 1".into())]);
+        }
+        assert!(seed_statements(Dialect::Postgres)[6].sql.ends_with("($5998, $5999, $6000)"));
+    }
 }

@@ -48,10 +48,23 @@ pub enum Pool {
 
 const USER_COLUMNS: &str = "SELECT id, email, name, age, active, created_at FROM users";
 
-/// The workloads for one sqlx database type; `$ph` renders placeholder `n`, `$returning` says
-/// whether INSERT ... RETURNING exists.
+/// The end of a single-row insert: the row from `RETURNING`, or read back by the key the
+/// database generated (`last_id`, where there is no `RETURNING`).
+macro_rules! inserted {
+    (returning, $conn:expr, $values:expr, $query:expr) => {{
+        let row = $query(format!("{} RETURNING id, email, name, age, active, created_at", $values)).fetch_one(&mut *$conn).await.unwrap();
+        user(&row)
+    }};
+    (last_id, $conn:expr, $values:expr, $query:expr) => {{
+        let done = $query($values).execute(&mut *$conn).await.unwrap();
+        by_key(&mut *$conn, done.last_id()).await.unwrap()
+    }};
+}
+
+/// The workloads for one sqlx database type; `$ph` renders placeholder `n`, `$inserted` is how a
+/// single insert gets its row back (`returning` or `last_id`).
 macro_rules! raw_backend {
-    ($module:ident, $db:ty, $ph:expr, $returning:expr) => {
+    ($module:ident, $db:ty, $ph:expr, $inserted:ident) => {
         mod $module {
             use super::*;
             type P = sqlx::Pool<$db>;
@@ -94,13 +107,7 @@ macro_rules! raw_backend {
                 let query = |sql: String| {
                     sqlx::query(sqlx::AssertSqlSafe(sql)).bind(u.email.clone()).bind(u.name.clone()).bind(u.age).bind(u.active).bind(u.created_at)
                 };
-                if $returning {
-                    let row = query(format!("{values} RETURNING id, email, name, age, active, created_at")).fetch_one(&mut *conn).await.unwrap();
-                    user(&row)
-                } else {
-                    let done = query(values).execute(&mut *conn).await.unwrap();
-                    by_key(&mut *conn, last_id(&done)).await.unwrap()
-                }
+                inserted!($inserted, conn, values, query)
             }
 
             pub async fn bulk(pool: &P, rows: &[NewUser]) -> usize {
@@ -129,13 +136,9 @@ macro_rules! raw_backend {
     };
 }
 
-raw_backend!(pg, sqlx::Postgres, |n: usize| format!("${n}"), true);
-raw_backend!(my, sqlx::MySql, |_n: usize| "?".to_string(), false);
-raw_backend!(lite, sqlx::Sqlite, |_n: usize| "?".to_string(), true);
-
-fn last_id<T: LastId>(done: &T) -> i64 {
-    done.last_id()
-}
+raw_backend!(pg, sqlx::Postgres, |n: usize| format!("${n}"), returning);
+raw_backend!(my, sqlx::MySql, |_n: usize| "?".to_string(), last_id);
+raw_backend!(lite, sqlx::Sqlite, |_n: usize| "?".to_string(), returning);
 
 /// The generated key of a single-row insert, where the backend reports it.
 trait LastId {
@@ -145,18 +148,6 @@ trait LastId {
 impl LastId for sqlx::mysql::MySqlQueryResult {
     fn last_id(&self) -> i64 {
         self.last_insert_id() as i64
-    }
-}
-
-impl LastId for sqlx::postgres::PgQueryResult {
-    fn last_id(&self) -> i64 {
-        unreachable!("PostgreSQL inserts use RETURNING")
-    }
-}
-
-impl LastId for sqlx::sqlite::SqliteQueryResult {
-    fn last_id(&self) -> i64 {
-        self.last_insert_rowid()
     }
 }
 
@@ -224,15 +215,31 @@ impl Pool {
         }
     }
 
-    /// Runs `sql` without parameters (the seed).
-    pub async fn execute_unprepared(&self, sql: &str) {
-        let sql = sqlx::AssertSqlSafe(sql.to_string());
-        match self {
-            Pool::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(drop),
-            Pool::MySql(p) => sqlx::raw_sql(sql).execute(p).await.map(drop),
-            Pool::Sqlite(p) => sqlx::raw_sql(sql).execute(p).await.map(drop),
+    /// Runs a fixture statement with its values bound.
+    pub async fn execute(&self, sql: &str, values: &[super::FixtureValue]) {
+        use super::FixtureValue as V;
+        /// Binds every value, instants through `$time`, and runs the statement on `$pool`.
+        macro_rules! bound {
+            ($pool:expr, $time:expr) => {{
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()));
+                for v in values {
+                    query = match v {
+                        V::Int(n) => query.bind(*n),
+                        V::Text(s) => query.bind(s.clone()),
+                        V::Bool(b) => query.bind(*b),
+                        V::Time(t) => query.bind(($time)(*t)),
+                    };
+                }
+                query.execute($pool).await.map(drop)
+            }};
         }
-        .expect("raw statement");
+        match self {
+            Pool::Postgres(p) => bound!(p, |t: DateTime<Utc>| t),
+            // A DATETIME column has no zone: the instant as UTC wall time.
+            Pool::MySql(p) => bound!(p, |t: DateTime<Utc>| t.naive_utc()),
+            Pool::Sqlite(p) => bound!(p, |t: DateTime<Utc>| t),
+        }
+        .expect("fixture statement");
     }
 
     /// Runs `workload`.

@@ -32,7 +32,7 @@ async fn same_work(backend: Backend) {
             let written = toolkit::User::find().filter(toolkit::User::ID.gt(USERS)).all(&db).await.unwrap();
             assert_eq!(written.len(), 3 * 10_011);
             assert!(written.iter().all(|u| u.age == 99 && u.email.starts_with('z') && u.created_at == orm_tests::compare::created_at()));
-            contenders[0].1.reset_writes().await;
+            contenders[0].1.reset_writes(dialect).await;
             assert_eq!(toolkit::User::find().count(&db).await.unwrap(), USERS as u64);
         }
         for (_, contender) in contenders {
