@@ -7,10 +7,13 @@ the same rows prepared beforehand; the difference over `extra` is the instructio
 every setup cost (process start, connecting, seeding, building rows) cancelled out.
 
     cargo build --release -p orm-tests --example instructions
-    python3 scripts/bench_instructions.py [--repeat N] [workload ...]
+    python3 scripts/bench_instructions.py [--repeat N] [--url URL] [workload ...]
 
 Prints a Markdown table: instructions per run and the toolkit's ratios to SeaORM and raw sqlx.
-With --repeat N every count is taken N times and the table shows the range.
+With --repeat N every count is taken N times and the table shows the range. With --url the
+workloads run on that database (PostgreSQL or MySQL/MariaDB; its users and posts tables are
+dropped and seeded afresh by every count) and the counts are the client's instructions only:
+the server's work is the same statements for every side and is not in them.
 """
 import os
 import re
@@ -32,8 +35,11 @@ WORKLOADS = [
 ]
 
 
+URL = []
+
+
 def count(side, workload, runs, prepared):
-    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", BINARY, side, workload, str(runs), str(prepared)]
+    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", BINARY, side, workload, str(runs), str(prepared)] + URL
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{done.stderr}")
@@ -57,6 +63,9 @@ def main():
     repeat = 1
     if args[:1] == ["--repeat"]:
         repeat, args = int(args[1]), args[2:]
+    if args[:1] == ["--url"]:
+        URL.append(args[1])
+        args = args[2:]
     if not os.path.exists(BINARY):
         sys.exit(f"{BINARY} is missing: cargo build --release -p orm-tests --example instructions")
     chosen = [w for w in WORKLOADS if not args or w[0] in args]

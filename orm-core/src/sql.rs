@@ -6,7 +6,7 @@ mod lower;
 mod migrate;
 mod names;
 #[cfg(feature = "sql")]
-pub(crate) mod point;
+pub(crate) mod kept;
 #[cfg(feature = "postgres")]
 pub(crate) mod unnest;
 mod writer;

@@ -16,7 +16,7 @@ mod conformance {
     pub mod migrate;
     pub mod migrate_lock;
     pub mod migrate_safety;
-    pub mod point_statements;
+    pub mod kept_statements;
     pub mod query;
     pub mod raw;
     pub mod records;

@@ -251,31 +251,6 @@ impl<M: Model, R: FromRow> Select<M, R> {
         super::filter::live::<M>(self.filter.as_ref(), self.with_deleted)
     }
 
-    /// The key values of a plain lookup by primary key (`find_by_pk`, then at most `one()`,
-    /// `get()`, `limit(1)` or `with_deleted()`), in key order, with whether it is limited to one
-    /// row. `None` for any other query: narrowed, sorted, paged, locked or of chosen columns.
-    pub(crate) fn key_lookup(&self) -> Option<(Vec<crate::value::Value>, bool)> {
-        let plain = self.by_key.is_some()
-            && self.order.is_empty()
-            && self.offset.is_none()
-            && self.columns.is_none()
-            && self.lock.is_none()
-            && matches!(self.limit, None | Some(1));
-        let Some(Cond::And(list)) = self.filter.as_ref().filter(|_| plain) else { return None };
-        let key = &M::schema().primary_key;
-        if list.len() != key.len() {
-            return None;
-        }
-        list.iter()
-            .zip(key)
-            .map(|(c, pk)| match c {
-                Cond::Compare { column, op: super::CmpOp::Eq, value } if column == pk => Some(value.clone()),
-                _ => None,
-            })
-            .collect::<Option<Vec<_>>>()
-            .map(|values| (values, self.limit.is_some()))
-    }
-
     /// Keeps rows matching `filter` (and any filter given before).
     pub fn filter(mut self, filter: Filter<M>) -> Self {
         self.filter = Some(and_conds(self.filter.take(), filter.into_cond()));

@@ -10,7 +10,7 @@ use crate::query::rows::{NewRow, Rows};
 use crate::query::{filter::live, CmpOp, Cond, DeleteMany, Filter, Select, UpdateMany};
 use crate::row::FromRow;
 use crate::schema::{ColumnType, Table};
-use crate::sql::point::{self, Point};
+use crate::sql::kept::{self, Shape};
 use crate::sql::{self, ddl, Dialect};
 use crate::value::Value;
 
@@ -45,7 +45,7 @@ impl SqlDriver {
             .map(|pk| columns.iter().position(|c| c == pk).map(|i| values[i].clone()))
             .collect::<Option<_>>()
             .unwrap_or_default();
-        let (sql, values) = point::statement::<M, _, _>(self.dialect, Point::Insert, values, |values| {
+        let (sql, values) = kept::statement::<M, _, _>(self.dialect, Shape::Insert, values, |values| {
             sql::insert_statement(&M::schema().name, &columns, [values], None).map_err(|e| build_err(M::NAME, e))
         })?;
         let id = self.execute_insert_mysql(tx.as_deref_mut(), ctx, &sql, values).await?;
@@ -139,7 +139,7 @@ impl Driver for SqlDriver {
         let ctx = ctx::<M>("insert");
         let (columns, values) = insert_row(model);
         if self.dialect.capability().returning {
-            let (sql, values) = point::statement::<M, _, _>(self.dialect, Point::Insert, values, |values| {
+            let (sql, values) = kept::statement::<M, _, _>(self.dialect, Shape::Insert, values, |values| {
                 sql::insert_statement(&M::schema().name, &columns, [values], Some(M::column_names())).map_err(|e| build_err(M::NAME, e))
             })?;
             let rows: Vec<M> = self.fetch_built(tx, ctx, &sql, values).await?;
@@ -230,7 +230,7 @@ impl Driver for SqlDriver {
         let returning = self.dialect.capability().returning;
         let sets = values.len();
         values.extend(key);
-        let (sql, values) = point::statement::<M, _, Error>(self.dialect, Point::Update, values, |mut values| {
+        let (sql, values) = kept::statement::<M, _, Error>(self.dialect, Shape::Update, values, |mut values| {
             let key = live::<M>(Some(&key_filter::<M>(values.split_off(sets)).into_cond()), false).unwrap_or(Cond::And(vec![]));
             let mut stmt = sql::update_statement(&schema.name, columns.iter().copied().zip(values).collect(), &key, self.dialect);
             if returning {
@@ -250,7 +250,7 @@ impl Driver for SqlDriver {
     }
 
     async fn delete_by_key<M: Model>(&self, tx: Option<&mut SqlTx>, key: Vec<Value>) -> Result<()> {
-        let (sql, values) = point::statement::<M, _, Error>(self.dialect, Point::DeleteByKey, key, |key| {
+        let (sql, values) = kept::statement::<M, _, Error>(self.dialect, Shape::DeleteByKey, key, |key| {
             Ok(sql::delete_statement(&M::schema().name, Some(&key_filter::<M>(key).into_cond()), self.dialect))
         })?;
         match self.execute_built(tx, ctx::<M>("delete"), &sql, values).await? {
@@ -263,11 +263,10 @@ impl Driver for SqlDriver {
         if self.dialect == Dialect::Sqlite {
             q.refuse_skip_locked("SQLite")?;
         }
-        let Some((key, one)) = q.key_lookup() else {
+        let Some((shape, values)) = kept::select_shape(q) else {
             return self.fetch(tx, ctx::<M>("find"), &sql::select_statement(q, self.dialect)).await;
         };
-        let lookup = Point::FindByKey { with_deleted: q.with_deleted, one };
-        let (sql, values) = point::statement::<M, _, Error>(self.dialect, lookup, key, |_| Ok(sql::select_statement(q, self.dialect)))?;
+        let (sql, values) = kept::statement::<M, _, Error>(self.dialect, shape, values, |_| Ok(sql::select_statement(q, self.dialect)))?;
         self.fetch_built(tx, ctx::<M>("find"), &sql, values).await
     }
 

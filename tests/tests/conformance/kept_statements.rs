@@ -1,12 +1,12 @@
-//! A model's point operations (insert one, find / update / delete by key) run the statement text
-//! kept from their first call: every later call binds its own values, composite keys and
-//! soft-deleted rows included, and a query that only starts as a key lookup is not mistaken for one.
+//! Statements whose text is kept from their first call (a model's insert, update and delete by key,
+//! and its selects, per shape): every later call binds its own values, composite keys and
+//! soft-deleted rows included, and queries that differ in more than their values get their own text.
 
 use orm_core::{Database, Model};
 use orm_tests::backend_tests;
 use orm_tests::models::{Item, PostTag};
 
-backend_tests!(repeated_point_operations_bind_each_calls_values, composite_keys_and_soft_deletes_in_kept_lookups);
+backend_tests!(repeated_point_operations_bind_each_calls_values, composite_keys_and_soft_deletes_in_kept_lookups, selects_of_one_shape_bind_each_calls_values);
 
 fn item(n: i64) -> Item {
     Item { id: 0, n, label: format!("p{n} ✓"), weight: n as f64 / 8.0 }
@@ -87,4 +87,32 @@ async fn composite_keys_and_soft_deletes_in_kept_lookups(db: Database) {
     assert_eq!(Note::find_by_pk(b.id).get(&db).await.unwrap().text, "b");
     assert_eq!(Note::find_by_pk(b.id).with_deleted().get(&db).await.unwrap().text, "b");
     assert!(db.update(&Note { text: "a2".into(), ..kept }).await.unwrap_err().is_not_found(), "a deleted row is not updated");
+}
+
+/// The same filtered, sorted, paged select with other values each time, checked against the rows
+/// worked out here.
+async fn selects_of_one_shape_bind_each_calls_values(db: Database) {
+    db.create_table::<Item>().await.unwrap();
+    let rows: Vec<Item> = (0..60).map(item).collect();
+    db.insert_many(&rows).await.unwrap();
+    for low in [0, 7, 31, 55] {
+        for (limit, offset) in [(5, 0), (5, 5), (50, 3)] {
+            let found = Item::find()
+                .filter(Item::N.gte(low).and(Item::LABEL.like("p%")).or(Item::N.is_in([low + 100, low + 101])))
+                .order_by_desc(Item::N)
+                .limit(limit)
+                .offset(offset)
+                .all(&db)
+                .await
+                .unwrap();
+            let expected: Vec<i64> = (low..60).rev().skip(offset as usize).take(limit as usize).collect();
+            assert_eq!(found.iter().map(|i| i.n).collect::<Vec<_>>(), expected, "n >= {low}, limit {limit} offset {offset}");
+        }
+        let between = Item::find().filter(Item::N.between(low, low + 2)).order_by_asc(Item::N).all(&db).await.unwrap();
+        assert_eq!(between.iter().map(|i| i.n).collect::<Vec<_>>(), (low..=(low + 2).min(59)).collect::<Vec<_>>());
+        let none = Item::find().filter(Item::N.is_in(Vec::<i64>::new())).all(&db).await.unwrap();
+        assert!(none.is_empty());
+        let not_low = Item::find().filter(Item::N.eq(low).not()).count(&db).await.unwrap();
+        assert_eq!(not_low, 59);
+    }
 }
