@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Counts the instructions of every workload of orm_tests::compare on SQLite in memory, for the
-toolkit, SeaORM and hand-written sqlx, with callgrind (repeatable on a shared machine, unlike time).
+toolkit, SeaORM, hand-written sqlx and Diesel (SQLite only), with callgrind (repeatable on a shared machine, unlike time).
 
 Each (contender, workload) runs twice under callgrind, `base` runs and `base + extra` runs, with
 the same rows prepared beforehand; the difference over `extra` is the instructions of one run,
@@ -9,7 +9,7 @@ every setup cost (process start, connecting, seeding, building rows) cancelled o
     cargo build --release -p orm-tests --example instructions
     python3 scripts/bench_instructions.py [--repeat N] [--url URL] [workload ...]
 
-Prints a Markdown table: instructions per run and the toolkit's ratios to SeaORM and raw sqlx.
+Prints a Markdown table: instructions per run and the toolkit's ratios to the others.
 With --repeat N every count is taken N times and the table shows the range. With --url the
 workloads run on that database (PostgreSQL or MySQL/MariaDB; its users and posts tables are
 dropped and seeded afresh by every count) and the counts are the client's instructions only:
@@ -21,7 +21,8 @@ import subprocess
 import sys
 
 BINARY = os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"), "release", "examples", "instructions")
-SIDES = ["orm", "seaorm", "raw"]
+SIDES = ["orm", "seaorm", "raw", "diesel"]
+NAMES = {"orm": "toolkit", "seaorm": "SeaORM", "raw": "raw sqlx", "diesel": "Diesel"}
 # (workload, base runs, extra runs): enough extra runs that one run's share is well above noise.
 WORKLOADS = [
     ("select_by_key", 2, 40),
@@ -69,10 +70,13 @@ def main():
     if not os.path.exists(BINARY):
         sys.exit(f"{BINARY} is missing: cargo build --release -p orm-tests --example instructions")
     chosen = [w for w in WORKLOADS if not args or w[0] in args]
-    print("| workload | toolkit | SeaORM | raw sqlx | toolkit / SeaORM | toolkit / raw |")
-    print("|---|---|---|---|---|---|")
+    # Diesel runs on SQLite only.
+    sides = [s for s in SIDES if s != "diesel" or not URL or URL[0].startswith("sqlite")]
+    others = sides[1:]
+    print("| workload | " + " | ".join(NAMES[s] for s in sides) + " | " + " | ".join(f"toolkit / {NAMES[s]}" for s in others) + " |")
+    print("|---|" + "---|" * (len(sides) + len(others)))
     for workload, base, extra in chosen:
-        counts = {side: [per_run(side, workload, base, extra) for _ in range(repeat)] for side in SIDES}
+        counts = {side: [per_run(side, workload, base, extra) for _ in range(repeat)] for side in sides}
         lo = {s: min(v) for s, v in counts.items()}
         hi = {s: max(v) for s, v in counts.items()}
 
@@ -83,7 +87,7 @@ def main():
             a, b = lo["orm"] / hi[other], hi["orm"] / lo[other]
             return f"{a:.2f}" if repeat == 1 or f"{a:.2f}" == f"{b:.2f}" else f"{a:.2f}–{b:.2f}"
 
-        print(f"| {workload} | {cell('orm')} | {cell('seaorm')} | {cell('raw')} | {ratio('seaorm')} | {ratio('raw')} |", flush=True)
+        print(f"| {workload} | " + " | ".join(cell(s) for s in sides) + " | " + " | ".join(ratio(s) for s in others) + " |", flush=True)
 
 
 if __name__ == "__main__":

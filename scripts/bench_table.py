@@ -4,8 +4,9 @@
 Every benchmark named `<workload>/orm` next to a `<workload>/raw` becomes one row: both means with
 criterion's 95 % intervals, and the ratio toolkit / raw with the ratio of the interval ends as a
 conservative interval. Where a `<workload>/seaorm` is there too (the `seaorm` benchmark), the row
-goes to a second table with SeaORM's mean and the ratio toolkit / SeaORM as well. Benchmarks
-without such a pair are listed on their own.
+goes to a second table with SeaORM's mean and the ratio toolkit / SeaORM as well, and Diesel's
+(`<workload>/diesel`, SQLite only) where it ran. Benchmarks without such a pair are listed on their
+own.
 
     python3 scripts/bench_table.py [target/criterion]
 """
@@ -53,15 +54,17 @@ def main():
                 orm, raw = mean(os.path.join(gdir, name)), mean(os.path.join(gdir, base + "_raw"))
                 if base + "_seaorm" in names:
                     sea = mean(os.path.join(gdir, base + "_seaorm"))
-                    three_way.append(f"| {group} | {base} | {cell(orm)} | {cell(sea)} | {cell(raw)} | {ratio(orm, sea)} | {ratio(orm, raw)} |")
+                    diesel = mean(os.path.join(gdir, base + "_diesel")) if base + "_diesel" in names else None
+                    d_cell, d_ratio = (cell(diesel), ratio(orm, diesel)) if diesel else ("–", "–")
+                    three_way.append(f"| {group} | {base} | {cell(orm)} | {cell(sea)} | {cell(raw)} | {d_cell} | {ratio(orm, sea)} | {ratio(orm, raw)} | {d_ratio} |")
                 else:
                     print(f"| {group} | {base} | {cell(orm)} | {cell(raw)} | {ratio(orm, raw)} |")
-            elif not (name.endswith("_orm") or name.endswith("_raw") or name.endswith("_seaorm")):
+            elif not any(name.endswith(side) for side in ("_orm", "_raw", "_seaorm", "_diesel")):
                 singles.append((group, name, mean(os.path.join(gdir, name))))
     if three_way:
         print()
-        print("| group | workload | toolkit | SeaORM | raw sqlx | toolkit / SeaORM | toolkit / raw |")
-        print("|---|---|---|---|---|---|---|")
+        print("| group | workload | toolkit | SeaORM | raw sqlx | Diesel | toolkit / SeaORM | toolkit / raw | toolkit / Diesel |")
+        print("|---|---|---|---|---|---|---|---|---|")
         print("\n".join(three_way))
     if singles:
         print()

@@ -31,7 +31,7 @@ fn compare<M: Measurement + 'static>(c: &mut Criterion<M>, group: &str, url: &st
     let private = url.contains(":memory:");
     let contenders: Vec<(Side, Contender)> = rt.block_on(async {
         let mut out: Vec<(Side, Contender)> = Vec::new();
-        for side in Side::ALL {
+        for side in Side::on(dialect) {
             let contender = Contender::connect(side, url).await;
             if private || out.is_empty() {
                 contender.seed(dialect).await;
@@ -66,7 +66,7 @@ fn compare<M: Measurement + 'static>(c: &mut Criterion<M>, group: &str, url: &st
         }
         if workload.writes() > 0 {
             rt.block_on(async {
-                for (_, contender) in contenders.iter().take(if private { 3 } else { 1 }) {
+                for (_, contender) in contenders.iter().take(if private { contenders.len() } else { 1 }) {
                     contender.reset_writes(dialect).await;
                 }
             });

@@ -3,7 +3,7 @@
 //!
 //! `valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/examples/instructions <side> <workload> <runs> <prepared> [url]`
 //!
-//! `side` is `orm`, `seaorm` or `raw`; `workload` one of `Workload::name`. The rows of `prepared`
+//! `side` is `orm`, `seaorm`, `raw` or `diesel` (SQLite only); `workload` one of `Workload::name`. The rows of `prepared`
 //! runs (at least `runs`) are built before any runs, so two counts that differ only in `runs` differ
 //! by exactly the work of the extra runs: `python3 scripts/bench_instructions.py` takes the
 //! difference of two such counts per run.
@@ -13,7 +13,7 @@ use orm_tests::compare::{Contender, Dialect, Side, Workload};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: instructions <orm|seaorm|raw> <workload> <runs> <prepared> [url]";
+    let usage = "usage: instructions <orm|seaorm|raw|diesel> <workload> <runs> <prepared> [url]";
     let side = args.first().and_then(|s| Side::parse(s)).expect(usage);
     let workload = args.get(1).and_then(|w| Workload::parse(w)).expect(usage);
     let runs: u64 = args.get(2).and_then(|n| n.parse().ok()).expect(usage);

@@ -1,10 +1,10 @@
-//! The toolkit side by side with SeaORM and hand-written sqlx: the same eight workloads on the same
-//! schema, each written the way its own documentation recommends.
+//! The toolkit side by side with SeaORM, hand-written sqlx and (on SQLite) Diesel: the same eight
+//! workloads on the same schema, each written the way its own documentation recommends.
 //!
 //! The schema is `users(id, email unique, name, age, active, created_at)` and
 //! `posts(id, user_id, title, body)`, seeded with 1,000 users (ages 18 to 77) and two posts each.
 //! Every contender runs a [`Workload`] on its own connection ([`Contender::connect`]) and reports how
-//! many rows it read or wrote, so the `compare` integration test can check that all three do the
+//! many rows it read or wrote, so the `compare` integration test can check that all of them do the
 //! same work on every backend, and the `seaorm` benchmark and the `instructions` example (callgrind)
 //! can time and count them.
 //!
@@ -12,6 +12,7 @@
 //! (the toolkit's model, SeaORM's `ActiveModel`), so building them is never measured. Written users
 //! are 99 years old with emails starting with `z`, so the read workloads never see them.
 
+pub mod diesel_side;
 pub mod raw;
 pub mod sea;
 pub mod toolkit;
@@ -27,11 +28,18 @@ pub enum Side {
     SeaOrm,
     /// Hand-written sqlx.
     Raw,
+    /// Diesel 2.4 (SQLite only).
+    Diesel,
 }
 
 impl Side {
     /// Every side, in the order the benchmarks run them.
-    pub const ALL: [Side; 3] = [Side::Toolkit, Side::SeaOrm, Side::Raw];
+    pub const ALL: [Side; 4] = [Side::Toolkit, Side::SeaOrm, Side::Raw, Side::Diesel];
+
+    /// The sides that run on `dialect`: Diesel on SQLite only.
+    pub fn on(dialect: Dialect) -> impl Iterator<Item = Side> {
+        Side::ALL.into_iter().filter(move |s| *s != Side::Diesel || dialect == Dialect::Sqlite)
+    }
 
     /// The side's name in benchmark ids and on the command line.
     pub fn name(self) -> &'static str {
@@ -39,6 +47,7 @@ impl Side {
             Side::Toolkit => "orm",
             Side::SeaOrm => "seaorm",
             Side::Raw => "raw",
+            Side::Diesel => "diesel",
         }
     }
 
@@ -322,6 +331,8 @@ pub enum Contender {
     SeaOrm(sea_orm::DatabaseConnection),
     /// A sqlx pool.
     Raw(raw::Pool),
+    /// Diesel's SQLite connection.
+    Diesel(diesel_side::Conn),
 }
 
 /// Rows a write workload inserts, in the contender's own form.
@@ -334,6 +345,8 @@ pub enum Batch {
     SeaOrm(Vec<sea::user::ActiveModel>),
     /// Plain rows for sqlx.
     Raw(Vec<NewUser>),
+    /// Diesel's insertable rows.
+    Diesel(Vec<diesel_side::NewRow>),
 }
 
 impl Contender {
@@ -344,6 +357,7 @@ impl Contender {
             Side::Toolkit => Contender::Toolkit(orm_core::Database::connect(url).await.expect("toolkit connects")),
             Side::SeaOrm => Contender::SeaOrm(sea_orm::Database::connect(url).await.expect("SeaORM connects")),
             Side::Raw => Contender::Raw(raw::Pool::connect(url).await),
+            Side::Diesel => Contender::Diesel(diesel_side::Conn::connect(url)),
         }
     }
 
@@ -381,6 +395,7 @@ impl Contender {
                 db.execute_raw(statement).await.expect("fixture statement");
             }
             Contender::Raw(pool) => pool.execute(&statement.sql, &statement.values).await,
+            Contender::Diesel(conn) => conn.execute(&statement.sql, &statement.values),
         }
     }
 
@@ -395,6 +410,7 @@ impl Contender {
             Contender::Toolkit(_) => Batch::Toolkit(rows.into_iter().map(toolkit::User::from).collect()),
             Contender::SeaOrm(_) => Batch::SeaOrm(rows.into_iter().map(sea::user::ActiveModel::from).collect()),
             Contender::Raw(_) => Batch::Raw(rows),
+            Contender::Diesel(_) => Batch::Diesel(rows.into_iter().map(diesel_side::NewRow::from).collect()),
         }
     }
 
@@ -406,6 +422,8 @@ impl Contender {
             (Contender::Toolkit(db), batch) => toolkit::run(db, workload, batch, serial).await,
             (Contender::SeaOrm(db), batch) => sea::run(db, workload, batch, serial).await,
             (Contender::Raw(pool), batch) => pool.run(workload, batch, serial).await,
+            (Contender::Diesel(conn), Batch::Diesel(rows)) => conn.run(workload, rows, serial),
+            (Contender::Diesel(conn), _) => conn.run(workload, Vec::new(), serial),
         }
     }
 
@@ -415,6 +433,7 @@ impl Contender {
             Contender::Toolkit(db) => db.close().await,
             Contender::SeaOrm(db) => db.close().await.expect("close SeaORM's pool"),
             Contender::Raw(pool) => pool.close().await,
+            Contender::Diesel(conn) => drop(conn),
         }
     }
 
