@@ -317,7 +317,8 @@ impl SqlDriver {
     pub(crate) async fn fetch_built<R: FromRow>(&self, tx: Option<&mut SqlTx>, ctx: Ctx, sql: &str, values: SqlxValues) -> Result<Vec<R>> {
         on_sql!(self, tx, conn => {
             let rows = statement(sql, values, self.pooler).fetch_all(conn).await.map_err(|e| ctx.err(sql, e))?;
-            rows.iter().map(R::from_row).collect()
+            let seen = row::columns_seen(&rows);
+            rows.iter().map(|row| R::from_row(&row::Checked { row, seen: &seen })).collect()
         })
     }
 

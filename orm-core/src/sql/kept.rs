@@ -1,5 +1,6 @@
 //! Statement text kept for the process, per model, dialect and shape: a model's point operations
-//! (insert one row, update or delete one row by key) and its selects. Such a statement is the
+//! (insert one row, update or delete one row by key), its selects, and its updates and deletes of
+//! the rows a filter matches. Such a statement is the
 //! same text on every call with the same shape (only the bound values change), so it is rendered
 //! once and reused.
 //!
@@ -11,7 +12,7 @@
 //! such as SQLite's `CAST` of a decimal comparison) renders afresh.
 
 use super::{Dialect, RenderWith};
-use crate::query::{Cond, Order, Select};
+use crate::query::{Cond, Order, Select, SetExpr};
 use crate::value::Value;
 use std::any::TypeId;
 use std::collections::HashMap;
@@ -29,6 +30,10 @@ pub(crate) enum Shape {
     DeleteByKey,
     /// A select, as [`select_shape`] writes it.
     Select(Box<[u8]>),
+    /// An `UPDATE` of the rows a filter matches, as [`update_many_shape`] writes it.
+    UpdateMany(Box<[u8]>),
+    /// A `DELETE` of the rows a filter matches, as [`delete_many_shape`] writes it.
+    DeleteMany(Box<[u8]>),
 }
 
 /// A kept statement.
@@ -94,135 +99,192 @@ pub(crate) fn statement<M: 'static, S: RenderWith, E>(
 /// soft-deleted rows), and the filter's values in the order the text binds them. `None` for a
 /// filter whose text depends on its values' content (`IN` lists long enough to go as one value).
 pub(crate) fn select_shape<M: crate::Model, R>(q: &Select<M, R>) -> Option<(Shape, Vec<Value>)> {
-    let mut out = Vec::with_capacity(64);
-    let mut values = Vec::new();
+    let mut w = ShapeWriter::default();
     match &q.columns {
-        None => out.push(0),
+        None => w.out.push(0),
         Some(columns) => {
-            out.push(1);
-            count(&mut out, columns.len());
-            columns.iter().for_each(|c| text(&mut out, c));
+            w.out.push(1);
+            w.count(columns.len());
+            columns.iter().for_each(|c| w.text(c));
         }
     }
-    out.push(u8::from(q.with_deleted));
-    match &q.filter {
-        None => out.push(0),
-        Some(c) => {
-            out.push(1);
-            cond(&mut out, &mut values, c)?;
-        }
-    }
-    count(&mut out, q.order.len());
+    w.out.push(u8::from(q.with_deleted));
+    w.filter(q.filter.as_ref())?;
+    w.count(q.order.len());
     for (column, order) in &q.order {
-        text(&mut out, column);
-        out.push(u8::from(*order == Order::Asc));
+        w.text(column);
+        w.out.push(u8::from(*order == Order::Asc));
     }
     for n in [q.limit, q.offset] {
         match n {
-            None => out.push(0),
+            None => w.out.push(0),
             Some(n) => {
-                out.push(1);
-                out.extend(n.to_le_bytes());
+                w.out.push(1);
+                w.out.extend(n.to_le_bytes());
             }
         }
     }
     match q.lock {
-        None => out.push(0),
-        Some(lock) => out.extend([1, u8::from(lock.exclusive), lock.wait as u8]),
+        None => w.out.push(0),
+        Some(lock) => w.out.extend([1, u8::from(lock.exclusive), lock.wait as u8]),
     }
-    Some((Shape::Select(out.into_boxed_slice()), values))
+    Some((Shape::Select(w.out.into_boxed_slice()), w.values))
 }
 
-fn count(out: &mut Vec<u8>, n: usize) {
-    out.extend((n as u64).to_le_bytes());
+/// The shape of `UPDATE ... SET sets WHERE filter` (the filter as run, soft-deleted rows already
+/// left out) and its values: the `SET` values, then the filter's.
+pub(crate) fn update_many_shape(sets: &[(String, SetExpr)], filter: Option<&Cond>) -> Option<(Shape, Vec<Value>)> {
+    let mut w = ShapeWriter::default();
+    w.count(sets.len());
+    for (column, e) in sets {
+        w.text(column);
+        w.set_expr(e);
+    }
+    w.filter(filter)?;
+    Some((Shape::UpdateMany(w.out.into_boxed_slice()), w.values))
 }
 
-fn text(out: &mut Vec<u8>, s: &str) {
-    count(out, s.len());
-    out.extend(s.as_bytes());
+/// The shape of `DELETE ... WHERE filter` and its values.
+pub(crate) fn delete_many_shape(filter: Option<&Cond>) -> Option<(Shape, Vec<Value>)> {
+    let mut w = ShapeWriter::default();
+    w.filter(filter)?;
+    Some((Shape::DeleteMany(w.out.into_boxed_slice()), w.values))
 }
 
-/// A value's kind and whether it is NULL.
-fn kind(out: &mut Vec<u8>, v: &Value) {
-    let kind = match v {
-        Value::Bool(_) => 0,
-        Value::I16(_) => 1,
-        Value::I32(_) => 2,
-        Value::I64(_) => 3,
-        Value::F32(_) => 4,
-        Value::F64(_) => 5,
-        Value::String(_) => 6,
-        Value::Bytes(_) => 7,
-        Value::Date(_) => 8,
-        Value::Time(_) => 9,
-        Value::DateTime(_) => 10,
-        Value::Timestamp(_) => 11,
-        Value::Uuid(_) => 12,
-        Value::Decimal(_) => 13,
-        Value::Json(_) => 14,
-        Value::ObjectId(_) => 15,
-    };
-    out.extend([kind, u8::from(v.is_null())]);
+/// A shape being written, and the values met on the way.
+#[derive(Default)]
+struct ShapeWriter {
+    out: Vec<u8>,
+    values: Vec<Value>,
 }
 
-fn cond(out: &mut Vec<u8>, values: &mut Vec<Value>, c: &Cond) -> Option<()> {
-    match c {
-        Cond::And(list) | Cond::Or(list) => {
-            out.push(if matches!(c, Cond::And(_)) { 1 } else { 2 });
-            count(out, list.len());
-            for c in list {
-                cond(out, values, c)?;
+impl ShapeWriter {
+    fn count(&mut self, n: usize) {
+        self.out.extend((n as u64).to_le_bytes());
+    }
+
+    fn text(&mut self, s: &str) {
+        self.count(s.len());
+        self.out.extend(s.as_bytes());
+    }
+
+    /// A value's kind and whether it is NULL.
+    fn kind(&mut self, v: &Value) {
+        let kind = match v {
+            Value::Bool(_) => 0,
+            Value::I16(_) => 1,
+            Value::I32(_) => 2,
+            Value::I64(_) => 3,
+            Value::F32(_) => 4,
+            Value::F64(_) => 5,
+            Value::String(_) => 6,
+            Value::Bytes(_) => 7,
+            Value::Date(_) => 8,
+            Value::Time(_) => 9,
+            Value::DateTime(_) => 10,
+            Value::Timestamp(_) => 11,
+            Value::Uuid(_) => 12,
+            Value::Decimal(_) => 13,
+            Value::Json(_) => 14,
+            Value::ObjectId(_) => 15,
+        };
+        self.out.extend([kind, u8::from(v.is_null())]);
+    }
+
+    /// A bound value: its kind in the shape, itself in the values.
+    fn value(&mut self, v: &Value) {
+        self.kind(v);
+        self.values.push(v.clone());
+    }
+
+    fn set_expr(&mut self, e: &SetExpr) {
+        match e {
+            SetExpr::Value(v) => {
+                self.out.push(1);
+                self.value(v);
             }
-        }
-        Cond::Not(inner) => {
-            out.push(3);
-            cond(out, values, inner)?;
-        }
-        Cond::Compare { column, op, value } => {
-            out.push(4);
-            text(out, column);
-            out.push(*op as u8);
-            kind(out, value);
-            values.push(value.clone());
-        }
-        Cond::Between { column, low, high } => {
-            out.push(5);
-            text(out, column);
-            kind(out, low);
-            kind(out, high);
-            values.extend([low.clone(), high.clone()]);
-        }
-        Cond::In { values: list, .. } if list.len() > super::lower::LONG_LIST => return None,
-        Cond::In { column, values: list, negated } => {
-            out.push(6);
-            text(out, column);
-            out.push(u8::from(*negated));
-            count(out, list.len());
-            if let Some(first) = list.first() {
-                kind(out, first);
+            SetExpr::Column(c) => {
+                self.out.push(2);
+                self.text(c);
             }
-            values.extend(list.iter().cloned());
-        }
-        Cond::Like { column, pattern, negated } => {
-            out.push(7);
-            text(out, column);
-            out.push(u8::from(*negated));
-            values.push(Value::String(Some(pattern.clone())));
-        }
-        Cond::Null { column, negated } => {
-            out.push(8);
-            text(out, column);
-            out.push(u8::from(*negated));
-        }
-        Cond::Related { parent_table, local, table, remote, filter } => {
-            out.push(9);
-            for name in [parent_table, local, &table.name, remote] {
-                text(out, name);
+            SetExpr::Binary(l, op, r) => {
+                self.out.extend([3, *op as u8]);
+                self.set_expr(l);
+                self.set_expr(r);
             }
-            cond(out, values, filter)?;
         }
     }
-    Some(())
+
+    fn filter(&mut self, filter: Option<&Cond>) -> Option<()> {
+        match filter {
+            None => {
+                self.out.push(0);
+                Some(())
+            }
+            Some(c) => {
+                self.out.push(1);
+                self.cond(c)
+            }
+        }
+    }
+
+    fn cond(&mut self, c: &Cond) -> Option<()> {
+        match c {
+            Cond::And(list) | Cond::Or(list) => {
+                self.out.push(if matches!(c, Cond::And(_)) { 1 } else { 2 });
+                self.count(list.len());
+                for c in list {
+                    self.cond(c)?;
+                }
+            }
+            Cond::Not(inner) => {
+                self.out.push(3);
+                self.cond(inner)?;
+            }
+            Cond::Compare { column, op, value } => {
+                self.out.push(4);
+                self.text(column);
+                self.out.push(*op as u8);
+                self.value(value);
+            }
+            Cond::Between { column, low, high } => {
+                self.out.push(5);
+                self.text(column);
+                self.value(low);
+                self.value(high);
+            }
+            Cond::In { values, .. } if values.len() > super::lower::LONG_LIST => return None,
+            Cond::In { column, values, negated } => {
+                self.out.push(6);
+                self.text(column);
+                self.out.push(u8::from(*negated));
+                self.count(values.len());
+                if let Some(first) = values.first() {
+                    self.kind(first);
+                }
+                self.values.extend(values.iter().cloned());
+            }
+            Cond::Like { column, pattern, negated } => {
+                self.out.push(7);
+                self.text(column);
+                self.out.push(u8::from(*negated));
+                self.values.push(Value::String(Some(pattern.clone())));
+            }
+            Cond::Null { column, negated } => {
+                self.out.push(8);
+                self.text(column);
+                self.out.push(u8::from(*negated));
+            }
+            Cond::Related { parent_table, local, table, remote, filter } => {
+                self.out.push(9);
+                for name in [parent_table, local, &table.name, remote] {
+                    self.text(name);
+                }
+                self.cond(filter)?;
+            }
+        }
+        Some(())
+    }
 }
 
 #[cfg(test)]
@@ -279,6 +341,29 @@ mod tests {
                 .offset(40)
         });
         kept_and_right(|n| Item::find().filter(Item::PRICE.gt(rust_decimal::Decimal::from(n))).offset(5));
+    }
+
+    #[test]
+    fn updates_and_deletes_of_one_shape_share_their_text() {
+        use crate::sql::update_many_statement;
+        for dialect in [Dialect::Postgres, Dialect::MySql, Dialect::Sqlite] {
+            let mut texts = Vec::new();
+            for n in [1i64, 2, 3] {
+                let q = Item::update_many().set(Item::NAME, format!("n{n}")).set_expr(Item::ID, Item::ID.add(n)).filter(Item::ID.gt(n));
+                let (sets, filter) = q.effective();
+                let (shape, values) = update_many_shape(&sets, filter.as_ref()).unwrap();
+                let build = || update_many_statement("kept_items", &sets, filter.as_ref(), dialect);
+                let (sql, values) = statement::<Item, _, ()>(dialect, shape, values, |_| Ok(build())).unwrap();
+                let (fresh, expected) = build().build_with(dialect);
+                assert_eq!((&*sql, (values.0).0), (fresh.as_str(), (expected.0).0), "{dialect:?}");
+                let cond = Cond::Compare { column: "id".into(), op: CmpOp::Lt, value: Value::I64(Some(n)) };
+                let (shape, values) = delete_many_shape(Some(&cond)).unwrap();
+                let (deleted, values) = statement::<Item, _, ()>(dialect, shape, values, |_| Ok(delete_statement("kept_items", Some(&cond), dialect))).unwrap();
+                assert_eq!((values.0).0, [sea_query::Value::BigInt(Some(n))]);
+                texts.push((sql, deleted));
+            }
+            assert!(texts.windows(2).all(|w| Arc::ptr_eq(&w[0].0, &w[1].0) && Arc::ptr_eq(&w[0].1, &w[1].1)), "{dialect:?}: kept");
+        }
     }
 
     #[test]

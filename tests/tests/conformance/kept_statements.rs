@@ -6,7 +6,7 @@ use orm_core::{Database, Model};
 use orm_tests::backend_tests;
 use orm_tests::models::{Item, PostTag};
 
-backend_tests!(repeated_point_operations_bind_each_calls_values, composite_keys_and_soft_deletes_in_kept_lookups, selects_of_one_shape_bind_each_calls_values);
+backend_tests!(repeated_point_operations_bind_each_calls_values, composite_keys_and_soft_deletes_in_kept_lookups, selects_of_one_shape_bind_each_calls_values, updates_and_deletes_of_one_shape_bind_each_calls_values);
 
 fn item(n: i64) -> Item {
     Item { id: 0, n, label: format!("p{n} ✓"), weight: n as f64 / 8.0 }
@@ -115,4 +115,30 @@ async fn selects_of_one_shape_bind_each_calls_values(db: Database) {
         let not_low = Item::find().filter(Item::N.eq(low).not()).count(&db).await.unwrap();
         assert_eq!(not_low, 59);
     }
+}
+
+/// The same `update_many` and `delete_many` with other values each time.
+async fn updates_and_deletes_of_one_shape_bind_each_calls_values(db: Database) {
+    db.create_table::<Item>().await.unwrap();
+    db.insert_many((0..40).map(item).collect::<Vec<_>>()).await.unwrap();
+    for low in [0, 10, 20, 30] {
+        let changed = Item::update_many()
+            .set(Item::LABEL, format!("band {low}"))
+            .set_expr(Item::WEIGHT, Item::WEIGHT.add(f64::from(low)))
+            .filter(Item::N.gte(low).and(Item::N.lt(low + 10)))
+            .exec(&db)
+            .await
+            .unwrap();
+        assert_eq!(changed, 10, "band {low}");
+    }
+    for row in Item::find().all(&db).await.unwrap() {
+        let low = row.n / 10 * 10;
+        assert_eq!((row.label, row.weight), (format!("band {low}"), row.n as f64 / 8.0 + low as f64), "row {}", row.n);
+    }
+    for n in [3, 17, 29] {
+        assert_eq!(Item::delete_many().filter(Item::N.eq(n)).exec(&db).await.unwrap(), 1, "delete {n}");
+    }
+    let mut left: Vec<i64> = Item::find().all(&db).await.unwrap().into_iter().map(|i| i.n).collect();
+    left.sort_unstable();
+    assert_eq!(left, (0..40).filter(|n| ![3, 17, 29].contains(n)).collect::<Vec<_>>());
 }

@@ -17,7 +17,7 @@ struct Hostile {
     quoted: Option<i32>,
 }
 
-sql_backend_tests!(raw_sql_with_bound_values, sea_query_statements);
+sql_backend_tests!(raw_sql_with_bound_values, sea_query_statements, column_types_are_checked_at_each_columns_first_value);
 backend_tests!(hostile_values_are_data, hostile_identifiers_are_quoted);
 
 fn placeholder(db: &Database, n: usize) -> String {
@@ -90,4 +90,24 @@ async fn hostile_identifiers_are_quoted(db: Database) {
     assert!(db.table_exists("x'); DROP TABLE users; --").await.unwrap());
     db.drop_table::<Hostile>().await.unwrap();
     assert!(!db.table_exists("x'); DROP TABLE users; --").await.unwrap());
+}
+
+/// A result's column types are checked once per column, at its first non-NULL value: a column
+/// whose first values are NULL is still checked when a value comes, and every later value of a
+/// checked column decodes as before.
+async fn column_types_are_checked_at_each_columns_first_value(db: Database) {
+    let p = |n| placeholder(&db, n);
+    db.raw_execute("CREATE TABLE typed_rows (id BIGINT NOT NULL, n BIGINT, label VARCHAR(20))", []).await.unwrap();
+    let rows: [(i64, Option<i64>, Option<&str>); 5] = [(1, None, None), (2, Some(5), None), (3, None, Some("abc")), (4, Some(7), Some("d")), (5, None, None)];
+    for (id, n, label) in rows {
+        let values = [Value::I64(Some(id)), Value::I64(n), Value::String(label.map(str::to_string))];
+        db.raw_execute(&format!("INSERT INTO typed_rows (id, n, label) VALUES ({}, {}, {})", p(1), p(2), p(3)), values).await.unwrap();
+    }
+    let read: Vec<(i64, Option<i64>, Option<String>)> = db.raw_query("SELECT id, n, label FROM typed_rows ORDER BY id", []).await.unwrap();
+    assert_eq!(read, rows.map(|(id, n, label)| (id, n, label.map(str::to_string))));
+    if db.dialect() != Some(Dialect::Sqlite) {
+        // Text read as a number: refused at the first value, though two NULLs come before it.
+        let wrong = db.raw_query::<(i64, Option<i64>)>("SELECT id, label FROM typed_rows ORDER BY id", []).await;
+        assert!(wrong.is_err(), "{wrong:?}");
+    }
 }

@@ -286,13 +286,21 @@ impl Driver for SqlDriver {
 
     async fn update_many<M: Model>(&self, tx: Option<&mut SqlTx>, q: &UpdateMany<M>) -> Result<u64> {
         let (sets, live_filter) = q.effective();
-        let stmt = sql::update_many_statement(&M::schema().name, &sets, live_filter.as_ref(), self.dialect);
-        self.execute(tx, ctx::<M>("update_many"), &stmt).await
+        let build = || sql::update_many_statement(&M::schema().name, &sets, live_filter.as_ref(), self.dialect);
+        let Some((shape, values)) = kept::update_many_shape(&sets, live_filter.as_ref()) else {
+            return self.execute(tx, ctx::<M>("update_many"), &build()).await;
+        };
+        let (sql, values) = kept::statement::<M, _, Error>(self.dialect, shape, values, |_| Ok(build()))?;
+        self.execute_built(tx, ctx::<M>("update_many"), &sql, values).await
     }
 
     async fn delete_many<M: Model>(&self, tx: Option<&mut SqlTx>, q: &DeleteMany<M>) -> Result<u64> {
-        let stmt = sql::delete_statement(&M::schema().name, q.filter.as_ref(), self.dialect);
-        self.execute(tx, ctx::<M>("delete_many"), &stmt).await
+        let build = || sql::delete_statement(&M::schema().name, q.filter.as_ref(), self.dialect);
+        let Some((shape, values)) = kept::delete_many_shape(q.filter.as_ref()) else {
+            return self.execute(tx, ctx::<M>("delete_many"), &build()).await;
+        };
+        let (sql, values) = kept::statement::<M, _, Error>(self.dialect, shape, values, |_| Ok(build()))?;
+        self.execute_built(tx, ctx::<M>("delete_many"), &sql, values).await
     }
 
     async fn create_table(&self, mut tx: Option<&mut SqlTx>, model: &'static str, table: &Table, if_not_exists: bool) -> Result<()> {

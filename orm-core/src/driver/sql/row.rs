@@ -1,64 +1,125 @@
 //! sqlx's rows read by type ([`RawRow`]): checked against the column's type on PostgreSQL and
 //! MySQL/MariaDB; unchecked on SQLite, whose columns have affinities rather than types, and where
 //! decimals and JSON are kept as text.
+//!
+//! The rows of one result share their columns' types, so a result read as a whole goes through
+//! [`Checked`]: each column's type is checked at its first non-NULL value (the check sqlx's
+//! `try_get` makes), and the column's later values are decoded without checking it again.
 
 use crate::error::BoxError;
 use crate::field::{sealed::Sealed, RawRow};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use rust_decimal::Decimal;
+use std::cell::Cell;
 use uuid::Uuid;
 
-/// Implements [`RawRow`] for an sqlx row type, reading each type with `$get` (`try_get` or
-/// `try_get_unchecked`); `$decimal` and `$json` read those two.
-macro_rules! raw_row {
-    ($row:ty, $get:ident, $decimal:expr, $json:expr) => {
-        impl Sealed for $row {}
+/// A row of a result whose columns' types are checked once for all its rows: `seen[i]` is set
+/// once column `i` has had a non-NULL value of the type asked for.
+pub(crate) struct Checked<'r, R> {
+    pub(crate) row: &'r R,
+    pub(crate) seen: &'r [Cell<bool>],
+}
 
-        impl RawRow for $row {
-            fn get_bool(&self, idx: usize) -> Result<Option<bool>, BoxError> {
-                Ok(sqlx::Row::$get::<Option<bool>, _>(self, idx)?)
+/// One flag per column of `rows`, for [`Checked`].
+pub(crate) fn columns_seen<R: sqlx::Row>(rows: &[R]) -> Vec<Cell<bool>> {
+    (0..rows.first().map_or(0, sqlx::Row::len)).map(|_| Cell::new(false)).collect()
+}
+
+/// Reads column `idx` as `$t` through `$get` (on the row) or, once the column's type has been
+/// checked in this result, through `$unchecked`.
+macro_rules! checked_get {
+    ($self:ident, $idx:ident, $t:ty, $get:ident, $unchecked:ident) => {{
+        let seen = $self.seen.get($idx);
+        if seen.is_some_and(Cell::get) {
+            sqlx::Row::$unchecked::<$t, _>($self.row, $idx).map_err(BoxError::from)
+        } else {
+            let value = sqlx::Row::$get::<$t, _>($self.row, $idx)?;
+            if let (Some(_), Some(seen)) = (&value, seen) {
+                seen.set(true);
             }
-            fn get_i16(&self, idx: usize) -> Result<Option<i16>, BoxError> {
-                Ok(sqlx::Row::$get::<Option<i16>, _>(self, idx)?)
+            Ok(value)
+        }
+    }};
+}
+
+/// Implements [`RawRow`] for an sqlx row type and for [`Checked`] rows of it, reading each type
+/// with `$get` (`try_get` or `try_get_unchecked`); `$decimal` and `$json` read those two, through
+/// the type `$dt` and `$jt` with `$dmap` and `$jmap` turning them into the toolkit's.
+macro_rules! raw_row {
+    ($row:ty, $get:ident, $dt:ty, $dmap:expr, $jt:ty, $jmap:expr) => {
+        impl Sealed for $row {}
+        impl Sealed for Checked<'_, $row> {}
+
+        raw_row!(@impl $row, self, idx, Ty, Ok(sqlx::Row::$get::<Ty, _>(self, idx)?), $dt, $dmap, $jt, $jmap);
+        raw_row!(@impl Checked<'_, $row>, self, idx, Ty, checked_get!(self, idx, Ty, $get, try_get_unchecked), $dt, $dmap, $jt, $jmap);
+    };
+    (@impl $on:ty, $self:ident, $idx:ident, $t:ident, $read:expr, $dt:ty, $dmap:expr, $jt:ty, $jmap:expr) => {
+        impl RawRow for $on {
+            fn get_bool(&$self, $idx: usize) -> Result<Option<bool>, BoxError> {
+                type $t = Option<bool>;
+                $read
             }
-            fn get_i32(&self, idx: usize) -> Result<Option<i32>, BoxError> {
-                Ok(sqlx::Row::$get::<Option<i32>, _>(self, idx)?)
+            fn get_i16(&$self, $idx: usize) -> Result<Option<i16>, BoxError> {
+                type $t = Option<i16>;
+                $read
             }
-            fn get_i64(&self, idx: usize) -> Result<Option<i64>, BoxError> {
-                Ok(sqlx::Row::$get::<Option<i64>, _>(self, idx)?)
+            fn get_i32(&$self, $idx: usize) -> Result<Option<i32>, BoxError> {
+                type $t = Option<i32>;
+                $read
             }
-            fn get_f32(&self, idx: usize) -> Result<Option<f32>, BoxError> {
-                Ok(sqlx::Row::$get::<Option<f32>, _>(self, idx)?)
+            fn get_i64(&$self, $idx: usize) -> Result<Option<i64>, BoxError> {
+                type $t = Option<i64>;
+                $read
             }
-            fn get_f64(&self, idx: usize) -> Result<Option<f64>, BoxError> {
-                Ok(sqlx::Row::$get::<Option<f64>, _>(self, idx)?)
+            fn get_f32(&$self, $idx: usize) -> Result<Option<f32>, BoxError> {
+                type $t = Option<f32>;
+                $read
             }
-            fn get_string(&self, idx: usize) -> Result<Option<String>, BoxError> {
-                Ok(sqlx::Row::$get::<Option<String>, _>(self, idx)?)
+            fn get_f64(&$self, $idx: usize) -> Result<Option<f64>, BoxError> {
+                type $t = Option<f64>;
+                $read
             }
-            fn get_bytes(&self, idx: usize) -> Result<Option<Vec<u8>>, BoxError> {
-                Ok(sqlx::Row::$get::<Option<Vec<u8>>, _>(self, idx)?)
+            fn get_string(&$self, $idx: usize) -> Result<Option<String>, BoxError> {
+                type $t = Option<String>;
+                $read
             }
-            fn get_date(&self, idx: usize) -> Result<Option<NaiveDate>, BoxError> {
-                Ok(sqlx::Row::$get::<Option<NaiveDate>, _>(self, idx)?)
+            fn get_bytes(&$self, $idx: usize) -> Result<Option<Vec<u8>>, BoxError> {
+                type $t = Option<Vec<u8>>;
+                $read
             }
-            fn get_time(&self, idx: usize) -> Result<Option<NaiveTime>, BoxError> {
-                Ok(sqlx::Row::$get::<Option<NaiveTime>, _>(self, idx)?)
+            fn get_date(&$self, $idx: usize) -> Result<Option<NaiveDate>, BoxError> {
+                type $t = Option<NaiveDate>;
+                $read
             }
-            fn get_datetime(&self, idx: usize) -> Result<Option<NaiveDateTime>, BoxError> {
-                Ok(sqlx::Row::$get::<Option<NaiveDateTime>, _>(self, idx)?)
+            fn get_time(&$self, $idx: usize) -> Result<Option<NaiveTime>, BoxError> {
+                type $t = Option<NaiveTime>;
+                $read
             }
-            fn get_timestamp(&self, idx: usize) -> Result<Option<DateTime<Utc>>, BoxError> {
-                Ok(sqlx::Row::$get::<Option<DateTime<Utc>>, _>(self, idx)?)
+            fn get_datetime(&$self, $idx: usize) -> Result<Option<NaiveDateTime>, BoxError> {
+                type $t = Option<NaiveDateTime>;
+                $read
             }
-            fn get_uuid(&self, idx: usize) -> Result<Option<Uuid>, BoxError> {
-                Ok(sqlx::Row::$get::<Option<Uuid>, _>(self, idx)?)
+            fn get_timestamp(&$self, $idx: usize) -> Result<Option<DateTime<Utc>>, BoxError> {
+                type $t = Option<DateTime<Utc>>;
+                $read
             }
-            fn get_decimal(&self, idx: usize) -> Result<Option<Decimal>, BoxError> {
-                ($decimal)(self, idx)
+            fn get_uuid(&$self, $idx: usize) -> Result<Option<Uuid>, BoxError> {
+                type $t = Option<Uuid>;
+                $read
             }
-            fn get_json(&self, idx: usize) -> Result<Option<serde_json::Value>, BoxError> {
-                ($json)(self, idx)
+            fn get_decimal(&$self, $idx: usize) -> Result<Option<Decimal>, BoxError> {
+                let raw: Result<Option<$dt>, BoxError> = {
+                    type $t = Option<$dt>;
+                    $read
+                };
+                raw?.map($dmap).transpose()
+            }
+            fn get_json(&$self, $idx: usize) -> Result<Option<serde_json::Value>, BoxError> {
+                let raw: Result<Option<$jt>, BoxError> = {
+                    type $t = Option<$jt>;
+                    $read
+                };
+                raw?.map($jmap).transpose()
             }
         }
     };
@@ -68,16 +129,20 @@ macro_rules! raw_row {
 raw_row!(
     sqlx::postgres::PgRow,
     try_get,
-    |row: &sqlx::postgres::PgRow, idx| Ok(sqlx::Row::try_get::<Option<Decimal>, _>(row, idx)?),
-    |row: &sqlx::postgres::PgRow, idx| Ok(sqlx::Row::try_get::<Option<sqlx::types::Json<serde_json::Value>>, _>(row, idx)?.map(|j| j.0))
+    Decimal,
+    Ok::<Decimal, BoxError>,
+    sqlx::types::Json<serde_json::Value>,
+    |j: sqlx::types::Json<serde_json::Value>| Ok::<_, BoxError>(j.0)
 );
 
 #[cfg(feature = "mysql")]
 raw_row!(
     sqlx::mysql::MySqlRow,
     try_get,
-    |row: &sqlx::mysql::MySqlRow, idx| Ok(sqlx::Row::try_get::<Option<Decimal>, _>(row, idx)?),
-    |row: &sqlx::mysql::MySqlRow, idx| Ok(sqlx::Row::try_get::<Option<sqlx::types::Json<serde_json::Value>>, _>(row, idx)?.map(|j| j.0))
+    Decimal,
+    Ok::<Decimal, BoxError>,
+    sqlx::types::Json<serde_json::Value>,
+    |j: sqlx::types::Json<serde_json::Value>| Ok::<_, BoxError>(j.0)
 );
 
 // SQLite has no decimal or JSON type: both are TEXT, decimals exactly.
@@ -85,12 +150,8 @@ raw_row!(
 raw_row!(
     sqlx::sqlite::SqliteRow,
     try_get_unchecked,
-    |row: &sqlx::sqlite::SqliteRow, idx| {
-        let text = sqlx::Row::try_get_unchecked::<Option<String>, _>(row, idx)?;
-        Ok(text.map(|t| t.parse::<Decimal>()).transpose()?)
-    },
-    |row: &sqlx::sqlite::SqliteRow, idx| {
-        let text = sqlx::Row::try_get_unchecked::<Option<String>, _>(row, idx)?;
-        Ok(text.map(|t| serde_json::from_str(&t)).transpose()?)
-    }
+    String,
+    |t: String| t.parse::<Decimal>().map_err(BoxError::from),
+    String,
+    |t: String| serde_json::from_str(&t).map_err(BoxError::from)
 );
