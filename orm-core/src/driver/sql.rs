@@ -318,7 +318,13 @@ impl SqlDriver {
         on_sql!(self, tx, conn => {
             let rows = statement(sql, values, self.pooler).fetch_all(conn).await.map_err(|e| ctx.err(sql, e))?;
             let seen = row::columns_seen(&rows);
-            rows.iter().map(|row| R::from_row(&row::Checked { row, seen: &seen })).collect()
+            // A loop rather than `collect::<Result<Vec<_>>>()`, which cannot size the vector from
+            // the rows and grows it (copying every decoded row) ten times for 1,000 rows.
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                out.push(R::from_row(&row::Checked { row, seen: &seen })?);
+            }
+            Ok(out)
         })
     }
 
