@@ -11,6 +11,7 @@ pub(crate) mod kept;
 pub(crate) mod unnest;
 mod writer;
 
+pub use insert::values_insert;
 pub use migrate::{render_sql, SqlPlan};
 pub(crate) use names::check_name;
 pub(crate) use lower::{browse_statement, count_rows_statement};

@@ -247,25 +247,6 @@ impl Dialect {
     fn quote(self, name: &str) -> String {
         self.core().quote(name)
     }
-
-    /// `INSERT INTO table (columns) VALUES (...), ...` with placeholders for `rows` rows.
-    fn insert(self, table: &str, columns: &[&str], rows: usize) -> String {
-        let names: Vec<String> = columns.iter().map(|c| self.quote(c)).collect();
-        let mut n = 0;
-        let tuples: Vec<String> = (0..rows)
-            .map(|_| {
-                let marks: Vec<String> = columns
-                    .iter()
-                    .map(|_| {
-                        n += 1;
-                        if self == Dialect::Postgres { format!("${n}") } else { "?".to_string() }
-                    })
-                    .collect();
-                format!("({})", marks.join(", "))
-            })
-            .collect();
-        format!("INSERT INTO {} ({}) VALUES {}", self.quote(table), names.join(", "), tuples.join(", "))
-    }
 }
 
 /// The statements that create and fill the schema for `dialect`: 1,000 users
@@ -304,13 +285,16 @@ pub fn seed_statements(dialect: Dialect) -> Vec<FixtureStatement> {
         ]
     });
     out.push(FixtureStatement {
-        sql: dialect.insert("users", &["email", "name", "age", "active", "created_at"], USERS as usize),
+        sql: orm_core::sql::values_insert("users", &["email", "name", "age", "active", "created_at"], USERS as usize, None, dialect.core()),
         values: users.collect(),
     });
     let posts = (1..=USERS).flat_map(|i| {
         (1..=2).flat_map(move |j| [FixtureValue::Int(i), FixtureValue::Text(format!("Post {j} of {i}")), FixtureValue::Text(format!("Body of post {j}."))])
     });
-    out.push(FixtureStatement { sql: dialect.insert("posts", &["user_id", "title", "body"], 2 * USERS as usize), values: posts.collect() });
+    out.push(FixtureStatement {
+        sql: orm_core::sql::values_insert("posts", &["user_id", "title", "body"], 2 * USERS as usize, None, dialect.core()),
+        values: posts.collect(),
+    });
     out
 }
 

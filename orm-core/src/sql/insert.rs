@@ -7,8 +7,15 @@ use super::{quote_ident, Dialect};
 use std::fmt::Write;
 
 /// `INSERT INTO table (columns) VALUES (...), (...)` for `rows` rows, with `RETURNING` when asked:
-/// placeholders `$1, $2, ...` on PostgreSQL, `?` elsewhere, row after row.
-pub(crate) fn values_insert(table: &str, columns: &[&str], rows: usize, returning: Option<&[&str]>, dialect: Dialect) -> String {
+/// placeholders `$1, $2, ...` on PostgreSQL, `?` elsewhere, row after row. Every name is quoted
+/// with [`Dialect::quote`]; the values are bound by whoever runs the text, in row order.
+///
+/// ```
+/// use orm_core::{sql::values_insert, Dialect};
+/// assert_eq!(values_insert("users", &["email", "age"], 2, None, Dialect::Postgres), r#"INSERT INTO "users" ("email", "age") VALUES ($1, $2), ($3, $4)"#);
+/// assert_eq!(values_insert("a`b", &["c"], 1, None, Dialect::MySql), "INSERT INTO `a``b` (`c`) VALUES (?)");
+/// ```
+pub fn values_insert(table: &str, columns: &[&str], rows: usize, returning: Option<&[&str]>, dialect: Dialect) -> String {
     let names: Vec<String> = columns.iter().map(|c| quote_ident(c, dialect)).collect();
     let per_row = if dialect == Dialect::Postgres { 4 } else { 1 } * columns.len() + 2 * columns.len() + 4;
     let mut sql = String::with_capacity(32 + names.iter().map(|n| n.len() + 2).sum::<usize>() + rows * per_row);

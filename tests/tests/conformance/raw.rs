@@ -97,17 +97,20 @@ async fn hostile_identifiers_are_quoted(db: Database) {
 /// checked column decodes as before.
 async fn column_types_are_checked_at_each_columns_first_value(db: Database) {
     let p = |n| placeholder(&db, n);
-    db.raw_execute("CREATE TABLE typed_rows (id BIGINT NOT NULL, n BIGINT, label VARCHAR(20))", []).await.unwrap();
+    let d = db.dialect().expect("an SQL backend");
+    // Names with quotes, backticks, `;` and `--`: quoted by the toolkit's quoting, never spliced.
+    let (table, n, label) = (d.quote("typed\"`; DROP TABLE users; --"), d.quote("n`\"x"), d.quote("label; --"));
+    db.raw_execute(&format!("CREATE TABLE {table} (id BIGINT NOT NULL, {n} BIGINT, {label} VARCHAR(20))"), []).await.unwrap();
     let rows: [(i64, Option<i64>, Option<&str>); 5] = [(1, None, None), (2, Some(5), None), (3, None, Some("abc")), (4, Some(7), Some("d")), (5, None, None)];
-    for (id, n, label) in rows {
-        let values = [Value::I64(Some(id)), Value::I64(n), Value::String(label.map(str::to_string))];
-        db.raw_execute(&format!("INSERT INTO typed_rows (id, n, label) VALUES ({}, {}, {})", p(1), p(2), p(3)), values).await.unwrap();
+    for (id, value, text) in rows {
+        let values = [Value::I64(Some(id)), Value::I64(value), Value::String(text.map(str::to_string))];
+        db.raw_execute(&format!("INSERT INTO {table} (id, {n}, {label}) VALUES ({}, {}, {})", p(1), p(2), p(3)), values).await.unwrap();
     }
-    let read: Vec<(i64, Option<i64>, Option<String>)> = db.raw_query("SELECT id, n, label FROM typed_rows ORDER BY id", []).await.unwrap();
-    assert_eq!(read, rows.map(|(id, n, label)| (id, n, label.map(str::to_string))));
-    if db.dialect() != Some(Dialect::Sqlite) {
+    let read: Vec<(i64, Option<i64>, Option<String>)> = db.raw_query(&format!("SELECT id, {n}, {label} FROM {table} ORDER BY id"), []).await.unwrap();
+    assert_eq!(read, rows.map(|(id, value, text)| (id, value, text.map(str::to_string))));
+    if d != Dialect::Sqlite {
         // Text read as a number: refused at the first value, though two NULLs come before it.
-        let wrong = db.raw_query::<(i64, Option<i64>)>("SELECT id, label FROM typed_rows ORDER BY id", []).await;
+        let wrong = db.raw_query::<(i64, Option<i64>)>(&format!("SELECT id, {label} FROM {table} ORDER BY id"), []).await;
         assert!(wrong.is_err(), "{wrong:?}");
     }
 }

@@ -29,8 +29,7 @@ fn build_err(model: &'static str, e: sea_query::error::Error) -> Error {
 impl SqlDriver {
     /// The row with primary key `key`, read back after a write that could not return it.
     async fn read_back<M: Model>(&self, tx: Option<&mut SqlTx>, key: Vec<Value>, operation: &'static str) -> Result<M> {
-        let mut q = Select::<M>::new().filter(key_filter(key.clone()));
-        q.by_key = Some(key);
+        let mut q = Select::<M>::new().filter(key_filter(key));
         q.limit = Some(1);
         self.find(tx, &q).await?.into_iter().next().ok_or(Error::NotFound { model: M::NAME, operation })
     }
@@ -75,7 +74,7 @@ impl SqlDriver {
             if n == 0 {
                 return batches;
             }
-            let text = sql::insert::values_insert(table, columns, n, None, self.dialect);
+            let text = sql::values_insert(table, columns, n, None, self.dialect);
             batches.push(Batch::Values(text, self.dialect.adapt_values(flat)));
         }
     }

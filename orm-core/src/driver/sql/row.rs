@@ -55,58 +55,9 @@ macro_rules! raw_row {
     };
     (@impl $on:ty, $self:ident, $idx:ident, $t:ident, $read:expr, $dt:ty, $dmap:expr, $jt:ty, $jmap:expr) => {
         impl RawRow for $on {
-            fn get_bool(&$self, $idx: usize) -> Result<Option<bool>, BoxError> {
-                type $t = Option<bool>;
-                $read
-            }
-            fn get_i16(&$self, $idx: usize) -> Result<Option<i16>, BoxError> {
-                type $t = Option<i16>;
-                $read
-            }
-            fn get_i32(&$self, $idx: usize) -> Result<Option<i32>, BoxError> {
-                type $t = Option<i32>;
-                $read
-            }
-            fn get_i64(&$self, $idx: usize) -> Result<Option<i64>, BoxError> {
-                type $t = Option<i64>;
-                $read
-            }
-            fn get_f32(&$self, $idx: usize) -> Result<Option<f32>, BoxError> {
-                type $t = Option<f32>;
-                $read
-            }
-            fn get_f64(&$self, $idx: usize) -> Result<Option<f64>, BoxError> {
-                type $t = Option<f64>;
-                $read
-            }
-            fn get_string(&$self, $idx: usize) -> Result<Option<String>, BoxError> {
-                type $t = Option<String>;
-                $read
-            }
-            fn get_bytes(&$self, $idx: usize) -> Result<Option<Vec<u8>>, BoxError> {
-                type $t = Option<Vec<u8>>;
-                $read
-            }
-            fn get_date(&$self, $idx: usize) -> Result<Option<NaiveDate>, BoxError> {
-                type $t = Option<NaiveDate>;
-                $read
-            }
-            fn get_time(&$self, $idx: usize) -> Result<Option<NaiveTime>, BoxError> {
-                type $t = Option<NaiveTime>;
-                $read
-            }
-            fn get_datetime(&$self, $idx: usize) -> Result<Option<NaiveDateTime>, BoxError> {
-                type $t = Option<NaiveDateTime>;
-                $read
-            }
-            fn get_timestamp(&$self, $idx: usize) -> Result<Option<DateTime<Utc>>, BoxError> {
-                type $t = Option<DateTime<Utc>>;
-                $read
-            }
-            fn get_uuid(&$self, $idx: usize) -> Result<Option<Uuid>, BoxError> {
-                type $t = Option<Uuid>;
-                $read
-            }
+            raw_row!(@native $self, $idx, $t, $read, get_bool bool, get_i16 i16, get_i32 i32, get_i64 i64, get_f32 f32,
+                get_f64 f64, get_string String, get_bytes Vec<u8>, get_date NaiveDate, get_time NaiveTime,
+                get_datetime NaiveDateTime, get_timestamp DateTime<Utc>, get_uuid Uuid);
             fn get_decimal(&$self, $idx: usize) -> Result<Option<Decimal>, BoxError> {
                 let raw: Result<Option<$dt>, BoxError> = {
                     type $t = Option<$dt>;
@@ -122,6 +73,15 @@ macro_rules! raw_row {
                 raw?.map($jmap).transpose()
             }
         }
+    };
+    // The getters of the types sqlx decodes as they are: `$read` with `$t` naming `Option<type>`.
+    (@native $self:ident, $idx:ident, $t:ident, $read:expr, $($name:ident $ty:ty),+) => {
+        $(
+            fn $name(&$self, $idx: usize) -> Result<Option<$ty>, BoxError> {
+                type $t = Option<$ty>;
+                $read
+            }
+        )+
     };
 }
 
